@@ -1,0 +1,478 @@
+/*
+ * hbctl_statefile.c: `hbctl statefile init|dump|set-pool-state STATE|
+ * set-excluded|clear-excluded [--timeout MS] [--json]`.
+ *
+ * Owns the argument parsing, the human and JSON renderings of a statefile
+ * dump and the mapping to xhad's exit codes. The device work, its deadline
+ * and the decoding are hb_sftool's (libhb/hb_sftool.h); docs/statefile.md
+ * describes the commands and their output.
+ */
+#include "hbctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hb_config.h"
+#include "hb_exit.h"
+#include "hb_sftool.h"
+#include "hb_uuid.h"
+
+#define TIMEOUT_MAX_MS 3600000u /* one hour */
+
+enum sf_action { ACT_INIT, ACT_DUMP, ACT_SET_POOL_STATE, ACT_SET_EXCLUDED, ACT_CLEAR_EXCLUDED };
+
+struct sf_args {
+	enum sf_action action;
+	enum hb_pool_state state; /* ACT_SET_POOL_STATE */
+	unsigned timeout_ms;
+	bool json;
+	bool help;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hbctl [-c FILE] statefile COMMAND [--timeout MS] [--json]\n"
+		"commands:\n"
+		"  init                      write every host slot, then the global block (pool state init)\n"
+		"  dump                      print the global block and every configured host slot\n"
+		"  set-pool-state init|active|invalid\n"
+		"                            rewrite the pool state in the global block\n"
+		"  set-excluded              set the excluded flag in this host's slot (pool state active)\n"
+		"  clear-excluded            clear it\n"
+		"options:\n"
+		"  --timeout MS              give up after MS milliseconds (default %u, exit 8)\n"
+		"  --json                    print the statefile as a JSON object\n",
+		HB_SFTOOL_TIMEOUT_DEFAULT_MS);
+}
+
+/* ---- arguments ----------------------------------------------------------- */
+
+static int parse_timeout(const char *text, unsigned *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < 1 || v > TIMEOUT_MAX_MS) {
+		fprintf(stderr, "hbctl statefile: --timeout %s: expected milliseconds, 1..%u\n", text, TIMEOUT_MAX_MS);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_action(int n, char **pos, struct sf_args *a)
+{
+	static const struct { const char *name; enum sf_action action; int n_args; } table[] = {
+		{"init", ACT_INIT, 0}, {"dump", ACT_DUMP, 0}, {"set-pool-state", ACT_SET_POOL_STATE, 1},
+		{"set-excluded", ACT_SET_EXCLUDED, 0}, {"clear-excluded", ACT_CLEAR_EXCLUDED, 0},
+	};
+	if (n < 1) {
+		fprintf(stderr, "hbctl statefile: missing command\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (strcmp(pos[0], table[i].name) != 0)
+			continue;
+		if (n - 1 != table[i].n_args) {
+			fprintf(stderr, "hbctl statefile %s: expected %d argument(s), got %d\n", pos[0], table[i].n_args, n - 1);
+			return -1;
+		}
+		a->action = table[i].action;
+		if (a->action == ACT_SET_POOL_STATE && !hb_pool_state_parse(pos[1], &a->state)) {
+			fprintf(stderr, "hbctl statefile set-pool-state: \"%s\" is not init, active or invalid\n", pos[1]);
+			return -1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "hbctl statefile: unknown command \"%s\"\n", pos[0]);
+	return -1;
+}
+
+static int parse_args(const struct hbctl_opts *opts, int argc, char **argv, struct sf_args *a)
+{
+	static const struct option long_opts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(a, 0, sizeof *a);
+	a->timeout_ms = HB_SFTOOL_TIMEOUT_DEFAULT_MS;
+	a->json = opts->json;
+	optind = 0; /* full re-initialisation of getopt (argv[0] is "statefile") */
+	int c;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_timeout(optarg, &a->timeout_ms) < 0)
+				return -1;
+			break;
+		case 'j': a->json = true; break;
+		case 'h': a->help = true; return 0;
+		default: return -1;
+		}
+	}
+	return parse_action(argc - optind, argv + optind, a);
+}
+
+/* ---- shared rendering helpers -------------------------------------------- */
+
+static const char *const flag_names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining"};
+_Static_assert(sizeof flag_names / sizeof flag_names[0] == 7 && HB_VF_ALL == (1u << 7) - 1u, "one name per view flag");
+
+static void format_hostlist(hb_hostmap m, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < HB_MAX_HOSTS && used < len; i++) {
+		if (m & hb_host_bit(i))
+			used += (size_t)snprintf(out + used, len - used, "%s%u", used ? "," : "", i);
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "-");
+}
+
+static void format_flags(unsigned flags, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (unsigned b = 0; b < sizeof flag_names / sizeof flag_names[0] && used < len; b++) {
+		if (flags & (1u << b))
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", flag_names[b]);
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "-");
+}
+
+static void format_realtime(uint64_t ms, char *out, size_t len)
+{
+	struct tm tm;
+	time_t sec = (time_t)(ms / 1000u);
+	if (ms == 0 || !gmtime_r(&sec, &tm)) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	char base[32];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03uZ", base, (unsigned)(ms % 1000u));
+}
+
+static const char *format_io(const struct hb_sfio_result *io, char *out, size_t len)
+{
+	if (io->status == HB_SFIO_ERROR)
+		snprintf(out, len, "%s", strerror(io->error));
+	else if (io->status == HB_SFIO_SHORT)
+		snprintf(out, len, "short read, %u of %u bytes", io->bytes, HB_SF_BLOCK_SIZE);
+	else
+		snprintf(out, len, "%s", hb_sfio_status_name(io->status));
+	return out;
+}
+
+/* "hbctl" or "host N". */
+static void format_writer(unsigned writer, char *out, size_t len)
+{
+	if (writer == HB_SFTOOL_WRITER)
+		snprintf(out, len, "hbctl");
+	else
+		snprintf(out, len, "host %u", writer);
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void print_sector(const char *label, unsigned bytes)
+{
+	if (bytes)
+		printf("%-18s%u bytes\n", label, bytes);
+	else
+		printf("%-18sn/a\n", label);
+}
+
+static void print_device(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	printf("%-18s%s\n", "statefile:", t->path);
+	printf("%-18s%s\n", "device:", hb_sfdev_kind_name(d->dev.kind));
+	print_sector("logical sector:", d->dev.logical_sector);
+	print_sector("physical sector:", d->dev.physical_sector);
+	printf("%-18s%" PRIu64 " bytes (%u hosts need %" PRIu64 ")\n", "size:", d->dev.size, t->n_hosts, d->required_size);
+}
+
+static void print_global(const struct hb_sf_dump *d)
+{
+	char buf[128], u[HB_UUID_STR_LEN];
+	const struct hb_global *g = &d->global;
+	if (d->global_io.status != HB_SFIO_OK) {
+		printf("%-18sIOERROR(%s)\n", "global block:", format_io(&d->global_io, buf, sizeof buf));
+		return;
+	}
+	if (d->global_reject != HB_REJECT_NONE) {
+		printf("%-18sINVALID(%s)\n", "global block:", hb_reject_name(d->global_reject));
+		return;
+	}
+	printf("%-18s%s\n", "global block:", d->global_generation_ok && d->global_n_hosts_ok ? "VALID" : "VALID (does not match the configuration)");
+	printf("  %-16s%s", "generation:", hb_uuid_format(&g->generation, u));
+	printf(" (%s)\n", d->global_generation_ok ? "matches the configuration" : "MISMATCH: the configuration has another");
+	printf("  %-16s%s\n", "pool state:", hb_pool_state_name((enum hb_pool_state)g->pool_state));
+	printf("  %-16s%u%s\n", "hosts:", g->n_hosts, d->global_n_hosts_ok ? "" : " (MISMATCH with the configuration)");
+	printf("  %-16s%s\n", "master:", hb_uuid_is_nil(&g->master) ? "none" : hb_uuid_format(&g->master, u));
+	printf("  %-16s%" PRIu64 "\n", "sequence:", g->sequence);
+	format_writer(g->writer, buf, sizeof buf);
+	printf("  %-16s%s\n", "writer:", buf);
+}
+
+static void print_last_words(const struct hb_last_words *lw)
+{
+	char when[64];
+	if (lw->reason == HB_FENCE_NONE)
+		return;
+	format_realtime(lw->realtime_ms, when, sizeof when);
+	printf("  last words: %s \"%s\" at %s (boot_id %" PRIu64 ")\n",
+		hb_fence_reason_name((enum hb_fence_reason)lw->reason), lw->text, when, lw->boot_id);
+}
+
+static void print_slot(const struct hb_sftool_target *t, const struct hb_sf_dump *d, unsigned i)
+{
+	char u[HB_UUID_STR_LEN], a[256], b[256];
+	const enum hb_sf_slot_state st = hb_sf_dump_slot_state(d, i);
+	printf("slot %u %s%s: ", i, hb_uuid_format(&t->host_uuids[i], u), i == t->local_index ? " (local)" : "");
+	if (st == HB_SF_SLOT_IOERROR) {
+		printf("IOERROR(%s)\n", format_io(&d->slot_io[i], a, sizeof a));
+		return;
+	}
+	if (st == HB_SF_SLOT_INVALID) {
+		printf("INVALID(%s)\n", hb_reject_name(d->slot_reject[i]));
+		return;
+	}
+	const struct hb_slot *s = &d->slots[i];
+	printf("%s\n", hb_sf_slot_state_name(st));
+	format_flags(s->view.flags, a, sizeof a);
+	printf("  sequence %" PRIu64 "  boot_id %" PRIu64 "  phase %s  flags %s  weight %u\n", s->sequence, s->boot_id,
+		hb_phase_name((enum hb_phase)s->view.phase), a, s->view.weight);
+	format_hostlist(s->view.liveset, a, sizeof a);
+	format_hostlist(s->view.proposed, b, sizeof b);
+	printf("  liveset %s  proposed %s  epoch %" PRIu64 "  fence bound %" PRIu32 " ms\n", a, b, s->view.epoch, s->view.fence_bound_ms);
+	print_last_words(&s->last_words);
+}
+
+static void print_dump(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	print_device(t, d);
+	print_global(d);
+	for (unsigned i = 0; i < t->n_hosts; i++)
+		print_slot(t, d, i);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_object *json_hostlist(hb_hostmap m)
+{
+	json_object *arr = json_object_new_array();
+	for (unsigned i = 0; i < HB_MAX_HOSTS; i++) {
+		if (m & hb_host_bit(i))
+			json_object_array_add(arr, json_object_new_int((int)i));
+	}
+	return arr;
+}
+
+static json_object *json_flags(unsigned flags)
+{
+	json_object *arr = json_object_new_array();
+	for (unsigned b = 0; b < sizeof flag_names / sizeof flag_names[0]; b++) {
+		if (flags & (1u << b))
+			json_object_array_add(arr, json_object_new_string(flag_names[b]));
+	}
+	return arr;
+}
+
+static json_object *json_uuid(const hb_uuid *uuid)
+{
+	char u[HB_UUID_STR_LEN];
+	return json_object_new_string(hb_uuid_format(uuid, u));
+}
+
+static json_object *json_io_error(const struct hb_sfio_result *io)
+{
+	char buf[128];
+	if (io->status == HB_SFIO_OK)
+		return NULL;
+	return json_object_new_string(format_io(io, buf, sizeof buf));
+}
+
+static json_object *json_device(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(t->path));
+	json_object_object_add(o, "kind", json_object_new_string(d->dev.kind == HB_SFDEV_BLOCK ? "block" : "file"));
+	json_object_object_add(o, "logical_sector_size", json_object_new_int((int)d->dev.logical_sector));
+	json_object_object_add(o, "physical_sector_size", json_object_new_int((int)d->dev.physical_sector));
+	json_object_object_add(o, "size", json_object_new_uint64(d->dev.size));
+	json_object_object_add(o, "required_size", json_object_new_uint64(d->required_size));
+	return o;
+}
+
+static json_object *json_global(const struct hb_sf_dump *d)
+{
+	json_object *o = json_object_new_object();
+	const struct hb_global *g = &d->global;
+	const bool valid = d->global_io.status == HB_SFIO_OK && d->global_reject == HB_REJECT_NONE;
+	json_object_object_add(o, "valid", json_object_new_boolean(valid));
+	json_object_object_add(o, "io_error", json_io_error(&d->global_io));
+	json_object_object_add(o, "reject", valid || d->global_io.status != HB_SFIO_OK ? NULL : json_object_new_string(hb_reject_name(d->global_reject)));
+	if (!valid)
+		return o;
+	json_object_object_add(o, "generation", json_uuid(&g->generation));
+	json_object_object_add(o, "generation_matches", json_object_new_boolean(d->global_generation_ok));
+	json_object_object_add(o, "pool_state", json_object_new_string(hb_pool_state_name((enum hb_pool_state)g->pool_state)));
+	json_object_object_add(o, "n_hosts", json_object_new_int((int)g->n_hosts));
+	json_object_object_add(o, "n_hosts_matches", json_object_new_boolean(d->global_n_hosts_ok));
+	json_object_object_add(o, "master", hb_uuid_is_nil(&g->master) ? NULL : json_uuid(&g->master));
+	json_object_object_add(o, "sequence", json_object_new_uint64(g->sequence));
+	json_object_object_add(o, "writer", json_object_new_int(g->writer));
+	return o;
+}
+
+static json_object *json_last_words(const struct hb_last_words *lw)
+{
+	char when[64];
+	if (lw->reason == HB_FENCE_NONE)
+		return NULL;
+	json_object *o = json_object_new_object();
+	format_realtime(lw->realtime_ms, when, sizeof when);
+	json_object_object_add(o, "reason", json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
+	json_object_object_add(o, "text", json_object_new_string(lw->text));
+	json_object_object_add(o, "boot_id", json_object_new_uint64(lw->boot_id));
+	json_object_object_add(o, "realtime_ms", json_object_new_uint64(lw->realtime_ms));
+	json_object_object_add(o, "time", json_object_new_string(when));
+	return o;
+}
+
+static void json_slot_fields(json_object *o, const struct hb_slot *s)
+{
+	json_object_object_add(o, "sequence", json_object_new_uint64(s->sequence));
+	json_object_object_add(o, "boot_id", json_object_new_uint64(s->boot_id));
+	json_object_object_add(o, "written_at_ms", json_object_new_uint64(s->written_at_ms));
+	json_object_object_add(o, "phase", json_object_new_string(hb_phase_name((enum hb_phase)s->view.phase)));
+	json_object_object_add(o, "flags", json_flags(s->view.flags));
+	json_object_object_add(o, "weight", json_object_new_int(s->view.weight));
+	json_object_object_add(o, "liveset", json_hostlist(s->view.liveset));
+	json_object_object_add(o, "proposed", json_hostlist(s->view.proposed));
+	json_object_object_add(o, "epoch", json_object_new_uint64(s->view.epoch));
+	json_object_object_add(o, "fence_bound_ms", json_object_new_int64(s->view.fence_bound_ms));
+	json_object_object_add(o, "fence_flag_bound_ms", json_object_new_int64(s->view.fence_flag_bound_ms));
+	json_object_object_add(o, "hb_timeout_ms", json_object_new_int64(s->view.hb_timeout_ms));
+	json_object_object_add(o, "sf_timeout_ms", json_object_new_int64(s->view.sf_timeout_ms));
+	json_object_object_add(o, "last_words", json_last_words(&s->last_words));
+}
+
+static json_object *json_slot(const struct hb_sftool_target *t, const struct hb_sf_dump *d, unsigned i)
+{
+	json_object *o = json_object_new_object();
+	const enum hb_sf_slot_state st = hb_sf_dump_slot_state(d, i);
+	json_object_object_add(o, "index", json_object_new_int((int)i));
+	json_object_object_add(o, "uuid", json_uuid(&t->host_uuids[i]));
+	json_object_object_add(o, "local", json_object_new_boolean(i == t->local_index));
+	json_object_object_add(o, "state", json_object_new_string(hb_sf_slot_state_name(st)));
+	json_object_object_add(o, "valid", json_object_new_boolean(st == HB_SF_SLOT_VALID || st == HB_SF_SLOT_EMPTY));
+	json_object_object_add(o, "io_error", json_io_error(&d->slot_io[i]));
+	json_object_object_add(o, "reject", st == HB_SF_SLOT_INVALID ? json_object_new_string(hb_reject_name(d->slot_reject[i])) : NULL);
+	if (st == HB_SF_SLOT_VALID || st == HB_SF_SLOT_EMPTY)
+		json_slot_fields(o, &d->slots[i]);
+	return o;
+}
+
+static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	char u[HB_UUID_STR_LEN];
+	json_object *root = json_object_new_object();
+	json_object *cfg = json_object_new_object();
+	json_object_object_add(cfg, "generation", json_object_new_string(hb_uuid_format(&t->generation, u)));
+	json_object_object_add(cfg, "n_hosts", json_object_new_int((int)t->n_hosts));
+	json_object_object_add(cfg, "local_index", json_object_new_int((int)t->local_index));
+	json_object_object_add(root, "statefile", json_device(t, d));
+	json_object_object_add(root, "config", cfg);
+	json_object_object_add(root, "global", json_global(d));
+	json_object *slots = json_object_new_array();
+	for (unsigned i = 0; i < t->n_hosts; i++)
+		json_object_array_add(slots, json_slot(t, d, i));
+	json_object_object_add(root, "slots", slots);
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+static void print_done(const struct sf_args *a, const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	char u[HB_UUID_STR_LEN];
+	const struct hb_slot *s = &d->slots[t->local_index];
+	switch (a->action) {
+	case ACT_INIT:
+		printf("statefile %s initialised: generation %s, %u hosts, pool state init\n", t->path, hb_uuid_format(&t->generation, u), t->n_hosts);
+		break;
+	case ACT_SET_POOL_STATE:
+		printf("statefile %s: pool state %s (global sequence %" PRIu64 ")\n", t->path, hb_pool_state_name(a->state), d->global.sequence);
+		break;
+	case ACT_SET_EXCLUDED:
+	case ACT_CLEAR_EXCLUDED:
+		printf("statefile %s: host %u %s excluded flag %s (slot sequence %" PRIu64 ")\n", t->path, t->local_index,
+			hb_uuid_format(&t->host_uuids[t->local_index], u), a->action == ACT_SET_EXCLUDED ? "set" : "cleared", s->sequence);
+		break;
+	case ACT_DUMP:
+		print_dump(t, d);
+		break;
+	}
+}
+
+static int run_action(const struct sf_args *a, const struct hb_sftool_target *t, struct hb_sf_dump *d, struct hb_err *err)
+{
+	switch (a->action) {
+	case ACT_INIT: return hb_sftool_init(t, d, err);
+	case ACT_DUMP: return hb_sftool_dump(t, d, err);
+	case ACT_SET_POOL_STATE: return hb_sftool_set_pool_state(t, a->state, d, err);
+	case ACT_SET_EXCLUDED: return hb_sftool_set_excluded(t, true, d, err);
+	case ACT_CLEAR_EXCLUDED: return hb_sftool_set_excluded(t, false, d, err);
+	}
+	return HB_EXIT_INTERNAL_BUG;
+}
+
+int hbctl_statefile(const struct hbctl_opts *opts, int argc, char **argv)
+{
+	static struct hb_config cfg;
+	static struct hb_sf_dump dump;
+	struct hb_sftool_target t;
+	struct hb_err err = {{0}};
+	struct sf_args a;
+	if (parse_args(opts, argc, argv, &a) < 0) {
+		usage(stderr);
+		return HB_EXIT_INVALID_PARAMETER;
+	}
+	if (a.help) {
+		usage(stdout);
+		return HB_EXIT_SUCCESS;
+	}
+	int rc = hbctl_load_config(opts, &cfg);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	hb_sftool_target_from_config(&cfg, a.timeout_ms, &t);
+	rc = run_action(&a, &t, &dump, &err);
+	if (rc != HB_EXIT_SUCCESS) {
+		fprintf(stderr, "hbctl: %s\n", err.msg);
+		return rc;
+	}
+	if (a.json)
+		print_json(&t, &dump);
+	else
+		print_done(&a, &t, &dump);
+	unsigned io_errors = hb_sf_dump_io_errors(&dump, t.n_hosts);
+	if (io_errors > 0) {
+		fprintf(stderr, "hbctl: statefile %s: %u block(s) could not be read\n", t.path, io_errors);
+		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	}
+	return fflush(stdout) == 0 ? HB_EXIT_SUCCESS : HB_EXIT_SYSTEM_ERROR;
+}

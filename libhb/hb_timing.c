@@ -1,0 +1,239 @@
+/*
+ * hb_timing.c: derives every timeout of hbagent from the configured values
+ * and checks the relations safety needs (see hb_timing.h, docs/timing.md).
+ *
+ * The argument in one paragraph: a host renews its watchdog deadline
+ * (healthy_until = last proof + P) only while it holds fresh proof that it
+ * belongs to the winning partition: heartbeats heard within T1, its own
+ * statefile write (timestamped at submission) seen in a read within T2. So a
+ * host that nobody has heard from since s cannot renew after s + max(T1, T2),
+ * stops being fed at + P, and its watchdog fires at the latest W (plus the
+ * timer's granularity) after that: F = max(T1, T2) + P + W + slack. Peers
+ * measure F on their own clocks, which may run 2 * rho faster relative to
+ * the victim's, hence the removal wait F * (1 + 2 rho). A host that learns it
+ * lost and says so (fencing flag) is gone W + slack after that write.
+ */
+#include "hb_timing.h"
+
+#include <assert.h>
+#include <inttypes.h>
+
+#define S(x) ((uint32_t)(x) * 1000u)
+
+/* Upper bound of the decision tick: evaluations at least once a second. */
+#define HB_TICK_MAX_MS 1000u
+/* Allowance for the watchdog timer's own granularity (Xen and most hardware
+ * watchdogs count whole seconds). */
+#define HB_WATCHDOG_SLACK_MS 1000u
+/* The smallest hardware watchdog timeout accepted: below this a scheduling
+ * hiccup of the feeder thread would reboot a healthy host. */
+#define HB_WATCHDOG_MIN_MS 2000u
+/* Multipath failover commonly takes 5-30 s; warn when the I/O deadline is
+ * shorter than this. */
+#define HB_IO_DEADLINE_WARN_MS 10000u
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+/* ceil(2 * rho * x), rho = HB_DRIFT_PPM / 1e6 */
+static uint32_t drift_margin(uint32_t x_ms)
+{
+	uint64_t num = (uint64_t)x_ms * 2u * HB_DRIFT_PPM;
+	return (uint32_t)((num + 999999u) / 1000000u);
+}
+
+void hb_timing_params_default(struct hb_timing_params *out)
+{
+	*out = (struct hb_timing_params){
+		.hb_interval_ms = S(4),
+		.hb_timeout_ms = S(30),
+		.sf_interval_ms = S(4),
+		.sf_timeout_ms = S(30),
+		.hb_wd_timeout_ms = S(30),
+		.sf_wd_timeout_ms = S(45),
+		.watchdog_timeout_ms = S(5),
+		.boot_join_timeout_ms = S(90),
+		.enable_join_timeout_ms = S(90),
+		.xapi_hc_interval_ms = S(60),
+		.xapi_hc_timeout_ms = S(10),
+		.xapi_restart_timeout_ms = S(30),
+		.xapi_restart_attempts = 1,
+	};
+}
+
+/*
+ * xapi's derivation (xha.md section 8, xapi_ha.ml): t1 = min((T+10)/10, 3),
+ * T1 = T, t2 = max(2, T/20), T2 = T, Wh = T, Ws = T+15, Tboot = Tenable =
+ * T+60, health check every 60 s with timeout 120 s, 1 restart in 300 s.
+ * xapi refuses T < 10; smaller values (down to 4 s) are accepted here so
+ * that test pools can run the same scenarios scaled down in time (the
+ * relations are still checked by hb_timing_derive: T = 6 is the smallest
+ * that passes).
+ */
+int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct hb_err *err)
+{
+	if (T_s < 4 || T_s > 3600)
+		return hb_err_set(err, "HA timeout T=%" PRIu32 " s is out of range 4..3600 s (xapi itself requires at least 10)", T_s);
+	hb_timing_params_default(out);
+	out->hb_interval_ms = S(min_u32((T_s + 10) / 10, 3));
+	out->hb_timeout_ms = S(T_s);
+	out->sf_interval_ms = S(max_u32(2, T_s / 20));
+	out->sf_timeout_ms = S(T_s);
+	out->hb_wd_timeout_ms = S(T_s);
+	out->sf_wd_timeout_ms = S(T_s + 15);
+	out->boot_join_timeout_ms = S(T_s + 60);
+	out->enable_join_timeout_ms = S(T_s + 60);
+	out->xapi_hc_interval_ms = S(60);
+	out->xapi_hc_timeout_ms = S(120);
+	out->xapi_restart_timeout_ms = S(300);
+	out->xapi_restart_attempts = 1;
+	/* Not xapi's: the hardware watchdog, 5 s, shortened for small T so
+	 * that a hung agent still dies within Wh = T (P + W + slack <= T). */
+	out->watchdog_timeout_ms = S(max_u32(2, min_u32(5, T_s > 3 ? T_s - 3 : 0)));
+	return 0;
+}
+
+static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
+{
+	uint32_t t_max = max_u32(p->hb_interval_ms, p->sf_interval_ms);
+
+	*t = (struct hb_timing){.p = *p};
+	t->tick_ms = min_u32(min_u32(p->hb_interval_ms, p->sf_interval_ms), HB_TICK_MAX_MS);
+	t->proof_window_ms = 2u * t->tick_ms;
+	t->pet_interval_ms = min_u32(1000u, p->watchdog_timeout_ms / 4u);
+	t->watchdog_slack_ms = HB_WATCHDOG_SLACK_MS;
+	t->sf_io_timeout_ms = p->sf_timeout_ms / 2u;
+	/* When the statefile dies for everyone, hosts lose access at their last
+	 * confirmed write + T2 (or their first overdue I/O): within one statefile
+	 * cycle of each other. The news then takes a heartbeat interval and a
+	 * tick to arrive. */
+	t->sf_loss_grace_ms = p->sf_interval_ms + p->hb_interval_ms + 2u * t->tick_ms;
+	t->settle_ms = t_max;
+	t->settle_inconsistent_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms);
+	t->send_gap_ms = t->tick_ms / 4u;
+	t->fence_bound_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->proof_window_ms +
+	                    p->watchdog_timeout_ms + t->watchdog_slack_ms;
+	t->drift_margin_ms = drift_margin(t->fence_bound_ms);
+	t->removal_wait_ms = hb_timing_peer_wait(t->fence_bound_ms);
+	t->fence_flag_bound_ms = p->watchdog_timeout_ms + t->watchdog_slack_ms;
+	t->detect_ms = min_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->tick_ms;
+	/* A survivor's last sign of life from a crashed host can be its last
+	 * slot write, seen by the next read: up to t2 + the I/O deadline late. */
+	t->failover_bound_ms = p->sf_interval_ms + t->sf_io_timeout_ms + t->removal_wait_ms + t->settle_ms + t->tick_ms;
+	/* An isolated host that still writes: it notices after T1, decides on
+	 * settled views, writes its fencing flag (seen within a statefile cycle),
+	 * and survivors wait its flag bound (with drift) after reading it. */
+	t->failover_typical_ms = p->hb_timeout_ms + t->settle_ms + t->tick_ms + p->sf_interval_ms +
+	                         hb_timing_peer_wait(t->fence_flag_bound_ms);
+	t->hung_agent_bound_ms = t->proof_window_ms + p->watchdog_timeout_ms + t->watchdog_slack_ms;
+	t->hung_storage_bound_ms = p->sf_timeout_ms + t->hung_agent_bound_ms;
+	t->hung_storage_decide_ms = p->sf_timeout_ms + t->sf_loss_grace_ms + t->settle_ms;
+	t->warn_hb_ms = p->hb_timeout_ms / 2u;
+	t->warn_sf_ms = p->sf_timeout_ms / 2u;
+	t->lock_wait_ms = 3u * (p->sf_interval_ms + t->sf_io_timeout_ms);
+}
+
+/* Values that must be positive and whole, before any relation is checked. */
+static int check_ranges(const struct hb_timing_params *p, struct hb_err *err)
+{
+	if (p->hb_interval_ms < 100 || p->sf_interval_ms < 100)
+		return hb_err_set(err, "HeartbeatInterval t1=%" PRIu32 " ms and StateFileInterval t2=%" PRIu32
+		                  " ms must both be at least 100 ms", p->hb_interval_ms, p->sf_interval_ms);
+	if (p->watchdog_timeout_ms < HB_WATCHDOG_MIN_MS || p->watchdog_timeout_ms % 1000u != 0)
+		return hb_err_set(err, "WatchdogTimeout W=%" PRIu32 " ms must be a whole number of seconds, at least %u s "
+		                  "(watchdogs count seconds; a shorter one reboots healthy hosts on a scheduling hiccup)",
+		                  p->watchdog_timeout_ms, HB_WATCHDOG_MIN_MS / 1000u);
+	if (p->hb_timeout_ms > S(3600) || p->sf_timeout_ms > S(3600) || p->watchdog_timeout_ms > S(3600) ||
+	    p->hb_wd_timeout_ms > S(7200) || p->sf_wd_timeout_ms > S(7200) || p->boot_join_timeout_ms > S(7200) ||
+	    p->enable_join_timeout_ms > S(7200))
+		return hb_err_set(err, "a timeout is above its limit (T1, T2 and W at most 3600 s; Wh, Ws, BootJoinTimeout "
+		                  "and EnableJoinTimeout at most 7200 s)");
+	return 0;
+}
+
+/* The relations between configured values (each names the values). */
+static int check_intervals(const struct hb_timing_params *p, struct hb_err *err)
+{
+	if (p->hb_timeout_ms < 3u * p->hb_interval_ms)
+		return hb_err_set(err, "HeartbeatTimeout T1=%" PRIu32 " ms must be at least 3 x HeartbeatInterval t1=%" PRIu32
+		                  " ms = %" PRIu32 " ms, so that two lost heartbeats never remove a host",
+		                  p->hb_timeout_ms, p->hb_interval_ms, 3u * p->hb_interval_ms);
+	if (p->sf_timeout_ms < 3u * p->sf_interval_ms)
+		return hb_err_set(err, "StateFileTimeout T2=%" PRIu32 " ms must be at least 3 x StateFileInterval t2=%" PRIu32
+		                  " ms = %" PRIu32 " ms, so that one slow statefile cycle never costs a host its access",
+		                  p->sf_timeout_ms, p->sf_interval_ms, 3u * p->sf_interval_ms);
+	return 0;
+}
+
+static int check_watchdog_bounds(const struct hb_timing *t, struct hb_err *err)
+{
+	const struct hb_timing_params *p = &t->p;
+	if (t->hung_agent_bound_ms > p->hb_wd_timeout_ms)
+		return hb_err_set(err, "HeartbeatWatchdogTimeout Wh=%" PRIu32 " ms is shorter than the time a hung agent "
+		                  "can live: proof window P=%" PRIu32 " ms + WatchdogTimeout W=%" PRIu32 " ms + slack %" PRIu32
+		                  " ms = %" PRIu32 " ms; raise Wh or lower W",
+		                  p->hb_wd_timeout_ms, t->proof_window_ms, p->watchdog_timeout_ms, t->watchdog_slack_ms,
+		                  t->hung_agent_bound_ms);
+	if (t->hung_storage_bound_ms > p->sf_wd_timeout_ms)
+		return hb_err_set(err, "StateFileWatchdogTimeout Ws=%" PRIu32 " ms is shorter than the time a host with hung "
+		                  "statefile I/O can live: StateFileTimeout T2=%" PRIu32 " ms + P=%" PRIu32 " ms + W=%" PRIu32
+		                  " ms + slack %" PRIu32 " ms = %" PRIu32 " ms; raise Ws or lower T2 or W",
+		                  p->sf_wd_timeout_ms, p->sf_timeout_ms, t->proof_window_ms, p->watchdog_timeout_ms,
+		                  t->watchdog_slack_ms, t->hung_storage_bound_ms);
+	if (p->watchdog_timeout_ms < 2u * t->pet_interval_ms + t->tick_ms)
+		return hb_err_set(err, "WatchdogTimeout W=%" PRIu32 " ms must cover two pet intervals (%" PRIu32
+		                  " ms each) and a decision tick (%" PRIu32 " ms)",
+		                  p->watchdog_timeout_ms, t->pet_interval_ms, t->tick_ms);
+	return 0;
+}
+
+/* Join timeouts only decide how long a start may take before it gives up
+ * (xapi then retries), so a short one is a warning. Boot: the pool must have
+ * removed this host's previous incarnation first. Enable: every host must be
+ * seen on both channels. */
+static unsigned join_warnings(const struct hb_timing *t)
+{
+	const struct hb_timing_params *p = &t->p;
+	unsigned w = 0;
+	if (p->boot_join_timeout_ms < t->removal_wait_ms + 2u * t->settle_ms)
+		w |= HB_TW_BOOT_JOIN_SHORT;
+	if (p->enable_join_timeout_ms < max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + 2u * t->settle_ms)
+		w |= HB_TW_ENABLE_JOIN_SHORT;
+	if (t->sf_io_timeout_ms < HB_IO_DEADLINE_WARN_MS)
+		w |= HB_TW_IO_DEADLINE_SHORT;
+	return w;
+}
+
+/* Relations that hold by construction; asserted so a change to the formulas
+ * above that breaks one is caught by every test run. */
+static void assert_invariants(const struct hb_timing *t)
+{
+	const struct hb_timing_params *p = &t->p;
+	assert(t->tick_ms > 0 && t->tick_ms <= p->hb_interval_ms && t->tick_ms <= p->sf_interval_ms);
+	assert(t->proof_window_ms >= 2u * t->tick_ms);
+	assert(t->pet_interval_ms > 0 && 2u * t->pet_interval_ms <= p->watchdog_timeout_ms);
+	assert(p->sf_interval_ms + 2u * t->sf_io_timeout_ms <= p->sf_timeout_ms + p->sf_interval_ms);
+	assert(t->fence_bound_ms >= max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->hung_agent_bound_ms);
+	assert((uint64_t)t->removal_wait_ms * 1000000u >= (uint64_t)t->fence_bound_ms * (1000000u + 2u * HB_DRIFT_PPM));
+	assert(t->fence_flag_bound_ms >= p->watchdog_timeout_ms);
+	assert(t->failover_bound_ms > t->removal_wait_ms);
+}
+
+int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, struct hb_err *err)
+{
+	struct hb_timing t;
+	if (check_ranges(p, err) < 0 || check_intervals(p, err) < 0)
+		return -1;
+	derive_values(p, &t);
+	if (check_watchdog_bounds(&t, err) < 0)
+		return -1;
+	t.warnings = join_warnings(&t);
+	assert_invariants(&t);
+	*out = t;
+	return 0;
+}
+
+uint32_t hb_timing_peer_wait(uint32_t bound_ms)
+{
+	return bound_ms + drift_margin(bound_ms);
+}

@@ -1,0 +1,95 @@
+/*
+ * hb_timing.h: the timing model. The one place where every interval, timeout,
+ * watchdog timeout, decision wait, fence bound and failover bound is derived
+ * and where the relations that safety needs are checked.
+ *
+ * Inputs are the configured values (xhad.conf <parameters>, whole seconds
+ * there, milliseconds here) or a single HA timeout T derived the way xapi does.
+ * Pure arithmetic: no I/O, no clock. docs/timing.md explains every formula.
+ */
+#ifndef HB_TIMING_H
+#define HB_TIMING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "hb_err.h"
+
+/* Clock-rate drift allowed between any two hosts' monotonic clocks. */
+#define HB_DRIFT_PPM 200u
+
+/* The configured values, in milliseconds (xha.md section 8 names). */
+struct hb_timing_params {
+	uint32_t hb_interval_ms;        /* HeartbeatInterval t1 */
+	uint32_t hb_timeout_ms;         /* HeartbeatTimeout T1 */
+	uint32_t sf_interval_ms;        /* StateFileInterval t2 */
+	uint32_t sf_timeout_ms;         /* StateFileTimeout T2 */
+	uint32_t hb_wd_timeout_ms;      /* HeartbeatWatchdogTimeout Wh: upper bound on a hung agent's life */
+	uint32_t sf_wd_timeout_ms;      /* StateFileWatchdogTimeout Ws: upper bound under hung storage */
+	uint32_t watchdog_timeout_ms;   /* WatchdogTimeout W (extension): the hardware timer */
+	uint32_t boot_join_timeout_ms;  /* BootJoinTimeout Tboot */
+	uint32_t enable_join_timeout_ms;/* EnableJoinTimeout Tenable */
+	uint32_t xapi_hc_interval_ms;   /* XapiHealthCheckInterval */
+	uint32_t xapi_hc_timeout_ms;    /* XapiHealthCheckTimeout T3 */
+	uint32_t xapi_restart_timeout_ms;/* XapiRestartTimeout */
+	uint32_t xapi_restart_attempts; /* XapiRestartAttempts (a count) */
+};
+
+/* Everything derived from the parameters. All durations in milliseconds. */
+struct hb_timing {
+	struct hb_timing_params p;
+	uint32_t tick_ms;             /* period of the decision evaluation */
+	uint32_t proof_window_ms;     /* P: healthy_until = last proof + P */
+	uint32_t pet_interval_ms;     /* feeder pets the watchdog this often */
+	uint32_t watchdog_slack_ms;   /* allowance for watchdog timer granularity */
+	uint32_t sf_io_timeout_ms;    /* one statefile I/O past this is overdue */
+	uint32_t settle_ms;           /* consistent views must be unchanged this long to act */
+	uint32_t settle_inconsistent_ms; /* inconsistent views (one-way cut) need this long */
+	uint32_t sf_loss_grace_ms;    /* after losing statefile access, wait this long for the
+	                               * others to lose it too (rule 2) before giving up */
+	uint32_t send_gap_ms;         /* least gap between two heartbeats sent early on a change */
+	uint32_t drift_margin_ms;     /* 2 * rho * fence bound, rounded up */
+	uint32_t fence_bound_ms;      /* F: longest a silent host can still run after last heard */
+	uint32_t fence_flag_bound_ms; /* longest a host runs after writing its fencing flag */
+	uint32_t removal_wait_ms;     /* F + drift margin: peers wait this after last sign of life */
+	uint32_t detect_ms;           /* crash -> a survivor notices the silence */
+	uint32_t failover_bound_ms;   /* crash or isolation -> every survivor's liveset drops it */
+	uint32_t failover_typical_ms; /* loser that can still write, with fencing flag */
+	uint32_t hung_agent_bound_ms; /* hung agent -> its watchdog fires (must be <= Wh) */
+	uint32_t hung_storage_bound_ms;/* hung statefile, network cut too -> watchdog fires (<= Ws) */
+	uint32_t hung_storage_decide_ms;/* hung statefile, network whole, peers fine -> it fences itself */
+	uint32_t warn_hb_ms;          /* heartbeat approaching timeout warning at T1/2 */
+	uint32_t warn_sf_ms;          /* statefile approaching timeout warning at T2/2 */
+	uint32_t lock_wait_ms;        /* propose-master never waits longer */
+	unsigned warnings;            /* enum hb_timing_warning bits */
+};
+
+/* Relations that affect liveness, not safety: reported, never refused. */
+enum hb_timing_warning {
+	HB_TW_IO_DEADLINE_SHORT = 1u << 0,  /* multipath failover may exceed the I/O deadline */
+	HB_TW_BOOT_JOIN_SHORT = 1u << 1,    /* a quick reboot may fail to join once */
+	HB_TW_ENABLE_JOIN_SHORT = 1u << 2,  /* enabling may time out before every host is seen */
+	HB_TW_ALL = (1u << 3) - 1u
+};
+
+/* xhad's defaults (xha.md section 8), watchdog 5 s. */
+void hb_timing_params_default(struct hb_timing_params *out);
+/* xapi's derivation from one HA timeout T (seconds, T >= 10). */
+int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct hb_err *err);
+/* Derive and check. On an unsafe relation returns -1 and names the values. */
+int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, struct hb_err *err);
+/* The wait before removing a host that advertised bound_ms (its fence bound,
+ * or its fencing-flag bound): bound * (1 + 2 rho), rounded up. */
+uint32_t hb_timing_peer_wait(uint32_t bound_ms);
+
+/* hb_timing_print.c: the effective values and the worst-case timelines, for
+ * humans (hbctl timeouts). */
+void hb_timing_print(const struct hb_timing *t, FILE *out);
+/* Short name ("statefile_io_deadline_short") and one sentence with the
+ * values, for one warning bit. */
+const char *hb_timing_warning_name(enum hb_timing_warning w);
+void hb_timing_warning_text(const struct hb_timing *t, enum hb_timing_warning w, char *buf, size_t len);
+/* The same as a JSON object (json-c); the caller owns the reference. */
+struct json_object *hb_timing_to_json(const struct hb_timing *t);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# run_checks.sh BUILD: every test suite of `make check`.
+#  1. the sanitizer build (address + undefined) in BUILD/sanitize, where meson
+#     runs the unit, cli and statefile suites;
+#  2. a brief libFuzzer run of every decoder (BUILD/fuzz, clang);
+# then one closing line: "check: N passed, N failed, N skipped".
+set -uo pipefail
+build=${1:-build}
+src=$(cd "$(dirname "$0")/.." && pwd)
+san="$build/sanitize"
+fuzz_seconds=${HB_FUZZ_SECONDS:-15}
+
+[ -f "$san/build.ninja" ] || meson setup "$san" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
+ninja -C "$san" || exit 1
+
+meson test -C "$san" --print-errorlogs --num-processes 2
+meson_rc=$?
+
+passed=0 failed=0 skipped=0
+if command -v jq >/dev/null && [ -f "$san/meson-logs/testlog.json" ]; then
+	passed=$(jq -s '[.[] | select(.result == "OK")] | length' "$san/meson-logs/testlog.json")
+	failed=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP")] | length' "$san/meson-logs/testlog.json")
+	skipped=$(jq -s '[.[] | select(.result == "SKIP")] | length' "$san/meson-logs/testlog.json")
+	jq -r 'select(.result == "SKIP") | "skipped: \(.name)"' "$san/meson-logs/testlog.json"
+elif [ $meson_rc -ne 0 ]; then
+	failed=1
+fi
+
+"$src/tests/fuzz/run_fuzzers.sh" "$build/fuzz" "$fuzz_seconds"
+case $? in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+esac
+
+echo "check: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ $meson_rc -eq 0 ]

@@ -1,0 +1,285 @@
+/*
+ * test_timing.c: the timing model. Goal: the derived values follow the
+ * documented formulas, xapi's derivation from T matches xapi's table, every
+ * unsafe relation is refused with a message naming the values, and the
+ * printed timeline and JSON show the same figures as the struct.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "hb_timing.h"
+
+static void derive_ok(const struct hb_timing_params *p, struct hb_timing *t)
+{
+	struct hb_err err = {{0}};
+	int rc = hb_timing_derive(p, t, &err);
+	if (rc != 0)
+		fail_msg("derive refused: %s", err.msg);
+}
+
+/* Derive must refuse p, and the message must contain every needle. */
+static void refused(const struct hb_timing_params *p, const char *needle1, const char *needle2)
+{
+	struct hb_timing t;
+	struct hb_err err = {{0}};
+	assert_int_equal(hb_timing_derive(p, &t, &err), -1);
+	if (!strstr(err.msg, needle1) || (needle2 && !strstr(err.msg, needle2)))
+		fail_msg("message \"%s\" lacks \"%s\" / \"%s\"", err.msg, needle1, needle2 ? needle2 : "");
+}
+
+static void test_xhad_defaults(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_timing t;
+	hb_timing_params_default(&p);
+	derive_ok(&p, &t);
+	assert_int_equal(t.tick_ms, 1000);
+	assert_int_equal(t.proof_window_ms, 2000);
+	assert_int_equal(t.sf_io_timeout_ms, 15000);
+	assert_int_equal(t.settle_ms, 4000);
+	/* F = max(30, 30) + 2 + 5 + 1 s */
+	assert_int_equal(t.fence_bound_ms, 38000);
+	/* drift: ceil(38000 * 2 * 200e-6) = 16 ms */
+	assert_int_equal(t.drift_margin_ms, 16);
+	assert_int_equal(t.removal_wait_ms, 38016);
+	assert_int_equal(t.fence_flag_bound_ms, 6000);
+	assert_int_equal(t.hung_agent_bound_ms, 8000);
+	assert_int_equal(t.hung_storage_bound_ms, 38000);
+	/* t2 + io + removal + settle + tick = 4 + 15 + 38.016 + 4 + 1 */
+	assert_int_equal(t.failover_bound_ms, 62016);
+}
+
+static void test_xapi_derivation(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t T, t1, t2, Ws, boot, W;
+	} table[] = {
+		{10, 2, 2, 25, 70, 5}, {20, 3, 2, 35, 80, 5}, {30, 3, 2, 45, 90, 5},
+		{60, 3, 3, 75, 120, 5}, {120, 3, 6, 135, 180, 5}, {6, 1, 2, 21, 66, 3},
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		struct hb_timing_params p;
+		struct hb_timing t;
+		struct hb_err err = {{0}};
+		assert_int_equal(hb_timing_params_from_T(table[i].T, &p, &err), 0);
+		assert_int_equal(p.hb_interval_ms, table[i].t1 * 1000);
+		assert_int_equal(p.hb_timeout_ms, table[i].T * 1000);
+		assert_int_equal(p.sf_interval_ms, table[i].t2 * 1000);
+		assert_int_equal(p.sf_timeout_ms, table[i].T * 1000);
+		assert_int_equal(p.hb_wd_timeout_ms, table[i].T * 1000);
+		assert_int_equal(p.sf_wd_timeout_ms, table[i].Ws * 1000);
+		assert_int_equal(p.boot_join_timeout_ms, table[i].boot * 1000);
+		assert_int_equal(p.enable_join_timeout_ms, table[i].boot * 1000);
+		assert_int_equal(p.watchdog_timeout_ms, table[i].W * 1000);
+		assert_int_equal(p.xapi_hc_timeout_ms, 120000);
+		derive_ok(&p, &t);
+	}
+}
+
+static void test_T_out_of_range(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_err err = {{0}};
+	assert_int_equal(hb_timing_params_from_T(3, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "T=3"));
+	assert_int_equal(hb_timing_params_from_T(3601, &p, &err), -1);
+	/* T = 4 derives but is refused: T2 = 4 s < 3 x t2 = 6 s */
+	assert_int_equal(hb_timing_params_from_T(4, &p, &err), 0);
+	refused(&p, "StateFileTimeout T2=4000 ms", "6000 ms");
+}
+
+/* Every T xapi can produce, and the small ones used by scaled test pools,
+ * derive safely, and the safety relations hold in each. */
+static void test_sweep_T(void **state)
+{
+	(void)state;
+	for (uint32_t T = 6; T <= 3600; T += (T < 120 ? 1 : 37)) {
+		struct hb_timing_params p;
+		struct hb_timing t;
+		assert_int_equal(hb_timing_params_from_T(T, &p, NULL), 0);
+		derive_ok(&p, &t);
+		uint32_t T12 = p.hb_timeout_ms > p.sf_timeout_ms ? p.hb_timeout_ms : p.sf_timeout_ms;
+		assert_true(t.fence_bound_ms >= T12 + t.proof_window_ms + p.watchdog_timeout_ms);
+		assert_true((uint64_t)t.removal_wait_ms * 1000000 >= (uint64_t)t.fence_bound_ms * 1000400);
+		assert_true(t.hung_agent_bound_ms <= p.hb_wd_timeout_ms);
+		assert_true(t.hung_storage_bound_ms <= p.sf_wd_timeout_ms);
+		assert_true(t.failover_bound_ms > t.removal_wait_ms);
+		assert_true(t.failover_typical_ms <= t.failover_bound_ms);
+		/* xapi's Tboot = T + 60 covers the removal wait up to T ~ 300 s */
+		if (T <= 300)
+			assert_false(t.warnings & HB_TW_BOOT_JOIN_SHORT);
+	}
+}
+
+static void base(struct hb_timing_params *p) { hb_timing_params_default(p); }
+
+static void test_refuse_hb_timeout_vs_interval(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.hb_interval_ms = 11000;
+	refused(&p, "HeartbeatTimeout T1=30000 ms", "HeartbeatInterval t1=11000 ms");
+}
+
+static void test_refuse_sf_timeout_vs_interval(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.sf_timeout_ms = 10000;
+	p.sf_interval_ms = 4000;
+	refused(&p, "StateFileTimeout T2=10000 ms", "StateFileInterval t2=4000 ms");
+}
+
+static void test_refuse_short_watchdog(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.watchdog_timeout_ms = 1000;
+	refused(&p, "WatchdogTimeout W=1000 ms", "at least 2 s");
+	p.watchdog_timeout_ms = 2500;
+	refused(&p, "W=2500 ms", "whole number of seconds");
+}
+
+static void test_refuse_wh(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.hb_wd_timeout_ms = 7000; /* hung agent lives P + W + slack = 8 s */
+	refused(&p, "HeartbeatWatchdogTimeout Wh=7000 ms", "= 8000 ms");
+}
+
+static void test_refuse_ws(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.sf_wd_timeout_ms = 37000; /* T2 + P + W + slack = 38 s */
+	refused(&p, "StateFileWatchdogTimeout Ws=37000 ms", "= 38000 ms");
+}
+
+/* Join timeouts are liveness: short ones derive, with a warning. */
+static void test_warn_join_timeouts(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_timing t;
+	char text[256];
+	base(&p);
+	derive_ok(&p, &t);
+	assert_int_equal(t.warnings, 0);
+	p.boot_join_timeout_ms = 40000; /* removal wait 38016 + 2 x 4000 */
+	p.enable_join_timeout_ms = 20000;
+	derive_ok(&p, &t);
+	assert_int_equal(t.warnings, HB_TW_BOOT_JOIN_SHORT | HB_TW_ENABLE_JOIN_SHORT);
+	hb_timing_warning_text(&t, HB_TW_BOOT_JOIN_SHORT, text, sizeof text);
+	assert_non_null(strstr(text, "BootJoinTimeout 40000 ms"));
+	assert_string_equal(hb_timing_warning_name(HB_TW_ENABLE_JOIN_SHORT), "enable_join_timeout_short");
+	/* T = 10: the I/O deadline is T2/2 = 5 s, shorter than a multipath failover */
+	assert_int_equal(hb_timing_params_from_T(10, &p, NULL), 0);
+	derive_ok(&p, &t);
+	assert_true(t.warnings & HB_TW_IO_DEADLINE_SHORT);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hb_timing_print(&t, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "statefile I/O deadline 5000 ms is short"));
+	free(buf);
+}
+
+static void test_refuse_limits(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	base(&p);
+	p.hb_interval_ms = 50;
+	refused(&p, "t1=50 ms", "at least 100 ms");
+	base(&p);
+	p.sf_timeout_ms = 4000000;
+	refused(&p, "above its limit", NULL);
+}
+
+static char *print_to_string(const struct hb_timing *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	hb_timing_print(t, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_print_matches_struct(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_timing t;
+	assert_int_equal(hb_timing_params_from_T(30, &p, NULL), 0);
+	derive_ok(&p, &t);
+	char *text = print_to_string(&t);
+	char line[128];
+	snprintf(line, sizeof line, "fence bound F                    %8u.%03u s", t.fence_bound_ms / 1000,
+	         t.fence_bound_ms % 1000);
+	if (!strstr(text, line))
+		fail_msg("no \"%s\" in:\n%s", line, text);
+	snprintf(line, sizeof line, "%+9.3f s  every survivor publishes", t.failover_bound_ms / 1000.0);
+	if (!strstr(text, line))
+		fail_msg("no \"%s\" in:\n%s", line, text);
+	assert_non_null(strstr(text, "host H isolated from the network"));
+	free(text);
+}
+
+static void test_json_matches_struct(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_timing t;
+	assert_int_equal(hb_timing_params_from_T(60, &p, NULL), 0);
+	derive_ok(&p, &t);
+	json_object *obj = hb_timing_to_json(&t), *section, *value;
+	assert_true(json_object_object_get_ex(obj, "derived", &section));
+	assert_true(json_object_object_get_ex(section, "removal_wait_ms", &value));
+	assert_int_equal(json_object_get_int64(value), t.removal_wait_ms);
+	assert_true(json_object_object_get_ex(obj, "bounds", &section));
+	assert_true(json_object_object_get_ex(section, "failover_bound_ms", &value));
+	assert_int_equal(json_object_get_int64(value), t.failover_bound_ms);
+	assert_true(json_object_object_get_ex(obj, "configured", &section));
+	assert_true(json_object_object_get_ex(section, "heartbeat_timeout_ms", &value));
+	assert_int_equal(json_object_get_int64(value), 60000);
+	json_object_put(obj);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xhad_defaults),
+		cmocka_unit_test(test_xapi_derivation),
+		cmocka_unit_test(test_T_out_of_range),
+		cmocka_unit_test(test_sweep_T),
+		cmocka_unit_test(test_refuse_hb_timeout_vs_interval),
+		cmocka_unit_test(test_refuse_sf_timeout_vs_interval),
+		cmocka_unit_test(test_refuse_short_watchdog),
+		cmocka_unit_test(test_refuse_wh),
+		cmocka_unit_test(test_refuse_ws),
+		cmocka_unit_test(test_warn_join_timeouts),
+		cmocka_unit_test(test_refuse_limits),
+		cmocka_unit_test(test_print_matches_struct),
+		cmocka_unit_test(test_json_matches_struct),
+	};
+	return cmocka_run_group_tests_name("timing", tests, NULL, NULL);
+}
