@@ -1,0 +1,456 @@
+/*
+ * hb_core.c: the membership core's lifecycle, its events (heartbeats,
+ * statefile completions, commands), the outputs it asks its executor to
+ * carry out (hb_core_poll) and the view it publishes. The decisions live in
+ * hb_core_member.c and hb_core_lock.c. Pure: time comes in as an argument.
+ */
+#include "hb_core_internal.h"
+
+#include <assert.h>
+#include <string.h>
+
+size_t hb_core_size(void) { return sizeof(struct hb_core); }
+
+static void peer_init(struct hb_peer *p, const struct hb_timing *t)
+{
+	memset(p, 0, sizeof *p);
+	p->rx_at = HB_NEVER;
+	for (unsigned i = 0; i < HB_MAX_PATHS; i++)
+		p->rx_path_at[i] = HB_NEVER;
+	p->slot_adv_at = HB_NEVER;
+	p->member_sign_at = HB_NEVER;
+	p->fencing_at = HB_NEVER;
+	p->fence_bound_ms = t->fence_bound_ms;
+	p->flag_bound_ms = t->fence_flag_bound_ms;
+}
+
+void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_ms now)
+{
+	assert(cfg->n_hosts >= 1 && cfg->n_hosts <= HB_MAX_HOSTS && cfg->self < cfg->n_hosts);
+	assert(cfg->n_paths >= 1 && cfg->n_paths <= HB_MAX_PATHS);
+	assert(cfg->weight >= 1 && cfg->boot_id != 0 && now >= 0);
+	memset(c, 0, sizeof *c);
+	c->cfg = *cfg;
+	memcpy(c->uuids, cfg->host_uuids, sizeof(hb_uuid) * cfg->n_hosts);
+	c->cfg.host_uuids = c->uuids;
+	c->t = &c->cfg.timing;
+	c->started_at = c->last_now = now;
+	c->phase = HB_PHASE_STARTING;
+	c->weight = cfg->weight;
+	c->last_words = cfg->last_words;
+	c->pool_state = HB_POOL_NONE;
+	c->next_send = now;
+	c->last_send = HB_NEVER;
+	c->next_cycle = now;
+	c->confirmed_at = HB_NEVER;
+	c->sf_lost_at = HB_NEVER;
+	c->snap_since = now;
+	c->healthy_until = now;
+	c->no_proof_since = HB_NEVER;
+	c->master_seen = -1;
+	for (unsigned k = 0; k < HB_MAX_HOSTS; k++)
+		peer_init(&c->peers[k], c->t);
+}
+
+static void advance(struct hb_core *c, hb_mono_ms now)
+{
+	assert(now >= c->last_now);
+	c->last_now = now;
+}
+
+static bool finished(const struct hb_core *c) { return c->fence || c->exit; }
+
+/* A sign of life, or an announcement, from k's member incarnation. */
+static void note_member_view(struct hb_peer *p, hb_mono_ms now, uint64_t boot, const struct hb_view *v, bool alive)
+{
+	if (boot != p->member_boot || p->member_boot == 0)
+		return;
+	if (alive)
+		p->member_sign_at = now;
+	if (v->fence_bound_ms > p->fence_bound_ms)
+		p->fence_bound_ms = v->fence_bound_ms;
+	if (v->fence_flag_bound_ms > p->flag_bound_ms)
+		p->flag_bound_ms = v->fence_flag_bound_ms;
+	if ((v->flags & HB_VF_FENCING) && p->fencing_at == HB_NEVER)
+		p->fencing_at = now;
+	if (v->phase == HB_PHASE_STOPPED)
+		p->stopped = true;
+}
+
+void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet *pkt, unsigned path)
+{
+	advance(c, now);
+	if (finished(c))
+		return;
+	unsigned k = pkt->sender_index;
+	assert(k < c->cfg.n_hosts && path < HB_MAX_PATHS);
+	if (k == c->cfg.self) {
+		c->dropped[HB_REJECT_SELF]++;
+		return;
+	}
+	struct hb_peer *p = &c->peers[k];
+	enum hb_reject r = hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence);
+	if (r != HB_REJECT_NONE) {
+		c->dropped[r]++;
+		return;
+	}
+	p->rx_at = now;
+	if (path < c->cfg.n_paths)
+		p->rx_path_at[path] = now;
+	p->net = pkt->view;
+	p->net_valid = true;
+	p->net_boot = pkt->boot_id;
+	p->echo_token = pkt->sent_at_ms;
+	note_member_view(p, now, pkt->boot_id, &pkt->view, true);
+}
+
+static void read_slot(struct hb_core *c, hb_mono_ms now, unsigned k, const struct hb_slot *s)
+{
+	struct hb_peer *p = &c->peers[k];
+	if (k == c->cfg.self) {
+		if (s->boot_id == c->cfg.boot_id && c->unconfirmed_seq != 0 && s->sequence >= c->unconfirmed_seq) {
+			c->confirmed_at = c->unconfirmed_at;
+			c->unconfirmed_seq = 0;
+		}
+		/* a previous incarnation's clean shutdown left me excluded */
+		if (s->boot_id != c->cfg.boot_id && (s->view.flags & HB_VF_EXCLUDED))
+			c->excluded = true;
+		if (s->boot_id != c->cfg.boot_id && s->sequence >= c->slot_seq)
+			c->slot_seq = s->sequence; /* continue the on-disk sequence */
+	} else {
+		/* The first sight of a slot is only a baseline: a stale slot of a
+		 * dead host must not look alive. */
+		bool advanced = p->slot_valid && s->boot_id != 0 &&
+		                (s->boot_id != p->slot.boot_id || s->sequence != p->slot.sequence);
+		if (advanced)
+			p->slot_adv_at = now;
+		note_member_view(p, now, s->boot_id, &s->view, advanced);
+	}
+	p->slot = *s;
+	p->slot_valid = true;
+}
+
+void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_read *r)
+{
+	advance(c, now);
+	assert(c->read_busy);
+	c->read_busy = false;
+	if (c->read_overdue) {
+		c->read_overdue = false;
+		c->late_completions++;
+		return;
+	}
+	if (finished(c))
+		return;
+	c->global_reject = r->global_err ? HB_REJECT_NONE : r->global_reject;
+	if (r->global_err == 0 && r->global_reject == HB_REJECT_NONE) {
+		c->global = r->global;
+		c->pool_state = (enum hb_pool_state)r->global.pool_state;
+	}
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		if (r->slot_err[k] == 0 && r->slot_reject[k] == HB_REJECT_NONE)
+			read_slot(c, now, k, &r->slots[k]);
+		else
+			c->peers[k].slot_valid = c->peers[k].slot_valid && k != c->cfg.self;
+	}
+}
+
+void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, int err)
+{
+	advance(c, now);
+	if (global_block) {
+		assert(c->global_busy);
+		c->global_busy = false;
+		if (err == 0)
+			c->global_wanted = false;
+		return;
+	}
+	assert(c->write_busy);
+	c->write_busy = false;
+	if (c->write_overdue) {
+		c->write_overdue = false;
+		c->late_completions++;
+		return;
+	}
+	if (err == 0) {
+		c->unconfirmed_seq = c->write_seq;
+		c->unconfirmed_at = c->write_at;
+	}
+	if (c->exit_after_write)
+		c->exit = true;
+}
+
+void hb_core_on_sf_overdue(struct hb_core *c, hb_mono_ms now, enum hb_sf_io_kind kind)
+{
+	advance(c, now);
+	if (kind == HB_SF_IO_READ && c->read_busy)
+		c->read_overdue = true;
+	if (kind == HB_SF_IO_WRITE && c->write_busy)
+		c->write_overdue = true;
+	/* the statefile counts as lost for this host from now on */
+	c->confirmed_at = HB_NEVER;
+	c->unconfirmed_seq = 0;
+}
+
+static uint8_t view_flags(const struct hb_core *c)
+{
+	uint8_t f = 0;
+	if (c->sf_access)
+		f |= HB_VF_SF_ACCESS;
+	if (c->phase == HB_PHASE_FENCING)
+		f |= HB_VF_FENCING;
+	if (c->excluded)
+		f |= HB_VF_EXCLUDED;
+	if (c->rule2)
+		f |= HB_VF_RULE2;
+	if (c->armed)
+		f |= HB_VF_ARMED;
+	if (c->phase == HB_PHASE_STARTING)
+		f |= HB_VF_STARTING;
+	if (c->phase == HB_PHASE_JOINING)
+		f |= HB_VF_JOINING;
+	return f;
+}
+
+static void build_view(const struct hb_core *c, struct hb_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->hb_heard = c->hb_heard;
+	memcpy(v->hb_heard_path, c->hb_heard_path, sizeof v->hb_heard_path);
+	v->sf_seen = c->sf_seen;
+	v->liveset = c->liveset;
+	v->proposed = c->proposed;
+	v->epoch = c->epoch;
+	v->phase = (uint8_t)c->phase;
+	v->flags = view_flags(c);
+	v->weight = c->weight;
+	v->lock_request = c->lock_request;
+	v->lock_grant = c->lock_grant;
+	v->fence_bound_ms = c->t->fence_bound_ms;
+	v->fence_flag_bound_ms = c->t->fence_flag_bound_ms;
+	v->hb_timeout_ms = c->t->p.hb_timeout_ms;
+	v->sf_timeout_ms = c->t->p.sf_timeout_ms;
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		if (k == c->cfg.self)
+			continue;
+		v->echo_ms[k] = c->peers[k].echo_token;
+		v->sf_seq_seen[k] = c->peers[k].slot_valid ? c->peers[k].slot.sequence : 0;
+	}
+}
+
+static void emit_packet(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
+{
+	out->send = true;
+	struct hb_packet *pkt = &out->packet;
+	pkt->sender_uuid = c->uuids[c->cfg.self];
+	pkt->sender_index = (uint8_t)c->cfg.self;
+	pkt->path = 0;
+	pkt->n_hosts = (uint8_t)c->cfg.n_hosts;
+	pkt->boot_id = c->cfg.boot_id;
+	pkt->sequence = ++c->packet_seq;
+	/* echo tokens are compared only with this host's own clock; +1 keeps
+	 * the token non-zero (0 means "never heard") */
+	pkt->sent_at_ms = (uint64_t)now + 1u;
+	build_view(c, &pkt->view);
+	c->last_send = now;
+	c->next_send = now + c->t->p.hb_interval_ms;
+	c->send_asap = false;
+}
+
+static void emit_slot(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
+{
+	struct hb_slot *s = &out->slot;
+	out->write_slot = true;
+	memset(s, 0, sizeof *s);
+	s->generation = c->cfg.generation;
+	s->host_uuid = c->uuids[c->cfg.self];
+	s->host_index = (uint8_t)c->cfg.self;
+	s->n_hosts = (uint8_t)c->cfg.n_hosts;
+	s->boot_id = c->cfg.boot_id;
+	s->sequence = ++c->slot_seq;
+	s->written_at_ms = (uint64_t)now;
+	build_view(c, &s->view);
+	s->last_words = c->last_words;
+	c->write_busy = true;
+	c->write_at = now;
+	c->write_seq = s->sequence;
+}
+
+static bool want_send(const struct hb_core *c, hb_mono_ms now)
+{
+	if (c->phase == HB_PHASE_STOPPED && !c->exit_after_write)
+		return false;
+	if (now >= c->next_send)
+		return true;
+	return c->send_asap && (c->last_send == HB_NEVER || now - c->last_send >= (hb_mono_ms)c->t->send_gap_ms);
+}
+
+static void poll_statefile(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
+{
+	if (now >= c->next_cycle && !c->write_busy) {
+		emit_slot(c, now, out);
+		c->read_pending = true;
+		c->next_cycle = now + c->t->p.sf_interval_ms;
+	}
+	/* the read follows this cycle's write; a stuck write does not stop reads */
+	if (c->read_pending && !c->read_busy && (!c->write_busy || c->write_overdue)) {
+		out->read = true;
+		c->read_busy = true;
+		c->read_pending = false;
+		c->read_at = now;
+	}
+	if (c->global_wanted && !c->global_busy) {
+		out->write_global = true;
+		out->global = c->global_out;
+		c->global_busy = true;
+	}
+}
+
+static hb_mono_ms min_time(hb_mono_ms a, hb_mono_ms b) { return a < b ? a : b; }
+
+void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
+{
+	advance(c, now);
+	memset(out, 0, sizeof *out);
+	if (!finished(c))
+		core_evaluate(c, now);
+	if (!c->exit && want_send(c, now))
+		emit_packet(c, now, out);
+	if (!c->exit && !c->fence)
+		poll_statefile(c, now, out);
+	else if (c->last_words_pending && !c->write_busy) {
+		/* last words: one final write of my slot with the fencing flag */
+		emit_slot(c, now, out);
+		c->last_words_pending = false;
+	}
+	if (c->exit_after_write && now >= c->exit_deadline)
+		c->exit = true;
+	out->healthy_until = c->healthy_until;
+	out->arm = c->arm_out;
+	out->disarm = c->disarm_out;
+	c->arm_out = c->disarm_out = false;
+	out->fence = c->fence;
+	out->fence_reason = c->fence_reason;
+	out->exit = c->exit;
+	out->exit_code = c->exit_code;
+	hb_mono_ms next = min_time(c->next_send, now + c->t->tick_ms);
+	if (!c->write_busy && c->next_cycle != HB_NEVER)
+		next = min_time(next, c->next_cycle);
+	if (c->send_asap)
+		next = min_time(next, now + c->t->send_gap_ms);
+	out->next_wakeup = next > now ? next : now + 1;
+}
+
+enum hb_propose_result hb_core_propose_master(struct hb_core *c, hb_mono_ms now)
+{
+	advance(c, now);
+	if (c->phase != HB_PHASE_ONLINE || finished(c))
+		return HB_PROPOSE_FALSE;
+	if (c->i_am_master)
+		return HB_PROPOSE_TRUE;
+	if (c->master_seen >= 0 && (unsigned)c->master_seen != c->cfg.self) {
+		c->lock_wanted = false;
+		return HB_PROPOSE_FALSE;
+	}
+	if (!c->lock_wanted) {
+		c->lock_wanted = true;
+		c->lock_asked_at = now;
+		c->send_asap = true;
+		return HB_PROPOSE_PENDING;
+	}
+	if (now - c->lock_asked_at > (hb_mono_ms)c->t->lock_wait_ms) {
+		c->lock_wanted = false;
+		return HB_PROPOSE_FALSE;
+	}
+	return HB_PROPOSE_PENDING;
+}
+
+void hb_core_disarm(struct hb_core *c, hb_mono_ms now)
+{
+	advance(c, now);
+	if (c->armed)
+		c->disarm_out = true;
+	c->armed = false;
+	c->send_asap = true;
+}
+
+void hb_core_arm(struct hb_core *c, hb_mono_ms now)
+{
+	advance(c, now);
+	if (c->phase == HB_PHASE_ONLINE && !c->armed && !finished(c)) {
+		c->armed = true;
+		c->arm_out = true;
+		c->send_asap = true;
+	}
+}
+
+void hb_core_shutdown(struct hb_core *c, hb_mono_ms now)
+{
+	advance(c, now);
+	if (finished(c) || c->exit_after_write)
+		return;
+	hb_core_disarm(c, now);
+	c->excluded = true;
+	c->phase = HB_PHASE_STOPPED;
+	c->exit_code = 0;
+	/* publish the excluded flag on both channels, then exit once the slot
+	 * is written (or after one I/O deadline if the statefile is gone) */
+	c->exit_after_write = true;
+	c->exit_deadline = now + c->t->sf_io_timeout_ms;
+	c->next_cycle = now;
+	c->next_send = now;
+}
+
+void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight)
+{
+	advance(c, now);
+	assert(weight >= 1);
+	c->weight = weight;
+	c->send_asap = true;
+}
+
+void hb_core_set_pool_state(struct hb_core *c, hb_mono_ms now, enum hb_pool_state state)
+{
+	advance(c, now);
+	assert(state >= HB_POOL_INIT && state <= HB_POOL_INVALID);
+	struct hb_global g = c->global;
+	if (c->pool_state == HB_POOL_NONE) {
+		memset(&g, 0, sizeof g);
+		g.generation = c->cfg.generation;
+		g.n_hosts = c->cfg.n_hosts;
+	}
+	g.pool_state = state;
+	g.sequence++;
+	g.writer = (uint8_t)c->cfg.self;
+	c->global_out = g;
+	c->global_wanted = true;
+}
+
+void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_status *out)
+{
+	(void)now;
+	memset(out, 0, sizeof *out);
+	out->phase = c->phase;
+	out->liveset = c->liveset;
+	out->epoch = c->epoch;
+	out->master = c->master_seen;
+	out->i_am_master = c->i_am_master;
+	out->armed = c->armed;
+	out->sf_access = c->sf_access;
+	out->rule2 = c->rule2;
+	out->excluded = c->excluded;
+	out->pool_state = c->pool_state;
+	out->hb_heard = c->hb_heard;
+	out->sf_seen = c->sf_seen;
+	out->healthy_until = c->healthy_until;
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		out->last_heard[k] = p->rx_at;
+		for (unsigned i = 0; i < HB_MAX_PATHS; i++)
+			out->last_heard_path[k][i] = p->rx_path_at[i];
+		out->last_sf_advance[k] = p->slot_adv_at;
+		out->member_boot_id[k] = p->member_boot;
+	}
+	out->member_boot_id[c->cfg.self] = (c->liveset & core_self_bit(c)) ? c->cfg.boot_id : 0;
+	memcpy(out->dropped, c->dropped, sizeof out->dropped);
+}

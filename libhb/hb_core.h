@@ -1,0 +1,130 @@
+/*
+ * hb_core.h: the membership core of one host: a pure state machine.
+ *
+ * It owns the liveset, the survival rules, fencing decisions, joining, the
+ * master lock and the watchdog deadline. It does no I/O and has no clock of
+ * its own: an executor (the daemon, or the simulator hbsim) gives it the
+ * current monotonic time with every call, feeds it events (heartbeats,
+ * statefile results, commands) and, after each call, asks hb_core_poll() what
+ * to do: send a heartbeat, write the own slot or the global block, read the
+ * statefile, the new healthy_until for the watchdog feeder, fence now, exit.
+ * docs/design.md explains the algorithm and why it is safe.
+ *
+ * The core keeps fixed tables sized for HB_MAX_HOSTS and never allocates.
+ */
+#ifndef HB_CORE_H
+#define HB_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "hb_slot.h"
+#include "hb_timing.h"
+#include "hb_types.h"
+#include "hb_wire.h"
+
+struct hb_core_config {
+	unsigned n_hosts;
+	unsigned self;               /* my host index */
+	const hb_uuid *host_uuids;   /* n_hosts entries, by index (copied) */
+	hb_uuid generation;
+	unsigned n_paths;            /* heartbeat paths, 1..HB_MAX_PATHS */
+	struct hb_timing timing;     /* derived and checked (hb_timing_derive) */
+	uint16_t weight;             /* >= 1 */
+	uint64_t boot_id;            /* my incarnation: larger than any before */
+	struct hb_last_words last_words; /* carried from my slot across reboots */
+	/* Test only: remove hosts without waiting for their fence bound. Lets
+	 * a test prove that the simulator's invariant checks catch a broken
+	 * core. Never set outside tests. */
+	bool unsafe_skip_removal_wait;
+};
+
+/* One statefile read batch, decoded by the executor. */
+struct hb_sf_read {
+	hb_mono_ms submitted_at;
+	int global_err;                   /* 0 ok, else -errno (I/O) */
+	enum hb_reject global_reject;     /* when global_err == 0 */
+	struct hb_global global;
+	int slot_err[HB_MAX_HOSTS];       /* 0 ok, else -errno */
+	enum hb_reject slot_reject[HB_MAX_HOSTS];
+	struct hb_slot slots[HB_MAX_HOSTS];
+};
+
+enum hb_sf_io_kind { HB_SF_IO_READ = 0, HB_SF_IO_WRITE = 1 };
+
+/* What the executor must do after a call. */
+struct hb_core_out {
+	bool send;                 /* send `packet` to every peer on every path */
+	struct hb_packet packet;   /* path is set by the executor per path */
+	bool write_slot;           /* submit a write of `slot` to my slot */
+	struct hb_slot slot;
+	bool write_global;         /* submit a write of `global` to block 0 */
+	struct hb_global global;
+	bool read;                 /* submit a read batch of block 0 and every slot */
+	hb_mono_ms healthy_until;  /* feed the watchdog only while now < this */
+	bool arm;                  /* the watchdog must be armed (Online) */
+	bool disarm;               /* disarm the watchdog (maintenance, stop, pool invalid) */
+	bool fence;                /* fence now: pause guests, reboot */
+	enum hb_fence_reason fence_reason;
+	bool exit;                 /* stop the agent with exit_code (hb_exit.h) */
+	int exit_code;
+	hb_mono_ms next_wakeup;    /* call hb_core_poll again no later than this */
+};
+
+enum hb_propose_result { HB_PROPOSE_PENDING = 0, HB_PROPOSE_TRUE = 1, HB_PROPOSE_FALSE = 2 };
+
+/* A read-only summary for status output and the simulator's checks. */
+struct hb_core_status {
+	enum hb_phase phase;
+	hb_hostmap liveset;        /* published liveset (empty until Online) */
+	uint64_t epoch;
+	int master;                /* index of the host I see holding the lock, -1 none */
+	bool i_am_master;          /* I hold the lock (propose returned TRUE) */
+	bool armed;
+	bool sf_access;
+	bool rule2;                /* survival rule 2 in force */
+	bool excluded;
+	enum hb_pool_state pool_state;
+	hb_hostmap hb_heard;
+	hb_hostmap sf_seen;
+	hb_mono_ms healthy_until;
+	hb_mono_ms last_heard[HB_MAX_HOSTS];          /* any path, -1 never */
+	hb_mono_ms last_heard_path[HB_MAX_HOSTS][HB_MAX_PATHS];
+	hb_mono_ms last_sf_advance[HB_MAX_HOSTS];     /* -1 never */
+	uint64_t member_boot_id[HB_MAX_HOSTS];        /* incarnation of each liveset member */
+	uint64_t dropped[HB_REJECT_COUNT];            /* packets refused by the core */
+};
+
+struct hb_core; /* opaque; size from hb_core_size() */
+
+size_t hb_core_size(void);
+/* Start a core at time now, in phase STARTING. cfg must be valid (asserted). */
+void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_ms now);
+
+/* Events. now must never go backwards across calls (asserted). */
+void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet *pkt, unsigned path);
+void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_read *r);
+/* err 0 = written, else -errno. For the slot or the global block. */
+void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, int err);
+/* The executor declares an in-flight I/O overdue (past the I/O deadline):
+ * from now on the statefile counts as lost for this host. The executor still
+ * delivers the late completion (on_sf_read / on_sf_write) when it is reaped:
+ * the core then discards its data and only then asks for a new I/O of that
+ * kind, so a buffer is never reused while the kernel may still write it. */
+void hb_core_on_sf_overdue(struct hb_core *c, hb_mono_ms now, enum hb_sf_io_kind kind);
+
+/* Commands (control socket, scenario). */
+enum hb_propose_result hb_core_propose_master(struct hb_core *c, hb_mono_ms now);
+void hb_core_disarm(struct hb_core *c, hb_mono_ms now);
+void hb_core_arm(struct hb_core *c, hb_mono_ms now);
+/* Clean shutdown: disarm, publish excluded + STOPPED, then exit 0. */
+void hb_core_shutdown(struct hb_core *c, hb_mono_ms now);
+void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight);
+/* Request a pool-state change written to the global block. */
+void hb_core_set_pool_state(struct hb_core *c, hb_mono_ms now, enum hb_pool_state state);
+
+/* After any event, and at out->next_wakeup at the latest. */
+void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out);
+
+void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_status *out);
+
+#endif

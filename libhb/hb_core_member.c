@@ -1,0 +1,478 @@
+/*
+ * hb_core_member.c: the membership decisions of one host (docs/design.md).
+ *
+ *  - channels: whom I hear (T1), whose slot advances (T2), whether my own
+ *    writes show up in my reads (statefile access);
+ *  - proof: healthy_until is renewed only while this host has fresh proof
+ *    that it may live: statefile access (rule 1), or, with nobody having
+ *    statefile access, every member heard and hearing me (rule 2);
+ *  - survival rule 1: the best partition, computed from the views published
+ *    in the statefile (the same data for every host), decides who must
+ *    fence; a loser acts only on settled views, and says so (fencing flag);
+ *  - removal: a member leaves my liveset only when it has been silent for
+ *    its advertised fence bound, or its fencing-flag bound has passed since
+ *    it announced it was fencing, or it announced a clean stop;
+ *  - start: forming the first liveset (Init pool, or an Active pool with no
+ *    live member) and joining an existing one with every member's ack.
+ */
+#include "hb_core_internal.h"
+#include "hb_partition.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct hb_view *core_peer_view(const struct hb_core *c, unsigned k, hb_mono_ms now, uint64_t *boot)
+{
+	const struct hb_peer *p = &c->peers[k];
+	const struct hb_timing_params *tp = &c->t->p;
+	if (p->net_valid && fresh(now, p->rx_at, tp->hb_timeout_ms)) {
+		*boot = p->net_boot;
+		return &p->net;
+	}
+	if (p->slot_valid && fresh(now, p->slot_adv_at, tp->sf_timeout_ms)) {
+		*boot = p->slot.boot_id;
+		return &p->slot.view;
+	}
+	return NULL;
+}
+
+static void update_channels(struct hb_core *c, hb_mono_ms now)
+{
+	const struct hb_timing_params *tp = &c->t->p;
+	bool had = c->sf_access;
+	c->sf_access = fresh(now, c->confirmed_at, tp->sf_timeout_ms) && !c->read_overdue && !c->write_overdue;
+	if (had && !c->sf_access)
+		c->sf_lost_at = now;
+	if (c->sf_access)
+		c->sf_lost_at = HB_NEVER;
+	hb_hostmap heard = core_self_bit(c), seen = c->sf_access ? core_self_bit(c) : 0;
+	memset(c->hb_heard_path, 0, sizeof c->hb_heard_path);
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		if (k == c->cfg.self)
+			continue;
+		if (fresh(now, p->rx_at, tp->hb_timeout_ms))
+			heard |= hb_host_bit(k);
+		for (unsigned i = 0; i < c->cfg.n_paths; i++)
+			if (fresh(now, p->rx_path_at[i], tp->hb_timeout_ms))
+				c->hb_heard_path[i] |= hb_host_bit(k);
+		if (fresh(now, p->slot_adv_at, tp->sf_timeout_ms))
+			seen |= hb_host_bit(k);
+	}
+	for (unsigned i = 0; i < c->cfg.n_paths; i++)
+		c->hb_heard_path[i] |= core_self_bit(c);
+	c->hb_heard = heard;
+	c->sf_seen = seen;
+}
+
+void core_stop(struct hb_core *c, hb_mono_ms now, int exit_code)
+{
+	(void)now;
+	if (c->armed)
+		c->disarm_out = true;
+	c->armed = false;
+	c->phase = HB_PHASE_STOPPED;
+	c->exit = true;
+	c->exit_code = exit_code;
+	c->i_am_master = false;
+}
+
+void core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, const char *text)
+{
+	c->last_words.reason = reason;
+	c->last_words.boot_id = c->cfg.boot_id;
+	c->last_words.realtime_ms = 0; /* the executor stamps wall-clock time */
+	snprintf(c->last_words.text, sizeof c->last_words.text, "%s", text);
+	if (!c->armed) {
+		/* Disarmed (maintenance): no protection to honour; stop instead. */
+		core_stop(c, now, 2);
+		return;
+	}
+	c->phase = HB_PHASE_FENCING;
+	c->fence = true;
+	c->fence_reason = reason;
+	if (c->healthy_until > now)
+		c->healthy_until = now; /* stop feeding the watchdog at once */
+	c->last_words_pending = true;
+	c->next_send = now;             /* tell the pool on the network too */
+	c->i_am_master = false;
+}
+
+static void renew(struct hb_core *c, hb_mono_ms now)
+{
+	hb_mono_ms until = now + c->t->proof_window_ms;
+	if (until > c->healthy_until)
+		c->healthy_until = until;
+	c->no_proof_since = HB_NEVER;
+}
+
+/* ---- survival rule 1: the best partition over the statefile's views ---- */
+
+static const struct hb_view *member_slot_view(const struct hb_core *c, unsigned k, hb_mono_ms now)
+{
+	const struct hb_peer *p = &c->peers[k];
+	if (!p->slot_valid)
+		return NULL;
+	if (k == c->cfg.self)
+		return c->sf_access && p->slot.boot_id == c->cfg.boot_id ? &p->slot.view : NULL;
+	if (p->slot.boot_id != p->member_boot || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms))
+		return NULL;
+	const struct hb_view *v = &p->slot.view;
+	if (!(v->flags & HB_VF_SF_ACCESS) || (v->flags & HB_VF_FENCING) || v->phase != HB_PHASE_ONLINE)
+		return NULL;
+	return v;
+}
+
+/* Fill a partition input from the given views; returns true when it differs
+ * from the last snapshot (which it then replaces). */
+static bool snapshot(struct hb_core *c, const struct hb_partition_input *in)
+{
+	bool same = in->candidates == c->snap_c;
+	for (unsigned k = 0; same && k < c->cfg.n_hosts; k++)
+		if (in->candidates & hb_host_bit(k))
+			same = c->snap_adj[k] == in->adj[k] && c->snap_w[k] == in->weight[k];
+	if (same)
+		return false;
+	c->snap_c = in->candidates;
+	memcpy(c->snap_adj, in->adj, sizeof c->snap_adj);
+	memcpy(c->snap_w, in->weight, sizeof c->snap_w);
+	return true;
+}
+
+static bool snapshot_consistent(const struct hb_core *c)
+{
+	for (unsigned a = 0; a < c->cfg.n_hosts; a++) {
+		if (!(c->snap_c & hb_host_bit(a)))
+			continue;
+		for (unsigned b = a + 1; b < c->cfg.n_hosts; b++)
+			if ((c->snap_c & hb_host_bit(b)) &&
+			    !!(c->snap_adj[a] & hb_host_bit(b)) != !!(c->snap_adj[b] & hb_host_bit(a)))
+				return false;
+	}
+	return true;
+}
+
+static void evaluate_partition(struct hb_core *c, hb_mono_ms now)
+{
+	struct hb_partition_input in;
+	memset(&in, 0, sizeof in);
+	in.n_hosts = c->cfg.n_hosts;
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		in.weight[k] = 1;
+		const struct hb_view *v = (c->liveset & hb_host_bit(k)) ? member_slot_view(c, k, now) : NULL;
+		if (!v)
+			continue;
+		in.candidates |= hb_host_bit(k);
+		in.adj[k] = v->hb_heard;
+		in.weight[k] = v->weight;
+	}
+	if (snapshot(c, &in)) {
+		c->snap_since = now;
+		c->best = in.candidates ? hb_partition_best(&in) : 0;
+	}
+}
+
+/* ---- survival rule 2: nobody has the statefile, the network is whole ---- */
+
+static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
+{
+	const struct hb_timing *t = c->t;
+	hb_hostmap others = c->liveset & ~core_self_bit(c);
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		if (!(others & hb_host_bit(k)) || p->stopped)
+			continue;
+		if (!fresh(now, p->rx_at, t->p.hb_timeout_ms) || p->net_boot != p->member_boot)
+			return false;
+		/* it heard me within T1, measured on my own clock */
+		uint64_t echo = p->net.echo_ms[c->cfg.self];
+		if (echo == 0 || now - (hb_mono_ms)(echo - 1u) > (hb_mono_ms)t->p.hb_timeout_ms)
+			return false;
+		/* it still has the statefile: wait for it to lose it too, a while */
+		if ((p->net.flags & HB_VF_SF_ACCESS) &&
+		    (c->sf_lost_at == HB_NEVER || now - c->sf_lost_at > (hb_mono_ms)t->sf_loss_grace_ms))
+			return false;
+	}
+	return true;
+}
+
+/* ---- removal and admission of members ---- */
+
+static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
+{
+	const struct hb_peer *p = &c->peers[k];
+	if (c->cfg.unsafe_skip_removal_wait) /* tests only: drop a host once it is not heard */
+		return !(c->hb_heard & hb_host_bit(k));
+	if (p->stopped)
+		return true;
+	if (p->fencing_at != HB_NEVER && now - p->fencing_at > (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms))
+		return true;
+	assert(p->member_sign_at != HB_NEVER);
+	return now - p->member_sign_at > (hb_mono_ms)hb_timing_peer_wait(p->fence_bound_ms);
+}
+
+static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const struct hb_view *v, hb_mono_ms now)
+{
+	struct hb_peer *p = &c->peers[k];
+	p->member_boot = boot;
+	p->member_sign_at = now;
+	p->fencing_at = HB_NEVER;
+	p->stopped = false;
+	p->fence_bound_ms = v && v->fence_bound_ms > c->t->fence_bound_ms ? v->fence_bound_ms : c->t->fence_bound_ms;
+	p->flag_bound_ms = v && v->fence_flag_bound_ms > c->t->fence_flag_bound_ms ? v->fence_flag_bound_ms
+	                                                                            : c->t->fence_flag_bound_ms;
+	c->liveset |= hb_host_bit(k);
+}
+
+static void drop_member(struct hb_core *c, unsigned k)
+{
+	struct hb_peer *p = &c->peers[k];
+	p->member_boot = 0;
+	p->member_sign_at = HB_NEVER;
+	p->fencing_at = HB_NEVER;
+	p->stopped = false;
+	c->liveset &= ~hb_host_bit(k);
+	c->proposed &= ~hb_host_bit(k);
+}
+
+static void update_members(struct hb_core *c, hb_mono_ms now)
+{
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		hb_hostmap bit = hb_host_bit(k);
+		if (k == c->cfg.self)
+			continue;
+		if (c->liveset & bit) {
+			if (removable(c, k, now)) {
+				drop_member(c, k);
+				c->epoch++;
+				c->send_asap = true;
+			}
+			continue;
+		}
+		uint64_t boot = 0;
+		const struct hb_view *v = core_peer_view(c, k, now, &boot);
+		bool reachable = (c->hb_heard & bit) && ((c->sf_seen & bit) || c->rule2);
+		if (v && v->phase == HB_PHASE_JOINING && reachable) {
+			c->proposed |= bit; /* acknowledge its join */
+		} else if (v && (c->proposed & bit) && v->phase == HB_PHASE_ONLINE && (v->flags & HB_VF_ARMED) &&
+		           (v->liveset & bit)) {
+			make_member(c, k, boot, v, now); /* it went Online with every ack */
+			c->proposed &= ~bit;
+			c->epoch++;
+			c->send_asap = true;
+		} else if (!v || v->phase != HB_PHASE_ONLINE) {
+			c->proposed &= ~bit;
+		}
+	}
+}
+
+static void online_evaluate(struct hb_core *c, hb_mono_ms now)
+{
+	const struct hb_timing *t = c->t;
+	update_members(c, now);
+	evaluate_partition(c, now);
+	c->rule2 = !c->sf_access && rule2_holds(c, now);
+	if (c->sf_access || c->rule2)
+		renew(c, now);
+	else if (c->no_proof_since == HB_NEVER)
+		c->no_proof_since = now;
+	else if (now - c->no_proof_since >= (hb_mono_ms)t->settle_ms) {
+		core_fence(c, now, HB_FENCE_PROOF_EXPIRED,
+		           c->sf_lost_at != HB_NEVER ? "lost statefile access while peers kept theirs, or the network split"
+		                                     : "no statefile access and the network is not whole (rule 2 failed)");
+		return;
+	}
+	if (c->sf_access && c->best && !(c->best & core_self_bit(c))) {
+		uint32_t need = snapshot_consistent(c) ? t->settle_ms : t->settle_inconsistent_ms;
+		if (now - c->snap_since >= (hb_mono_ms)need)
+			core_fence(c, now, HB_FENCE_LOST_PARTITION, "outside the best partition (survival rule 1)");
+	}
+}
+
+/* ---- start: form the first liveset, or join the existing one ---- */
+
+static void go_online(struct hb_core *c, hb_mono_ms now, hb_hostmap set)
+{
+	c->phase = HB_PHASE_ONLINE;
+	c->armed = true;
+	c->arm_out = true;
+	c->excluded = false;
+	c->liveset = core_self_bit(c);
+	c->proposed = 0;
+	c->epoch++;
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		uint64_t boot = 0;
+		const struct hb_view *v;
+		if (k == c->cfg.self || !(set & hb_host_bit(k)) || !(v = core_peer_view(c, k, now, &boot)))
+			continue;
+		make_member(c, k, boot, v, now);
+	}
+	renew(c, now);
+	c->send_asap = true;
+	c->next_cycle = now;
+	/* the lowest index of the first liveset makes the pool Active */
+	if (c->pool_state == HB_POOL_INIT && (unsigned)__builtin_ctzll(set | core_self_bit(c)) == c->cfg.self)
+		hb_core_set_pool_state(c, now, HB_POOL_ACTIVE);
+}
+
+static bool all_acked(const struct hb_core *c, hb_mono_ms now, hb_hostmap members)
+{
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		uint64_t boot;
+		const struct hb_view *v;
+		if (!(members & hb_host_bit(k)))
+			continue;
+		v = core_peer_view(c, k, now, &boot);
+		if (!v || v->phase != HB_PHASE_ONLINE || !((v->proposed | v->liveset) & core_self_bit(c)))
+			return false;
+	}
+	return true;
+}
+
+static void join(struct hb_core *c, hb_mono_ms now, hb_hostmap members, hb_mono_ms age)
+{
+	if (c->phase == HB_PHASE_STARTING) {
+		c->phase = HB_PHASE_JOINING;
+		c->send_asap = true;
+		c->next_cycle = now;
+	}
+	if (all_acked(c, now, members))
+		go_online(c, now, members);
+	else if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
+		core_stop(c, now, 13); /* CAN_NOT_JOIN_EXISTING_LIVESET */
+}
+
+/* The candidates for forming: starting hosts I hear whose slot advances. */
+static bool forming_input(const struct hb_core *c, hb_mono_ms now, struct hb_partition_input *in, bool *non_excluded)
+{
+	const struct hb_peer *me = &c->peers[c->cfg.self];
+	memset(in, 0, sizeof *in);
+	in->n_hosts = c->cfg.n_hosts;
+	if (!me->slot_valid || me->slot.boot_id != c->cfg.boot_id)
+		return false; /* my own view has not been read back yet */
+	*non_excluded = !c->excluded;
+	for (unsigned k = 0; k < c->cfg.n_hosts && k < HB_MAX_HOSTS; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		const struct hb_view *v = &p->slot.view;
+		in->weight[k] = 1;
+		if (k != c->cfg.self && (!p->slot_valid || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms) ||
+		                         !(c->hb_heard & hb_host_bit(k))))
+			continue;
+		if (v->phase != HB_PHASE_STARTING && v->phase != HB_PHASE_JOINING)
+			continue;
+		in->candidates |= hb_host_bit(k);
+		in->adj[k] = v->hb_heard;
+		in->weight[k] = v->weight;
+		if (k != c->cfg.self && !(v->flags & HB_VF_EXCLUDED))
+			*non_excluded = true;
+	}
+	return true;
+}
+
+static bool proposals_agree(const struct hb_core *c, hb_mono_ms now, hb_hostmap set)
+{
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		uint64_t boot;
+		const struct hb_view *v;
+		if (k == c->cfg.self || !(set & hb_host_bit(k)))
+			continue;
+		v = core_peer_view(c, k, now, &boot);
+		if (!v || v->proposed != set)
+			return false;
+	}
+	return true;
+}
+
+static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
+{
+	const struct hb_timing_params *tp = &c->t->p;
+	struct hb_partition_input in;
+	bool non_excluded = false;
+	hb_hostmap all = hb_hostmap_all(c->cfg.n_hosts), set = 0;
+	if (forming_input(c, now, &in, &non_excluded) && (in.candidates & core_self_bit(c)))
+		set = hb_partition_best(&in);
+	bool may = (set & core_self_bit(c)) &&
+	           (set == all || (c->pool_state == HB_POOL_ACTIVE && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 &&
+	                           non_excluded));
+	c->proposed = may ? set : 0;
+	if (may && proposals_agree(c, now, set)) {
+		go_online(c, now, set);
+		return;
+	}
+	if (c->pool_state == HB_POOL_INIT && age >= (hb_mono_ms)tp->enable_join_timeout_ms)
+		core_stop(c, now, 12); /* BOOTJOIN_TIMEOUT */
+	else if (c->pool_state == HB_POOL_ACTIVE && age >= (hb_mono_ms)tp->boot_join_timeout_ms)
+		core_stop(c, now, !non_excluded && c->excluded ? 18 : 13);
+}
+
+static void start_evaluate(struct hb_core *c, hb_mono_ms now)
+{
+	hb_mono_ms age = now - c->started_at;
+	hb_hostmap online = 0, members = 0;
+	bool listed = false, formed_with_me = false;
+	if (c->pool_state == HB_POOL_NONE || !c->sf_access) {
+		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
+			core_stop(c, now, c->global_reject != HB_REJECT_NONE ? 9 : 8);
+		return;
+	}
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		uint64_t boot;
+		const struct hb_view *v = k == c->cfg.self ? NULL : core_peer_view(c, k, now, &boot);
+		if (!v || v->phase != HB_PHASE_ONLINE)
+			continue;
+		online |= hb_host_bit(k);
+		members |= v->liveset | hb_host_bit(k);
+		if (v->liveset & core_self_bit(c))
+			listed = true;
+		if (c->proposed && (c->proposed & hb_host_bit(k)) && v->liveset == c->proposed)
+			formed_with_me = true;
+	}
+	if (formed_with_me) {
+		go_online(c, now, c->proposed); /* a peer formed our proposal first */
+		return;
+	}
+	if (online && c->pool_state == HB_POOL_INIT) {
+		core_stop(c, now, 11); /* INVALID_POOL_STATE: a liveset exists in an Init pool */
+		return;
+	}
+	if (listed && c->phase == HB_PHASE_STARTING) {
+		/* my previous incarnation is still a member: wait until it is removed */
+		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
+			core_stop(c, now, 12);
+		return;
+	}
+	if (online)
+		join(c, now, members & ~core_self_bit(c), age);
+	else
+		form(c, now, age);
+}
+
+void core_evaluate(struct hb_core *c, hb_mono_ms now)
+{
+	update_channels(c, now);
+	if (c->global_reject == HB_REJECT_GENERATION) {
+		core_stop(c, now, 10); /* GENERATION_UUID_MISMATCH */
+		return;
+	}
+	if (c->pool_state == HB_POOL_INVALID) {
+		core_stop(c, now, 11); /* pool disabled: every host stops, disarmed */
+		return;
+	}
+	switch (c->phase) {
+	case HB_PHASE_STARTING:
+	case HB_PHASE_JOINING:
+		start_evaluate(c, now);
+		break;
+	case HB_PHASE_ONLINE:
+		online_evaluate(c, now);
+		if (!c->fence)
+			core_lock_evaluate(c, now);
+		break;
+	case HB_PHASE_FENCING:
+	case HB_PHASE_STOPPED:
+		break;
+	}
+	assert(c->healthy_until <= now + (hb_mono_ms)c->t->proof_window_ms);
+	assert(c->phase != HB_PHASE_ONLINE || (c->liveset & core_self_bit(c)));
+}

@@ -1,0 +1,325 @@
+/*
+ * test_core.c: the membership core, driven directly.
+ *
+ * Goal: the pure pieces (best partition) follow xhad's rules, and a few real
+ * cores wired by a minimal in-test executor (perfect clocks, instant
+ * storage, lossless network unless a link is cut) form a pool, keep a
+ * crashed host until its fence bound has passed and not a millisecond less,
+ * make an isolated host fence itself and announce it, and grant the master
+ * lock to one host only. The simulator (tests/sim) covers faults at scale.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hb_core.h"
+#include "hb_partition.h"
+
+/* ---- partition ---- */
+
+static void full(struct hb_partition_input *in, unsigned n)
+{
+	memset(in, 0, sizeof *in);
+	in->n_hosts = n;
+	in->candidates = hb_hostmap_all(n);
+	for (unsigned i = 0; i < n; i++) {
+		in->adj[i] = hb_hostmap_all(n) & ~hb_host_bit(i);
+		in->weight[i] = 1;
+	}
+}
+
+static void cut(struct hb_partition_input *in, unsigned a, unsigned b)
+{
+	in->adj[a] &= ~hb_host_bit(b);
+	in->adj[b] &= ~hb_host_bit(a);
+}
+
+static void test_partition_rules(void **state)
+{
+	(void)state;
+	struct hb_partition_input in;
+	full(&in, 5);
+	assert_int_equal(hb_partition_best(&in), 0x1f);
+	/* 2-host pool split: lowest index wins */
+	full(&in, 2);
+	cut(&in, 0, 1);
+	assert_int_equal(hb_partition_best(&in), 0x1);
+	/* even split 2|2: the lower index list {0,1} wins */
+	full(&in, 4);
+	cut(&in, 0, 2), cut(&in, 0, 3), cut(&in, 1, 2), cut(&in, 1, 3);
+	assert_int_equal(hb_partition_best(&in), 0x3);
+	/* ... unless weights say otherwise */
+	in.weight[3] = 2;
+	assert_int_equal(hb_partition_best(&in), 0xc);
+	/* the largest partition wins over the lowest index */
+	full(&in, 5);
+	cut(&in, 0, 1), cut(&in, 0, 2), cut(&in, 0, 3), cut(&in, 0, 4);
+	assert_int_equal(hb_partition_best(&in), 0x1e);
+	/* a one-way link is no link */
+	full(&in, 3);
+	in.adj[0] &= ~hb_host_bit(1);
+	assert_int_equal(hb_partition_best(&in), 0x5);
+	/* only candidates count */
+	full(&in, 4);
+	in.candidates = 0xa;
+	assert_int_equal(hb_partition_best(&in), 0xa);
+}
+
+static void test_partition_large(void **state)
+{
+	(void)state;
+	struct hb_partition_input in;
+	/* 64 hosts split 32|32 and 64 isolated hosts finish and tie-break low */
+	full(&in, 64);
+	for (unsigned a = 0; a < 32; a++)
+		for (unsigned b = 32; b < 64; b++)
+			cut(&in, a, b);
+	assert_int_equal(hb_partition_best(&in), 0xffffffffu);
+	full(&in, 64);
+	for (unsigned i = 0; i < 64; i++)
+		in.adj[i] = 0;
+	assert_int_equal(hb_partition_best(&in), 1);
+	full(&in, 64);
+	assert_int_equal(hb_partition_best(&in), ~(hb_hostmap)0);
+}
+
+/* ---- a minimal executor: perfect clocks, instant statefile ---- */
+
+#define N_MAX 5
+
+struct pool {
+	unsigned n;
+	struct hb_core *core[N_MAX];
+	bool up[N_MAX], fenced[N_MAX], cut_out[N_MAX];
+	hb_mono_ms watchdog_fire[N_MAX];
+	struct hb_timing t;
+	hb_uuid uuids[N_MAX], gen;
+	struct hb_global global;
+	struct hb_slot slots[N_MAX];
+	bool slot_written[N_MAX];
+	hb_mono_ms now;
+	hb_mono_ms removed_at[N_MAX][N_MAX]; /* when host i dropped host j */
+};
+
+static struct pool *pool_new(unsigned n, uint32_t T, bool unsafe)
+{
+	struct pool *p = calloc(1, sizeof *p);
+	struct hb_timing_params tp;
+	assert_non_null(p);
+	p->n = n;
+	assert_int_equal(hb_timing_params_from_T(T, &tp, NULL), 0);
+	assert_int_equal(hb_timing_derive(&tp, &p->t, NULL), 0);
+	p->gen.b[0] = 0x9e;
+	for (unsigned i = 0; i < n; i++)
+		p->uuids[i].b[0] = (uint8_t)(0x10 + i);
+	p->global = (struct hb_global){.generation = p->gen, .pool_state = HB_POOL_INIT, .n_hosts = n, .writer = 0xff};
+	for (unsigned i = 0; i < n; i++) {
+		hb_slot_init_fresh(&p->slots[i], &p->gen, &p->uuids[i], i, n);
+		struct hb_core_config cfg = {
+			.n_hosts = n, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 1,
+			.timing = p->t, .weight = 1, .boot_id = 100 + i, .unsafe_skip_removal_wait = unsafe,
+		};
+		p->core[i] = calloc(1, hb_core_size());
+		hb_core_init(p->core[i], &cfg, 0);
+		p->up[i] = true;
+		for (unsigned j = 0; j < n; j++)
+			p->removed_at[i][j] = -1;
+	}
+	return p;
+}
+
+static void pool_free(struct pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		free(p->core[i]);
+	free(p);
+}
+
+static void execute(struct pool *p, unsigned i, const struct hb_core_out *out)
+{
+	static struct hb_sf_read rd;
+	if (out->send)
+		for (unsigned j = 0; j < p->n; j++)
+			if (j != i && p->up[j] && !p->cut_out[i] && !p->cut_out[j])
+				hb_core_on_packet(p->core[j], p->now, &out->packet, 0);
+	if (out->write_slot) {
+		p->slots[i] = out->slot;
+		hb_core_on_sf_write(p->core[i], p->now, false, 0);
+	}
+	if (out->write_global) {
+		p->global = out->global;
+		hb_core_on_sf_write(p->core[i], p->now, true, 0);
+	}
+	if (out->read) {
+		memset(&rd, 0, sizeof rd);
+		rd.submitted_at = p->now;
+		rd.global = p->global;
+		for (unsigned j = 0; j < p->n; j++)
+			rd.slots[j] = p->slots[j];
+		hb_core_on_sf_read(p->core[i], p->now, &rd);
+	}
+	if (out->fence || out->exit) {
+		p->up[i] = false;
+		p->fenced[i] = out->fence;
+	}
+	/* the watchdog fires W after the deadline once it is armed */
+	p->watchdog_fire[i] = out->healthy_until + p->t.p.watchdog_timeout_ms;
+}
+
+/* Run until `until`, polling every host every 10 ms; record removals. */
+static void run(struct pool *p, hb_mono_ms until)
+{
+	for (; p->now <= until; p->now += 10) {
+		for (unsigned i = 0; i < p->n; i++) {
+			struct hb_core_out out;
+			struct hb_core_status st;
+			if (!p->up[i])
+				continue;
+			hb_core_poll(p->core[i], p->now, &out);
+			execute(p, i, &out);
+			hb_core_status(p->core[i], p->now, &st);
+			if (st.armed && p->now > p->watchdog_fire[i]) {
+				p->up[i] = false, p->fenced[i] = true;
+				continue;
+			}
+			for (unsigned j = 0; j < p->n; j++)
+				if (st.phase == HB_PHASE_ONLINE && !(st.liveset & hb_host_bit(j)) && p->removed_at[i][j] < 0 &&
+				    i != j)
+					p->removed_at[i][j] = p->now;
+		}
+	}
+}
+
+static struct hb_core_status status_of(struct pool *p, unsigned i)
+{
+	struct hb_core_status st;
+	hb_core_status(p->core[i], p->now, &st);
+	return st;
+}
+
+static void test_init_pool_forms(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	for (unsigned i = 0; i < 3; i++) {
+		struct hb_core_status st = status_of(p, i);
+		assert_int_equal(st.phase, HB_PHASE_ONLINE);
+		assert_int_equal(st.liveset, 0x7);
+		assert_true(st.armed && st.sf_access);
+		assert_true(st.healthy_until > p->now - 10);
+	}
+	/* the lowest index made the pool Active */
+	assert_int_equal(p->global.pool_state, HB_POOL_ACTIVE);
+	pool_free(p);
+}
+
+static void test_crash_waits_for_fence_bound(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	hb_mono_ms crash = p->now;
+	p->up[2] = false;
+	run(p, crash + p->t.failover_bound_ms + 1000);
+	for (unsigned i = 0; i < 2; i++) {
+		struct hb_core_status st = status_of(p, i);
+		assert_int_equal(st.liveset, 0x3);
+		hb_mono_ms after = p->removed_at[i][2] - crash;
+		/* never before the removal wait, always within the failover bound */
+		if (after < (hb_mono_ms)p->t.removal_wait_ms - (hb_mono_ms)p->t.p.sf_interval_ms ||
+		    after > (hb_mono_ms)p->t.failover_bound_ms)
+			fail_msg("host %u dropped the crashed host %lld ms after the crash (removal wait %u, bound %u)", i,
+			         (long long)after, p->t.removal_wait_ms, p->t.failover_bound_ms);
+	}
+	assert_false(p->fenced[0] || p->fenced[1]);
+	pool_free(p);
+}
+
+static void test_isolated_host_fences_and_says_so(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	hb_mono_ms cut_at = p->now;
+	p->cut_out[2] = true;
+	while (p->now < cut_at + (hb_mono_ms)p->t.failover_bound_ms) {
+		run(p, p->now + 100);
+		/* removal means fenced */
+		assert_true(p->removed_at[0][2] < 0 || p->fenced[2]);
+		assert_true(p->removed_at[1][2] < 0 || p->fenced[2]);
+	}
+	assert_true(p->fenced[2]);
+	assert_false(p->fenced[0] || p->fenced[1]);
+	/* its slot carries the fencing flag and its last words */
+	assert_true(p->slots[2].view.flags & HB_VF_FENCING);
+	assert_int_equal(p->slots[2].last_words.reason, HB_FENCE_LOST_PARTITION);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(status_of(p, i).liveset, 0x3);
+		/* dropped on its fencing flag, within the bound for a loser that can
+		 * still write (not after a silent host's full wait from its flag) */
+		assert_true(p->removed_at[i][2] - cut_at <= (hb_mono_ms)p->t.failover_typical_ms + 1000);
+	}
+	pool_free(p);
+}
+
+static void test_master_lock_single_holder(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	enum hb_propose_result r1 = HB_PROPOSE_PENDING, r2 = HB_PROPOSE_PENDING;
+	for (int i = 0; i < 200 && (r1 == HB_PROPOSE_PENDING || r2 == HB_PROPOSE_PENDING); i++) {
+		if (r1 == HB_PROPOSE_PENDING)
+			r1 = hb_core_propose_master(p->core[1], p->now);
+		if (r2 == HB_PROPOSE_PENDING)
+			r2 = hb_core_propose_master(p->core[2], p->now);
+		run(p, p->now + 500);
+	}
+	/* racing proposals: exactly one TRUE, and everyone agrees on it */
+	assert_true((r1 == HB_PROPOSE_TRUE) != (r2 == HB_PROPOSE_TRUE));
+	int holder = r1 == HB_PROPOSE_TRUE ? 1 : 2;
+	run(p, p->now + 5000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(status_of(p, i).master, holder);
+	assert_int_equal(hb_core_propose_master(p->core[(unsigned)holder], p->now), HB_PROPOSE_TRUE);
+	assert_int_equal(hb_core_propose_master(p->core[0], p->now), HB_PROPOSE_FALSE);
+	pool_free(p);
+}
+
+/* The unsafe switch really breaks the removal rule: an isolated host is
+ * dropped while it is still running (what hbsim's checker must catch). */
+static void test_unsafe_switch_breaks_removal(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, true);
+	run(p, 15000);
+	p->cut_out[2] = true;
+	hb_mono_ms cut_at = p->now;
+	bool early = false;
+	while (p->now < cut_at + (hb_mono_ms)p->t.failover_bound_ms) {
+		run(p, p->now + 100);
+		if (p->removed_at[0][2] >= 0 && p->up[2])
+			early = true;
+	}
+	assert_true(early);
+	pool_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_partition_rules),
+		cmocka_unit_test(test_partition_large),
+		cmocka_unit_test(test_init_pool_forms),
+		cmocka_unit_test(test_crash_waits_for_fence_bound),
+		cmocka_unit_test(test_isolated_host_fences_and_says_so),
+		cmocka_unit_test(test_master_lock_single_holder),
+		cmocka_unit_test(test_unsafe_switch_breaks_removal),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
