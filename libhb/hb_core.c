@@ -20,6 +20,7 @@ static void peer_init(struct hb_peer *p, const struct hb_timing *t)
 	p->slot_adv_at = HB_NEVER;
 	p->member_sign_at = HB_NEVER;
 	p->fencing_at = HB_NEVER;
+	p->access_since = HB_NEVER;
 	p->fence_bound_ms = t->fence_bound_ms;
 	p->flag_bound_ms = t->fence_flag_bound_ms;
 }
@@ -46,7 +47,6 @@ void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_m
 	c->sf_lost_at = HB_NEVER;
 	c->snap_since = now;
 	c->healthy_until = now;
-	c->no_proof_since = HB_NEVER;
 	c->master_seen = -1;
 	for (unsigned k = 0; k < HB_MAX_HOSTS; k++)
 		peer_init(&c->peers[k], c->t);
@@ -58,7 +58,7 @@ static void advance(struct hb_core *c, hb_mono_ms now)
 	c->last_now = now;
 }
 
-static bool finished(const struct hb_core *c) { return c->fence || c->exit; }
+static bool finished(const struct hb_core *c) { return c->fencing || c->exit; }
 
 /* A sign of life, or an announcement, from k's member incarnation. */
 static void note_member_view(struct hb_peer *p, hb_mono_ms now, uint64_t boot, const struct hb_view *v, bool alive)
@@ -89,14 +89,24 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 		return;
 	}
 	struct hb_peer *p = &c->peers[k];
-	enum hb_reject r = hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence);
+	if (path >= c->cfg.n_paths) {
+		c->dropped[HB_REJECT_FIELD]++;
+		return;
+	}
+	/* Every path carries a copy of the same packet: replay is judged per
+	 * path (each path's liveness), the view is adopted from the first copy. */
+	enum hb_reject r = hb_wire_accept_seq(&p->wire_path[path], pkt->boot_id, pkt->sequence);
 	if (r != HB_REJECT_NONE) {
 		c->dropped[r]++;
 		return;
 	}
 	p->rx_at = now;
-	if (path < c->cfg.n_paths)
-		p->rx_path_at[path] = now;
+	p->rx_path_at[path] = now;
+	if (hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence) != HB_REJECT_NONE)
+		return; /* the same packet already came in on another path */
+	bool had_access = p->net_valid && p->net_boot == pkt->boot_id && (p->net.flags & HB_VF_SF_ACCESS);
+	if ((pkt->view.flags & HB_VF_SF_ACCESS) && !had_access)
+		p->access_since = now;
 	p->net = pkt->view;
 	p->net_valid = true;
 	p->net_boot = pkt->boot_id;
@@ -147,12 +157,12 @@ void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_re
 		c->global = r->global;
 		c->pool_state = (enum hb_pool_state)r->global.pool_state;
 	}
-	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+	/* A slot that could not be read or decoded keeps its last valid
+	 * content; whether it is still alive is judged by when it last
+	 * advanced (peers) or by statefile access (myself). */
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++)
 		if (r->slot_err[k] == 0 && r->slot_reject[k] == HB_REJECT_NONE)
 			read_slot(c, now, k, &r->slots[k]);
-		else
-			c->peers[k].slot_valid = c->peers[k].slot_valid && k != c->cfg.self;
-	}
 }
 
 void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, int err)
@@ -178,6 +188,10 @@ void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, i
 	}
 	if (c->exit_after_write)
 		c->exit = true;
+	if (c->last_words_busy) {
+		c->last_words_busy = false;
+		c->fence = true; /* last words written (or refused): fence now */
+	}
 }
 
 void hb_core_on_sf_overdue(struct hb_core *c, hb_mono_ms now, enum hb_sf_io_kind kind)
@@ -285,14 +299,18 @@ static bool want_send(const struct hb_core *c, hb_mono_ms now)
 	return c->send_asap && (c->last_send == HB_NEVER || now - c->last_send >= (hb_mono_ms)c->t->send_gap_ms);
 }
 
+/* One cycle = write my slot, then read every block. The read of a cycle is
+ * submitted before the next cycle's write, so slow I/O stretches the cycle
+ * instead of starving reads; an I/O stuck past its deadline does not stop
+ * the other kind (reads still show others alive, writes still show me). */
 static void poll_statefile(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 {
-	if (now >= c->next_cycle && !c->write_busy) {
+	bool read_stuck = c->read_busy && c->read_overdue;
+	if (now >= c->next_cycle && !c->write_busy && (!c->read_pending || read_stuck)) {
 		emit_slot(c, now, out);
 		c->read_pending = true;
 		c->next_cycle = now + c->t->p.sf_interval_ms;
 	}
-	/* the read follows this cycle's write; a stuck write does not stop reads */
 	if (c->read_pending && !c->read_busy && (!c->write_busy || c->write_overdue)) {
 		out->read = true;
 		c->read_busy = true;
@@ -306,6 +324,21 @@ static void poll_statefile(struct hb_core *c, hb_mono_ms now, struct hb_core_out
 	}
 }
 
+/* A loser writes its slot once more, with the fencing flag and its last
+ * words, and asks to be fenced when that write completes, or after a short
+ * wait if the statefile does not answer (it stopped feeding its watchdog
+ * when it decided, so waiting delays nothing that matters for safety). */
+static void poll_last_words(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
+{
+	if (c->last_words_pending && !c->write_busy) {
+		emit_slot(c, now, out);
+		c->last_words_pending = false;
+		c->last_words_busy = true;
+	}
+	if (now - c->fence_decided_at >= (hb_mono_ms)c->t->last_words_wait_ms)
+		c->fence = true;
+}
+
 static hb_mono_ms min_time(hb_mono_ms a, hb_mono_ms b) { return a < b ? a : b; }
 
 void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
@@ -316,13 +349,10 @@ void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 		core_evaluate(c, now);
 	if (!c->exit && want_send(c, now))
 		emit_packet(c, now, out);
-	if (!c->exit && !c->fence)
+	if (!c->exit && !c->fencing)
 		poll_statefile(c, now, out);
-	else if (c->last_words_pending && !c->write_busy) {
-		/* last words: one final write of my slot with the fencing flag */
-		emit_slot(c, now, out);
-		c->last_words_pending = false;
-	}
+	else if (c->fencing)
+		poll_last_words(c, now, out);
 	if (c->exit_after_write && now >= c->exit_deadline)
 		c->exit = true;
 	out->healthy_until = c->healthy_until;
@@ -334,6 +364,8 @@ void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 	out->exit = c->exit;
 	out->exit_code = c->exit_code;
 	hb_mono_ms next = min_time(c->next_send, now + c->t->tick_ms);
+	if (c->fencing && !c->fence)
+		next = min_time(next, c->fence_decided_at + c->t->last_words_wait_ms);
 	if (!c->write_busy && c->next_cycle != HB_NEVER)
 		next = min_time(next, c->next_cycle);
 	if (c->send_asap)

@@ -14,19 +14,22 @@
 /* What this host knows of another host. */
 struct hb_peer {
 	/* network: the newest incarnation heard */
-	struct hb_wire_last wire;          /* replay state */
+	struct hb_wire_last wire_path[HB_MAX_PATHS]; /* replay state per path */
+	struct hb_wire_last wire;          /* newest packet adopted, any path */
 	hb_mono_ms rx_at;                  /* last accepted packet, any path */
 	hb_mono_ms rx_path_at[HB_MAX_PATHS];
 	bool net_valid;
 	struct hb_view net;                /* view from its latest packet */
 	uint64_t net_boot;
 	uint64_t echo_token;               /* its sent_at_ms: what I echo back to it */
+	hb_mono_ms access_since;           /* it has reported statefile access since */
 	/* statefile */
 	bool slot_valid;                   /* its slot decoded at the last read */
 	struct hb_slot slot;               /* latest valid slot */
 	hb_mono_ms slot_adv_at;            /* its slot last seen advancing (read completion) */
 	/* membership: the incarnation in my liveset */
 	uint64_t member_boot;              /* 0 = not a member */
+	uint64_t removed_boot;             /* last incarnation removed: never admitted again */
 	hb_mono_ms member_sign_at;         /* its last sign of life */
 	hb_mono_ms fencing_at;             /* it announced it is fencing, HB_NEVER if not */
 	bool stopped;                      /* it announced a clean stop */
@@ -44,6 +47,7 @@ struct hb_core {
 	bool armed, excluded;
 	uint16_t weight;
 	hb_hostmap liveset, proposed;
+	hb_hostmap last_proposal;          /* the last first-liveset I proposed (forming) */
 	uint64_t epoch;
 	enum hb_pool_state pool_state;     /* NONE until a valid global block is read */
 	struct hb_global global;
@@ -77,7 +81,6 @@ struct hb_core {
 	hb_mono_ms snap_since;
 	hb_hostmap best;
 	hb_mono_ms healthy_until;
-	hb_mono_ms no_proof_since;
 
 	/* master lock */
 	bool lock_wanted, lock_request, i_am_master;
@@ -86,7 +89,11 @@ struct hb_core {
 	int master_seen;
 
 	/* outcome */
-	bool fence, exit, exit_after_write, arm_out, disarm_out, last_words_pending;
+	bool fence, exit, exit_after_write, arm_out, disarm_out;
+	bool fencing;                      /* decided to fence; `fence` once the last words are out */
+	bool last_words_pending;           /* the last-words write is still to be submitted */
+	bool last_words_busy;              /* ... is in flight */
+	hb_mono_ms fence_decided_at;
 	enum hb_fence_reason fence_reason;
 	int exit_code;
 	hb_mono_ms exit_deadline;

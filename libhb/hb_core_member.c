@@ -90,7 +90,8 @@ void core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, 
 		return;
 	}
 	c->phase = HB_PHASE_FENCING;
-	c->fence = true;
+	c->fencing = true;
+	c->fence_decided_at = now;
 	c->fence_reason = reason;
 	if (c->healthy_until > now)
 		c->healthy_until = now; /* stop feeding the watchdog at once */
@@ -104,7 +105,24 @@ static void renew(struct hb_core *c, hb_mono_ms now)
 	hb_mono_ms until = now + c->t->proof_window_ms;
 	if (until > c->healthy_until)
 		c->healthy_until = until;
-	c->no_proof_since = HB_NEVER;
+}
+
+/* "0,2,5" (or "none") for messages; truncated with "..." if too long. */
+static const char *hostlist(hb_hostmap set, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (!set)
+		snprintf(buf, len, "none");
+	while (set && used + 4 < len) {
+		unsigned i = (unsigned)__builtin_ctzll(set);
+		set &= set - 1;
+		int n = snprintf(buf + used, len - used, "%s%u", used ? "," : "", i);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (set && len > 4)
+		snprintf(buf + len - 4, 4, "...");
+	return buf;
 }
 
 /* ---- survival rule 1: the best partition over the statefile's views ---- */
@@ -119,7 +137,10 @@ static const struct hb_view *member_slot_view(const struct hb_core *c, unsigned 
 	if (p->slot.boot_id != p->member_boot || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms))
 		return NULL;
 	const struct hb_view *v = &p->slot.view;
-	if (!(v->flags & HB_VF_SF_ACCESS) || (v->flags & HB_VF_FENCING) || v->phase != HB_PHASE_ONLINE)
+	/* A member that is fencing keeps its place while its slot is fresh: the
+	 * picture the losers decide on must not change because one of them
+	 * acted first. */
+	if (!(v->flags & HB_VF_SF_ACCESS) || (v->phase != HB_PHASE_ONLINE && v->phase != HB_PHASE_FENCING))
 		return NULL;
 	return v;
 }
@@ -189,9 +210,10 @@ static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 		uint64_t echo = p->net.echo_ms[c->cfg.self];
 		if (echo == 0 || now - (hb_mono_ms)(echo - 1u) > (hb_mono_ms)t->p.hb_timeout_ms)
 			return false;
-		/* it still has the statefile: wait for it to lose it too, a while */
-		if ((p->net.flags & HB_VF_SF_ACCESS) &&
-		    (c->sf_lost_at == HB_NEVER || now - c->sf_lost_at > (hb_mono_ms)t->sf_loss_grace_ms))
+		/* It has the statefile: tolerated for a while after I lost mine (it
+		 * may be about to lose it too) or after it regained it (so may I). */
+		if ((p->net.flags & HB_VF_SF_ACCESS) && !fresh(now, c->sf_lost_at, t->sf_loss_grace_ms) &&
+		    !fresh(now, p->access_since, t->sf_regain_grace_ms))
 			return false;
 	}
 	return true;
@@ -228,12 +250,28 @@ static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const stru
 static void drop_member(struct hb_core *c, unsigned k)
 {
 	struct hb_peer *p = &c->peers[k];
+	p->removed_boot = p->member_boot;
 	p->member_boot = 0;
 	p->member_sign_at = HB_NEVER;
 	p->fencing_at = HB_NEVER;
 	p->stopped = false;
 	c->liveset &= ~hb_host_bit(k);
 	c->proposed &= ~hb_host_bit(k);
+}
+
+/* Some other member of my liveset lists k in its own liveset. */
+static bool listed_by_member(const struct hb_core *c, unsigned k, hb_mono_ms now)
+{
+	for (unsigned m = 0; m < c->cfg.n_hosts; m++) {
+		uint64_t boot;
+		const struct hb_view *v;
+		if (m == c->cfg.self || m == k || !(c->liveset & hb_host_bit(m)))
+			continue;
+		v = core_peer_view(c, m, now, &boot);
+		if (v && boot == c->peers[m].member_boot && v->phase == HB_PHASE_ONLINE && (v->liveset & hb_host_bit(k)))
+			return true;
+	}
+	return false;
 }
 
 static void update_members(struct hb_core *c, hb_mono_ms now)
@@ -252,12 +290,19 @@ static void update_members(struct hb_core *c, hb_mono_ms now)
 		}
 		uint64_t boot = 0;
 		const struct hb_view *v = core_peer_view(c, k, now, &boot);
+		/* A removed incarnation is fenced: a late write of its own must not
+		 * bring it back. Only a newer incarnation may join. */
+		if (v && boot <= c->peers[k].removed_boot)
+			v = NULL;
 		bool reachable = (c->hb_heard & bit) && ((c->sf_seen & bit) || c->rule2);
 		if (v && v->phase == HB_PHASE_JOINING && reachable) {
 			c->proposed |= bit; /* acknowledge its join */
-		} else if (v && (c->proposed & bit) && v->phase == HB_PHASE_ONLINE && (v->flags & HB_VF_ARMED) &&
-		           (v->liveset & bit)) {
-			make_member(c, k, boot, v, now); /* it went Online with every ack */
+		} else if (v && v->phase == HB_PHASE_ONLINE && (v->flags & HB_VF_ARMED) && (v->liveset & bit) &&
+		           ((c->proposed & bit) || (v->liveset & core_self_bit(c)) || listed_by_member(c, k, now))) {
+			/* It went Online, armed, with every ack: mine, or, when it
+			 * joined while I was joining, the pool's (it lists me, or a
+			 * member lists it). */
+			make_member(c, k, boot, v, now);
 			c->proposed &= ~bit;
 			c->epoch++;
 			c->send_asap = true;
@@ -273,20 +318,26 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 	update_members(c, now);
 	evaluate_partition(c, now);
 	c->rule2 = !c->sf_access && rule2_holds(c, now);
-	if (c->sf_access || c->rule2)
+	if (c->sf_access || c->rule2) {
 		renew(c, now);
-	else if (c->no_proof_since == HB_NEVER)
-		c->no_proof_since = now;
-	else if (now - c->no_proof_since >= (hb_mono_ms)t->settle_ms) {
+	} else if (now >= c->healthy_until) {
+		/* The proof lapsed: the feeder stops now and the watchdog would fire
+		 * within W; fence at once instead, with a reason and the flag. */
 		core_fence(c, now, HB_FENCE_PROOF_EXPIRED,
 		           c->sf_lost_at != HB_NEVER ? "lost statefile access while peers kept theirs, or the network split"
 		                                     : "no statefile access and the network is not whole (rule 2 failed)");
 		return;
 	}
-	if (c->sf_access && c->best && !(c->best & core_self_bit(c))) {
+	/* Rule 1 judges me only when I am one of its candidates; if my own
+	 * view is missing (my reads fail), statefile access expiring decides. */
+	if (c->sf_access && c->best && (c->snap_c & core_self_bit(c)) && !(c->best & core_self_bit(c))) {
 		uint32_t need = snapshot_consistent(c) ? t->settle_ms : t->settle_inconsistent_ms;
-		if (now - c->snap_since >= (hb_mono_ms)need)
-			core_fence(c, now, HB_FENCE_LOST_PARTITION, "outside the best partition (survival rule 1)");
+		if (now - c->snap_since >= (hb_mono_ms)need) {
+			char text[HB_LAST_WORDS_MAX + 1], cand[96], best[96];
+			snprintf(text, sizeof text, "outside the best partition (rule 1): best %s of %s",
+			         hostlist(c->best, best, sizeof best), hostlist(c->snap_c, cand, sizeof cand));
+			core_fence(c, now, HB_FENCE_LOST_PARTITION, text);
+		}
 	}
 }
 
@@ -396,6 +447,8 @@ static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 	           (set == all || (c->pool_state == HB_POOL_ACTIVE && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 &&
 	                           non_excluded));
 	c->proposed = may ? set : 0;
+	if (may)
+		c->last_proposal = set;
 	if (may && proposals_agree(c, now, set)) {
 		go_online(c, now, set);
 		return;
@@ -409,8 +462,8 @@ static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 {
 	hb_mono_ms age = now - c->started_at;
-	hb_hostmap online = 0, members = 0;
-	bool listed = false, formed_with_me = false;
+	hb_hostmap online = 0, members = 0, formed = 0;
+	bool listed = false;
 	if (c->pool_state == HB_POOL_NONE || !c->sf_access) {
 		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
 			core_stop(c, now, c->global_reject != HB_REJECT_NONE ? 9 : 8);
@@ -423,17 +476,21 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 			continue;
 		online |= hb_host_bit(k);
 		members |= v->liveset | hb_host_bit(k);
-		if (v->liveset & core_self_bit(c))
+		if (v->liveset & core_self_bit(c)) {
 			listed = true;
-		if (c->proposed && (c->proposed & hb_host_bit(k)) && v->liveset == c->proposed)
-			formed_with_me = true;
+			formed = v->liveset;
+		}
 	}
-	if (formed_with_me) {
-		go_online(c, now, c->proposed); /* a peer formed our proposal first */
+	/* A peer went Online first with a first liveset that includes me: it
+	 * formed what we all proposed. (Once the others are Online they are no
+	 * longer starting candidates, so my current proposal may already have
+	 * changed: compare with the last one I made.) */
+	if (listed && (c->pool_state == HB_POOL_INIT || (c->last_proposal && formed == c->last_proposal))) {
+		go_online(c, now, formed);
 		return;
 	}
 	if (online && c->pool_state == HB_POOL_INIT) {
-		core_stop(c, now, 11); /* INVALID_POOL_STATE: a liveset exists in an Init pool */
+		core_stop(c, now, 11); /* INVALID_POOL_STATE: a liveset without me exists in an Init pool */
 		return;
 	}
 	if (listed && c->phase == HB_PHASE_STARTING) {
@@ -466,7 +523,7 @@ void core_evaluate(struct hb_core *c, hb_mono_ms now)
 		break;
 	case HB_PHASE_ONLINE:
 		online_evaluate(c, now);
-		if (!c->fence)
+		if (!c->fencing)
 			core_lock_evaluate(c, now);
 		break;
 	case HB_PHASE_FENCING:

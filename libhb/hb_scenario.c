@@ -524,7 +524,7 @@ static int header_value(const struct parser *p, enum header_id id, const char *t
 static int parse_header(struct parser *p, const struct words *w, enum header_id id)
 {
 	const struct header *h = &headers[id];
-	uint64_t v;
+	uint64_t v = 0;
 	if (p->first_event_line)
 		return fail(p, "\"%s\" after the first at/expect (line %d) (expected header statements first)", h->name,
 		            p->first_event_line);

@@ -95,22 +95,33 @@ int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct h
 
 static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 {
-	uint32_t t_max = max_u32(p->hb_interval_ms, p->sf_interval_ms);
 
 	*t = (struct hb_timing){.p = *p};
 	t->tick_ms = min_u32(min_u32(p->hb_interval_ms, p->sf_interval_ms), HB_TICK_MAX_MS);
 	t->proof_window_ms = 2u * t->tick_ms;
 	t->pet_interval_ms = min_u32(1000u, p->watchdog_timeout_ms / 4u);
 	t->watchdog_slack_ms = HB_WATCHDOG_SLACK_MS;
-	t->sf_io_timeout_ms = p->sf_timeout_ms / 2u;
-	/* When the statefile dies for everyone, hosts lose access at their last
-	 * confirmed write + T2 (or their first overdue I/O): within one statefile
-	 * cycle of each other. The news then takes a heartbeat interval and a
-	 * tick to arrive. */
-	t->sf_loss_grace_ms = p->sf_interval_ms + p->hb_interval_ms + 2u * t->tick_ms;
-	t->settle_ms = t_max;
+	/* A write and the read that confirms it, each within the deadline, and a
+	 * cycle's wait must fit in T2: an I/O that is not overdue never costs a
+	 * host its access, and slower storage is lost at once, alike on all. */
+	t->sf_io_timeout_ms = (p->sf_timeout_ms - p->sf_interval_ms) / 3u;
+	/* When the statefile dies for everyone, every host has lost access by T2
+	 * after my own loss (its last confirmed write was no older than mine
+	 * when the statefile died); the news then takes a heartbeat interval and
+	 * a tick to arrive. A host that lost access alone waits that long, still
+	 * heard by all, before it gives up (survival rule 2 cannot hold). */
+	t->sf_loss_grace_ms = p->sf_timeout_ms + p->hb_interval_ms + t->tick_ms;
+	t->sf_regain_grace_ms = t->sf_io_timeout_ms + t->sf_loss_grace_ms;
+	/* After a fault, hosts drop a peer up to a heartbeat interval apart
+	 * (their last packets came at different moments), and each change
+	 * reaches the others' reads up to two statefile cycles later: an
+	 * intermediate picture can last that long and must not be acted on. */
+	t->settle_ms = p->hb_interval_ms + 2u * p->sf_interval_ms + t->tick_ms;
 	t->settle_inconsistent_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms);
 	t->send_gap_ms = t->tick_ms / 4u;
+	/* the watchdog stops being fed at the decision; waiting for the write
+	 * only makes the fencing flag (and the reason) reach the statefile */
+	t->last_words_wait_ms = 2u * t->tick_ms;
 	t->fence_bound_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->proof_window_ms +
 	                    p->watchdog_timeout_ms + t->watchdog_slack_ms;
 	t->drift_margin_ms = drift_margin(t->fence_bound_ms);
@@ -125,9 +136,20 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	 * and survivors wait its flag bound (with drift) after reading it. */
 	t->failover_typical_ms = p->hb_timeout_ms + t->settle_ms + t->tick_ms + p->sf_interval_ms +
 	                         hb_timing_peer_wait(t->fence_flag_bound_ms);
+	/* An isolated host still writes its slot, so it leaves only when it
+	 * decides it lost: its views change within T1, reach the statefile and
+	 * are read back within two cycles (each up to t2 + I/O deadline), and
+	 * must stay unchanged for the settle time (the longer one when they are
+	 * inconsistent, as with a one-way cut). Then survivors drop it on its
+	 * fencing flag (read within a cycle, plus its flag bound) or, if the flag
+	 * never lands, a removal wait after its last write. */
+	uint32_t cycle = p->sf_interval_ms + t->sf_io_timeout_ms;
+	uint32_t decide = p->hb_timeout_ms + 2u * cycle + t->settle_inconsistent_ms + t->tick_ms;
+	uint32_t after_flag = cycle + hb_timing_peer_wait(t->fence_flag_bound_ms);
+	t->isolation_bound_ms = decide + t->last_words_wait_ms + max_u32(after_flag, t->removal_wait_ms) + t->tick_ms;
 	t->hung_agent_bound_ms = t->proof_window_ms + p->watchdog_timeout_ms + t->watchdog_slack_ms;
 	t->hung_storage_bound_ms = p->sf_timeout_ms + t->hung_agent_bound_ms;
-	t->hung_storage_decide_ms = p->sf_timeout_ms + t->sf_loss_grace_ms + t->settle_ms;
+	t->hung_storage_decide_ms = p->sf_timeout_ms + t->sf_loss_grace_ms + t->proof_window_ms;
 	t->warn_hb_ms = p->hb_timeout_ms / 2u;
 	t->warn_sf_ms = p->sf_timeout_ms / 2u;
 	t->lock_wait_ms = 3u * (p->sf_interval_ms + t->sf_io_timeout_ms);
@@ -212,7 +234,7 @@ static void assert_invariants(const struct hb_timing *t)
 	assert(t->tick_ms > 0 && t->tick_ms <= p->hb_interval_ms && t->tick_ms <= p->sf_interval_ms);
 	assert(t->proof_window_ms >= 2u * t->tick_ms);
 	assert(t->pet_interval_ms > 0 && 2u * t->pet_interval_ms <= p->watchdog_timeout_ms);
-	assert(p->sf_interval_ms + 2u * t->sf_io_timeout_ms <= p->sf_timeout_ms + p->sf_interval_ms);
+	assert(p->sf_interval_ms + 2u * t->sf_io_timeout_ms <= p->sf_timeout_ms);
 	assert(t->fence_bound_ms >= max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->hung_agent_bound_ms);
 	assert((uint64_t)t->removal_wait_ms * 1000000u >= (uint64_t)t->fence_bound_ms * (1000000u + 2u * HB_DRIFT_PPM));
 	assert(t->fence_flag_bound_ms >= p->watchdog_timeout_ms);

@@ -47,7 +47,11 @@ struct hb_timing {
 	uint32_t settle_inconsistent_ms; /* inconsistent views (one-way cut) need this long */
 	uint32_t sf_loss_grace_ms;    /* after losing statefile access, wait this long for the
 	                               * others to lose it too (rule 2) before giving up */
+	uint32_t sf_regain_grace_ms;  /* a peer that regained statefile access does not break
+	                               * my rule-2 proof for this long: my own stuck I/O may need
+	                               * its deadline to come back */
 	uint32_t send_gap_ms;         /* least gap between two heartbeats sent early on a change */
+	uint32_t last_words_wait_ms;  /* a loser waits at most this for its last-words write */
 	uint32_t drift_margin_ms;     /* 2 * rho * fence bound, rounded up */
 	uint32_t fence_bound_ms;      /* F: longest a silent host can still run after last heard */
 	uint32_t fence_flag_bound_ms; /* longest a host runs after writing its fencing flag */
@@ -55,6 +59,7 @@ struct hb_timing {
 	uint32_t detect_ms;           /* crash -> a survivor notices the silence */
 	uint32_t failover_bound_ms;   /* crash or isolation -> every survivor's liveset drops it */
 	uint32_t failover_typical_ms; /* loser that can still write, with fencing flag */
+	uint32_t isolation_bound_ms;  /* isolated (or cut) host -> every survivor drops it */
 	uint32_t hung_agent_bound_ms; /* hung agent -> its watchdog fires (must be <= Wh) */
 	uint32_t hung_storage_bound_ms;/* hung statefile, network cut too -> watchdog fires (<= Ws) */
 	uint32_t hung_storage_decide_ms;/* hung statefile, network whole, peers fine -> it fences itself */

@@ -43,11 +43,13 @@ static const struct timing_row derived_rows[] = {
 	D_ROW("proof window P", "proof_window_ms", proof_window_ms, "2 x tick"),
 	D_ROW("watchdog pet interval", "pet_interval_ms", pet_interval_ms, "min(1 s, W/4)"),
 	D_ROW("watchdog slack", "watchdog_slack_ms", watchdog_slack_ms, "timer granularity"),
-	D_ROW("statefile I/O deadline", "statefile_io_timeout_ms", sf_io_timeout_ms, "T2 / 2"),
-	D_ROW("settle time", "settle_ms", settle_ms, "max(t1, t2)"),
+	D_ROW("statefile I/O deadline", "statefile_io_timeout_ms", sf_io_timeout_ms, "(T2 - t2) / 3"),
+	D_ROW("settle time", "settle_ms", settle_ms, "t1 + 2 x t2 + tick"),
 	D_ROW("settle time, inconsistent views", "settle_inconsistent_ms", settle_inconsistent_ms, "max(T1, T2)"),
-	D_ROW("statefile loss grace", "statefile_loss_grace_ms", sf_loss_grace_ms, "t2 + t1 + 2 x tick"),
+	D_ROW("statefile loss grace", "statefile_loss_grace_ms", sf_loss_grace_ms, "T2 + t1 + tick"),
+	D_ROW("statefile regain grace", "statefile_regain_grace_ms", sf_regain_grace_ms, "I/O deadline + loss grace"),
 	D_ROW("early heartbeat gap", "send_gap_ms", send_gap_ms, "tick / 4"),
+	D_ROW("last-words write wait", "last_words_wait_ms", last_words_wait_ms, "2 x tick"),
 	D_ROW("fence bound F", "fence_bound_ms", fence_bound_ms, "max(T1, T2) + P + W + slack"),
 	D_ROW("clock drift margin", "drift_margin_ms", drift_margin_ms, "2 x 200 ppm x F"),
 	D_ROW("peers' removal wait", "removal_wait_ms", removal_wait_ms, "F + drift margin"),
@@ -63,11 +65,13 @@ static const struct timing_row bound_rows[] = {
 	      "t2 + I/O deadline + removal wait + settle + tick"),
 	D_ROW("failover, loser that can write", "failover_typical_ms", failover_typical_ms,
 	      "T1 + settle + tick + t2 + flag bound + drift"),
+	D_ROW("isolation, worst case", "isolation_bound_ms", isolation_bound_ms,
+	      "T1 + 2 cycles + settle (inconsistent) + tick + last words + max(cycle + flag wait, removal wait) + tick"),
 	D_ROW("hung agent fenced within", "hung_agent_bound_ms", hung_agent_bound_ms, "P + W + slack (<= Wh)"),
 	D_ROW("hung statefile, network cut", "hung_storage_bound_ms", hung_storage_bound_ms,
 	      "T2 + P + W + slack (<= Ws)"),
 	D_ROW("hung statefile, network whole", "hung_storage_decide_ms", hung_storage_decide_ms,
-	      "T2 + loss grace + settle"),
+	      "T2 + loss grace + P"),
 };
 
 #define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
@@ -131,6 +135,7 @@ static void print_timelines(const struct hb_timing *t, FILE *out)
 		         "stops feeding its watchdog, pauses guests, reboots"},
 		{decide + t->fence_flag_bound_ms, "H's watchdog has fired at the latest (flag + W + slack)"},
 		{t->failover_typical_ms, "survivors have read the flag and drop H"},
+		{t->isolation_bound_ms, "latest every survivor drops H (slow statefile, one-way cut, or flag lost)"},
 	};
 	print_timeline(out, "host H isolated from the network at 0, statefile still working", isolated,
 	               sizeof isolated / sizeof isolated[0]);

@@ -291,6 +291,33 @@ static void test_master_lock_single_holder(void **state)
 	pool_free(p);
 }
 
+/* Each path carries a copy of the same packet: every copy keeps its path
+ * alive, none counts as a replay, and an old copy is still refused. */
+static void test_paths_are_tracked_separately(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(2, 10, false);
+	struct hb_core_config cfg = {
+		.n_hosts = 2, .self = 1, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 2,
+		.timing = p->t, .weight = 1, .boot_id = 7,
+	};
+	struct hb_core *c = calloc(1, hb_core_size());
+	struct hb_core_out out;
+	struct hb_core_status st;
+	hb_core_init(c, &cfg, 0);
+	hb_core_poll(p->core[0], 100, &out);
+	assert_true(out.send);
+	hb_core_on_packet(c, 110, &out.packet, 0);
+	hb_core_on_packet(c, 120, &out.packet, 1);
+	hb_core_on_packet(c, 130, &out.packet, 1); /* a replay on path 1 */
+	hb_core_status(c, 130, &st);
+	assert_int_equal(st.last_heard_path[0][0], 110);
+	assert_int_equal(st.last_heard_path[0][1], 120);
+	assert_int_equal(st.dropped[HB_REJECT_REPLAY], 1);
+	free(c);
+	pool_free(p);
+}
+
 /* The unsafe switch really breaks the removal rule: an isolated host is
  * dropped while it is still running (what hbsim's checker must catch). */
 static void test_unsafe_switch_breaks_removal(void **state)
@@ -319,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_crash_waits_for_fence_bound),
 		cmocka_unit_test(test_isolated_host_fences_and_says_so),
 		cmocka_unit_test(test_master_lock_single_holder),
+		cmocka_unit_test(test_paths_are_tracked_separately),
 		cmocka_unit_test(test_unsafe_switch_breaks_removal),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -43,8 +43,9 @@ static void test_xhad_defaults(void **state)
 	derive_ok(&p, &t);
 	assert_int_equal(t.tick_ms, 1000);
 	assert_int_equal(t.proof_window_ms, 2000);
-	assert_int_equal(t.sf_io_timeout_ms, 15000);
-	assert_int_equal(t.settle_ms, 4000);
+	/* (T2 - t2) / 3 = (30 - 4) / 3 */
+	assert_int_equal(t.sf_io_timeout_ms, 8666);
+	assert_int_equal(t.settle_ms, 13000); /* t1 + 2 t2 + tick = 4 + 8 + 1 */
 	/* F = max(30, 30) + 2 + 5 + 1 s */
 	assert_int_equal(t.fence_bound_ms, 38000);
 	/* drift: ceil(38000 * 2 * 200e-6) = 16 ms */
@@ -53,8 +54,10 @@ static void test_xhad_defaults(void **state)
 	assert_int_equal(t.fence_flag_bound_ms, 6000);
 	assert_int_equal(t.hung_agent_bound_ms, 8000);
 	assert_int_equal(t.hung_storage_bound_ms, 38000);
-	/* t2 + io + removal + settle + tick = 4 + 15 + 38.016 + 4 + 1 */
-	assert_int_equal(t.failover_bound_ms, 62016);
+	/* t2 + io + removal + settle + tick = 4 + 8.666 + 38.016 + 13 + 1 */
+	assert_int_equal(t.failover_bound_ms, 64682);
+	/* not overdue means access kept: t2 + 2 x io <= T2 */
+	assert_true(t.p.sf_interval_ms + 2 * t.sf_io_timeout_ms <= t.p.sf_timeout_ms);
 }
 
 static void test_xapi_derivation(void **state)
@@ -115,8 +118,8 @@ static void test_sweep_T(void **state)
 		assert_true(t.hung_storage_bound_ms <= p.sf_wd_timeout_ms);
 		assert_true(t.failover_bound_ms > t.removal_wait_ms);
 		assert_true(t.failover_typical_ms <= t.failover_bound_ms);
-		/* xapi's Tboot = T + 60 covers the removal wait up to T ~ 300 s */
-		if (T <= 300)
+		/* xapi's Tboot = T + 60 covers the removal wait up to T ~ 220 s */
+		if (T <= 220)
 			assert_false(t.warnings & HB_TW_BOOT_JOIN_SHORT);
 	}
 }
@@ -178,17 +181,17 @@ static void test_warn_join_timeouts(void **state)
 	struct hb_timing_params p;
 	struct hb_timing t;
 	char text[256];
-	base(&p);
+	assert_int_equal(hb_timing_params_from_T(60, &p, NULL), 0);
 	derive_ok(&p, &t);
-	assert_int_equal(t.warnings, 0);
-	p.boot_join_timeout_ms = 40000; /* removal wait 38016 + 2 x 4000 */
+	assert_int_equal(t.warnings, 0); /* xapi's default T = 60 is warning-free */
+	p.boot_join_timeout_ms = 40000; /* removal wait 68.028 s + 2 x settle */
 	p.enable_join_timeout_ms = 20000;
 	derive_ok(&p, &t);
 	assert_int_equal(t.warnings, HB_TW_BOOT_JOIN_SHORT | HB_TW_ENABLE_JOIN_SHORT);
 	hb_timing_warning_text(&t, HB_TW_BOOT_JOIN_SHORT, text, sizeof text);
 	assert_non_null(strstr(text, "BootJoinTimeout 40000 ms"));
 	assert_string_equal(hb_timing_warning_name(HB_TW_ENABLE_JOIN_SHORT), "enable_join_timeout_short");
-	/* T = 10: the I/O deadline is T2/2 = 5 s, shorter than a multipath failover */
+	/* T = 10: the I/O deadline is (10 - 2) / 3 = 2.666 s, shorter than a multipath failover */
 	assert_int_equal(hb_timing_params_from_T(10, &p, NULL), 0);
 	derive_ok(&p, &t);
 	assert_true(t.warnings & HB_TW_IO_DEADLINE_SHORT);
@@ -197,7 +200,7 @@ static void test_warn_join_timeouts(void **state)
 	FILE *f = open_memstream(&buf, &len);
 	hb_timing_print(&t, f);
 	fclose(f);
-	assert_non_null(strstr(buf, "statefile I/O deadline 5000 ms is short"));
+	assert_non_null(strstr(buf, "statefile I/O deadline 2666 ms is short"));
 	free(buf);
 }
 

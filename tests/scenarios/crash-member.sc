@@ -1,0 +1,27 @@
+# crash-member.sc: a member that is not the master crashes. The survivors
+# drop it within the failover bound, the master keeps the lock, nobody else
+# fences.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s propose-master 0
+expect 30s master 0 within 15s            # propose-master wait 13.998 s + 1 s
+
+at 60s crash 2
+expect 60s down 2
+expect 60s liveset 0,1,3 within 32s       # failover bound 30.674 s + 1 s
+expect 92s master 0
+expect 120s liveset 0,1,3
+expect 120s down 2
+#@ expect 120s fenced none

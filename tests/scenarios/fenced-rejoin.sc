@@ -1,0 +1,26 @@
+# fenced-rejoin.sc: host 3 is isolated and fences itself; the network heals
+# and host 3 boots again with a new boot id. Its fencing reason is in its
+# slot's last words; the new incarnation joins the existing liveset.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# Join within 30 s (BootJoinTimeout 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s isolate 3
+expect 30s down 3 within 53s              # isolation bound + 1 s
+expect 30s liveset 0,1,2 within 53s
+at 90s heal
+at 95s boot 3
+expect 95s liveset 0,1,2,3 within 30s
+expect 130s down none
+#@ expect 130s fenced 3

@@ -1,0 +1,25 @@
+# freeze-long.sc: the agent of host 2 is frozen for 7 s, then host 3's for
+# 20 s, both longer than the watchdog timeout W = 5 s: nothing pets the
+# watchdog, so each host is fenced by it (within the hung-agent bound P + W +
+# slack = 8 s), and the others drop it as after a crash.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s freeze 2 7s
+expect 30s down 2 within 8s
+expect 30s liveset 0,1,3 within 32s       # failover bound + 1 s
+at 70s freeze 3 20s
+expect 70s down 2,3 within 8s
+expect 70s liveset 0,1 within 32s
+#@ expect 105s fenced 2,3

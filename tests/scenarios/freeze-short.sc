@@ -1,0 +1,26 @@
+# freeze-short.sc: the agent of host 0, the master, is frozen (SIGSTOP, or
+# starved) for 2 s, shorter than its watchdog timeout W = 5 s less two pet
+# intervals; then host 2's. Their watchdogs do not fire, nobody notices, the
+# master keeps the lock.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+at 25s propose-master 0
+expect 25s master 0 within 15s
+
+at 50s freeze 0 2s
+at 60s freeze 2 2s
+expect 80s liveset 0,1,2,3
+expect 80s master 0
+expect 80s down none
+#@ expect 80s fenced none

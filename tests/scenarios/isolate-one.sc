@@ -1,0 +1,25 @@
+# isolate-one.sc: one host loses every network link while its statefile
+# still works. It is outside the best partition: it notices after T1, decides
+# on settled views, fences and says so in its slot; the others drop it.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# Typically (`hbctl timeouts`): decision at T1 + settle = 18 s, survivors
+# drop it at about 26 s; at the latest the isolation bound, 51.340 s.
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s isolate 3
+expect 30s down 3 within 53s              # gone before the survivors drop it
+expect 30s liveset 0,1,2 within 53s       # isolation bound 51.340 s + 1 s
+expect 90s down 3
+expect 90s liveset 0,1,2
+#@ expect 90s fenced 3

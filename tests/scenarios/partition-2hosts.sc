@@ -1,0 +1,26 @@
+# partition-2hosts.sc: a 2-host pool splits. Both sides have one host of
+# weight 1: the tie goes to the lowest index, so host 0 survives and host 1,
+# the master, fences. The lock is free again, and host 0 can take it.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 2
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1 within 30s
+at 30s propose-master 1
+expect 30s master 1 within 15s
+
+at 60s partition 0 | 1
+expect 60s liveset 0 within 53s           # isolation bound + 1 s
+expect 60s down 1 within 53s
+expect 114s master none
+at 115s propose-master 0
+expect 115s master 0 within 15s
+#@ expect 135s fenced 1

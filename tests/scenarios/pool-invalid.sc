@@ -1,0 +1,23 @@
+# pool-invalid.sc: the toolstack disables HA: host 0's agent writes pool
+# state Invalid into the global block (xapi's ha_set_pool_state invalid).
+# Every agent reads it, disarms and stops; nobody fences.
+#
+# set-pool-state is not in the scenario language: `#@` lines are hbsim's.
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# The global block is written within a statefile cycle (t2 + I/O deadline
+# = 4.666 s) and every host reads it within another: all stopped within
+# 10 s.
+hosts 3
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2 within 30s
+#@ at 30s set-pool-state 0 invalid
+expect 30s down 0,1,2 within 10s
+#@ expect 45s fenced none

@@ -1,0 +1,22 @@
+# propose-race.sc: two hosts propose themselves as master at the same
+# moment. propose-master answers TRUE to exactly one (the lower index) and
+# FALSE to the other; a repeated proposal by the holder is idempotent.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 3
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2 within 30s
+at 30s propose-master 2
+at 30s propose-master 1
+expect 30s master 1 within 15s            # propose-master wait + 1 s
+at 60s propose-master 1
+expect 65s master 1
+expect 65s down none

@@ -1,0 +1,26 @@
+# sf-hang-one.sc: statefile I/O of host 1 hangs (never completes). After the
+# I/O deadline the statefile counts as lost for host 1; the others still have
+# theirs, so it fences, and the others drop it. When storage comes back, the
+# late completions are reaped and discarded.
+#
+# Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): t1 = 3 s,
+# t2 = 2 s, T1 = T2 = 20 s, W = 5 s, tick 1 s, I/O deadline 6 s, settle 8 s,
+# removal wait 28.012 s, propose-master wait 24 s, failover bound (crash)
+# 45.012 s, isolation bound 88.012 s, hung statefile with the network whole
+# T2 + loss grace 24 s (T2 + t1 + tick) + P 2 s = 46 s, BootJoinTimeout 80 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Host 1 decides within 46 s (hung statefile, network whole), down 2 s
+# later at most (last-words wait); its last heartbeat is at most that late;
+# then removal wait 28.012 s, settle 8 s, tick 1 s: dropped within 85.012 s.
+hosts 4
+timeout 20
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 40s
+
+at 40s storage-hang 1
+expect 40s down 1 within 49s
+expect 40s liveset 0,2,3 within 86s
+at 130s storage-heal 1
+expect 140s liveset 0,2,3
+#@ expect 140s fenced 1

@@ -1,0 +1,29 @@
+# sf-lost-all-partition.sc: the statefile is lost by every host (rule 2:
+# nobody fences), then the network splits on top. Under rule 2 any further
+# failure fences: no host can prove it may live (no statefile, and not every
+# host heard), so every host is gone, and no host removes another while it
+# still runs.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# After the split, heartbeats from the other side stay fresh for T1 = 10 s;
+# then the proof lapses, the feeder stops after P = 2 s and the watchdog
+# fires W + slack = 6 s later: every host is down within F = 18 s (+ 1 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s storage-fail all
+expect 60s liveset 0,1,2,3
+expect 60s down none
+
+at 60s partition 0,1 | 2,3
+expect 60s down 0,1,2,3 within 19s
+#@ expect 80s fenced 0,1,2,3

@@ -1,0 +1,29 @@
+# sf-lost-one.sc: the statefile fails (I/O errors) for host 2 only. Its own
+# writes stop showing up in its reads, so after T2 it has no statefile
+# access; the others still have theirs, so it leaves the candidates of
+# survival rule 1 and fences; the others drop it.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# Host 2 decides within T2 + loss grace 13 s (T2 + t1 + tick) + P 2 s = 25 s
+# (hung statefile, network whole), plus the 2 s last-words wait when its
+# final write fails: down within 27 s. Its last sign of life (a heartbeat) is
+# at most that late; then removal wait 18.008 s, settle 7 s, tick 1 s:
+# dropped within 53.008 s.
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s storage-fail 2
+expect 30s down 2 within 28s
+expect 30s liveset 0,1,3 within 55s
+expect 100s liveset 0,1,3
+expect 100s down 2
+#@ expect 100s fenced 2

@@ -1,0 +1,24 @@
+# sf-slow-all.sc: statefile I/O gets slow for every host. At 3 s per I/O
+# (within the 6 s I/O deadline) nothing happens; at 15 s per I/O every host
+# loses statefile access: rule 2, network whole, nobody fences.
+#
+# Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): t1 = 3 s,
+# t2 = 2 s, T1 = T2 = 20 s, W = 5 s, tick 1 s, I/O deadline 6 s, settle 8 s,
+# removal wait 28.012 s, propose-master wait 24 s, failover bound (crash)
+# 45.012 s, isolation bound 88.012 s, hung statefile with the network whole
+# T2 + loss grace 7 s + P 2 s = 29 s, BootJoinTimeout 80 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+hosts 4
+timeout 20
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 40s
+
+at 40s storage-slow all 3s
+expect 90s liveset 0,1,2,3
+at 90s storage-slow all 15s
+expect 150s liveset 0,1,2,3
+expect 150s down none
+at 150s storage-heal all
+expect 190s liveset 0,1,2,3
+#@ expect 190s fenced none

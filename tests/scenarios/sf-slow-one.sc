@@ -1,0 +1,28 @@
+# sf-slow-one.sc: statefile I/O of host 2 gets slow. 3 s per I/O is within
+# the I/O deadline (6 s): a write and the read that confirms it still fit in
+# T2, nothing happens. Then 15 s per I/O: every I/O is overdue, host 2 loses
+# statefile access and fences, as with hung storage.
+#
+# Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): t1 = 3 s,
+# t2 = 2 s, T1 = T2 = 20 s, W = 5 s, tick 1 s, I/O deadline 6 s, settle 8 s,
+# removal wait 28.012 s, propose-master wait 24 s, failover bound (crash)
+# 45.012 s, isolation bound 88.012 s, hung statefile with the network whole
+# T2 + loss grace 24 s (T2 + t1 + tick) + P 2 s = 46 s, BootJoinTimeout 80 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Second phase: host 2 is down within 46 + 2 s, the others drop it within
+# 85.012 s (see sf-hang-one.sc).
+hosts 3
+timeout 20
+
+at 0s start all
+expect 0s liveset 0,1,2 within 40s
+
+at 40s storage-slow 2 3s
+expect 100s liveset 0,1,2
+expect 100s down none
+at 100s storage-heal 2
+
+at 110s storage-slow 2 15s
+expect 110s down 2 within 49s
+expect 110s liveset 0,1 within 86s
+#@ expect 200s fenced 2

@@ -1,0 +1,29 @@
+# shutdown-boot.sc: a clean shutdown of host 3: it disarms, publishes itself
+# excluded and stopped, and exits. The others drop it at once (no fence
+# wait: it announced the stop). Nobody fences. It boots again and rejoins.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# The stop is seen by the next heartbeat (t1 = 2 s) or statefile read
+# (t2 + I/O deadline = 4.666 s), then a tick; the agent exits once its
+# last slot write is done (at most an I/O deadline): 11 s is allowed.
+# Joining: its slot must be seen advancing and every member must
+# acknowledge it: a few cycles; 30 s allowed (BootJoinTimeout 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s shutdown 3
+expect 30s down 3 within 11s
+expect 30s liveset 0,1,2 within 11s
+at 60s boot 3
+expect 60s liveset 0,1,2,3 within 30s
+expect 95s down none
+#@ expect 95s fenced none

@@ -1,0 +1,22 @@
+# split-2-2.sc: an even split of four hosts of equal weight. Equal weight,
+# equal size: the partition with the smaller sorted index list ({0,1}) wins;
+# hosts 2 and 3 fence.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 4
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2,3 within 30s
+
+at 30s partition 0,1 | 2,3
+expect 30s liveset 0,1 within 53s         # isolation bound + 1 s
+expect 30s down 2,3 within 53s
+expect 90s liveset 0,1
+#@ expect 90s fenced 2,3

@@ -1,0 +1,25 @@
+# torn-slot.sc: a slot write lands torn (only its first 512-byte sector
+# reaches the disk), so the slot fails its CRC until the next write. One bad
+# slot must not blind anyone: no host loses access or a member, nobody
+# fences. On host 1, then hosts 2 and 0 at once, then host 1 again.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+# The next write comes t2 = 2 s later, well within T2 = 10 s.
+hosts 3
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2 within 30s
+at 30s storage-torn 1
+at 40s storage-torn 2
+at 40s storage-torn 0
+at 50s storage-torn 1
+expect 70s liveset 0,1,2
+expect 70s down none
+#@ expect 70s fenced none

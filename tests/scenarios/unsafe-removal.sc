@@ -1,0 +1,23 @@
+# unsafe-removal.sc: host 2 is isolated from the network; its statefile
+# works, so it keeps running (and writing) until it notices it lost (T1) and
+# fences. A safe core drops it only after its fencing flag and flag bound,
+# or after its fence bound: this scenario passes.
+# tests/sim/test_unsafe_removal.sh runs it with --unsafe-skip-removal-wait
+# (the core removes hosts as soon as they fall silent) and requires hbsim to
+# report the removal-means-fenced violation.
+#
+# Timing for T = 10 (`hbctl timeouts -T 10`, docs/timing.md): t1 = t2 = 2 s,
+# T1 = T2 = 10 s, W = 5 s, tick 1 s, I/O deadline 2.666 s, settle 7 s,
+# removal wait 18.008 s, propose-master wait 13.998 s,
+# failover bound (crash) 30.674 s, isolation bound 51.340 s, hung agent 8 s.
+# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Forming the first liveset takes a few statefile cycles; 30 s is allowed
+# (EnableJoinTimeout is 70 s).
+hosts 3
+timeout 10
+
+at 0s start all
+expect 0s liveset 0,1,2 within 30s
+at 30s isolate 2
+expect 30s liveset 0,1 within 53s         # isolation bound + 1 s
+expect 30s down 2 within 53s

@@ -1,0 +1,442 @@
+/*
+ * sim_host.c: the simulated hosts of hbsim.
+ *
+ * Owns each host's drifting monotonic clock and scheduling delay, its
+ * lifecycle (boot, crash, fence, exit, freeze and thaw), the watchdog and
+ * its feeder (pets every pet interval of local time while the agent runs,
+ * is not frozen and now < healthy_until; fires at last pet + W), and the
+ * executor of struct hb_core_out: every event delivered to a core is
+ * followed by hb_core_poll() and the execution of what it asks for.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "hb_exit.h"
+#include "sim_check.h"
+#include "sim_world.h"
+
+#define SIM_FENCE_DOWN_MIN_US 50000   /* fence -> host down */
+#define SIM_FENCE_DOWN_MAX_US 150000
+#define SIM_MIN_WAKE_US 100
+#define SIM_PROPOSE_RETRY_US 1000000
+
+hb_mono_ms sim_local_ms(const struct sim_host *h, int64_t t_us)
+{
+	int64_t local_us = h->off_us + t_us + (t_us * h->ppm) / 1000000;
+	return local_us / SIM_US_PER_MS;
+}
+
+/* The first global time >= not_before_us at which h's clock reads local. */
+int64_t sim_global_at(const struct sim_host *h, hb_mono_ms local, int64_t not_before_us)
+{
+	int64_t target = local * SIM_US_PER_MS - h->off_us;
+	if (target <= not_before_us || sim_local_ms(h, not_before_us) >= local)
+		return not_before_us;
+	int64_t t = target * 1000000 / (1000000 + h->ppm) - 4;
+	if (t < not_before_us)
+		t = not_before_us;
+	for (unsigned i = 0; i < 64 && sim_local_ms(h, t) < local; i++)
+		t++;
+	assert(sim_local_ms(h, t) >= local);
+	return t;
+}
+
+/* Scheduling delay of one event delivered to an agent: usually under 20 ms,
+ * now and then up to 200 ms. */
+int64_t sim_sched_delay(struct sim_world *w)
+{
+	if (sim_rng_chance(&w->rng, 5000))
+		return sim_rng_range(&w->rng, 20000, 200000);
+	return sim_rng_range(&w->rng, 0, 20000);
+}
+
+bool sim_host_alive(const struct sim_host *h)
+{
+	return h->state != HS_DOWN;
+}
+
+/* The agent runs and takes events: also while fencing, until the host goes
+ * down, so that its last-words write can be issued and land. */
+bool sim_host_can_take(const struct sim_host *h)
+{
+	return (h->state == HS_RUNNING || h->state == HS_FENCING) && !h->frozen;
+}
+
+static hb_mono_ms host_now(const struct sim_world *w, const struct sim_host *h)
+{
+	return sim_local_ms(h, w->now_us);
+}
+
+static void host_trace(struct sim_world *w, const struct sim_host *h, enum sim_tk kind, int64_t a, int64_t b)
+{
+	sim_trace_add(&w->trace, w->now_us, (int)h->idx, host_now(w, h), kind, a, b);
+}
+
+static void watchdog_schedule(struct sim_world *w, struct sim_host *h)
+{
+	if (h->wd_ev_pending || !h->wd_armed)
+		return;
+	hb_mono_ms deadline = h->wd_last_pet + (hb_mono_ms)w->cfg.timing.p.watchdog_timeout_ms + h->wd_lag_ms;
+	h->wd_ev_pending = true;
+	sim_q_push(w, sim_global_at(h, deadline, w->now_us), EV_WATCHDOG, (int)h->idx, 0, 0);
+}
+
+static void pet_schedule(struct sim_world *w, struct sim_host *h)
+{
+	hb_mono_ms next = host_now(w, h) + (hb_mono_ms)w->cfg.timing.pet_interval_ms;
+	int64_t t = sim_global_at(h, next, w->now_us) + sim_rng_range(&w->rng, 0, 20000);
+	sim_q_push(w, t, EV_PET, (int)h->idx, 0, 0);
+}
+
+/* Start a new incarnation of host idx, as `hbagent` starting on it. */
+void sim_host_boot(struct sim_world *w, unsigned idx)
+{
+	struct sim_host *h = &w->hosts[idx];
+	assert(h->state == HS_DOWN);
+	struct hb_core *core = h->core;
+	int32_t ppm = h->ppm;
+	int64_t off_us = h->off_us, lag = h->wd_lag_ms, slow = h->sf_slow_us;
+	enum sim_sf_fault fault = h->sf_fault;
+	bool torn = h->torn_next;
+	*h = (struct sim_host){.idx = idx, .core = core, .ppm = ppm, .off_us = off_us, .wd_lag_ms = lag,
+	                       .sf_fault = fault, .sf_slow_us = slow, .torn_next = torn};
+	h->state = HS_RUNNING;
+	h->boot_us = w->now_us;
+	h->inc = ++w->boot_counter[idx];
+	h->wake_us = SIM_NEVER;
+	h->master = -1;
+	h->phase = HB_PHASE_STARTING;
+
+	struct hb_core_config cfg = {
+		.n_hosts = w->cfg.n_hosts,
+		.self = idx,
+		.host_uuids = w->uuids,
+		.generation = w->generation,
+		.n_paths = w->cfg.n_paths,
+		.timing = w->cfg.timing,
+		.weight = w->cfg.weights[idx],
+		.boot_id = h->inc,
+		.unsafe_skip_removal_wait = w->cfg.unsafe_skip_removal_wait,
+	};
+	enum hb_reject rej;
+	const struct hb_slot *slot = sim_store_slot(w, idx, &rej);
+	if (rej == HB_REJECT_NONE)
+		cfg.last_words = slot->last_words;
+	hb_mono_ms now = host_now(w, h);
+	hb_core_init(h->core, &cfg, now);
+	host_trace(w, h, TK_BOOT, h->inc, 0);
+	pet_schedule(w, h);
+	sim_host_after(w, h, now);
+}
+
+/* Release what a host holds when it stops (queued packets, I/O). */
+static void host_release(struct sim_world *w, struct sim_host *h)
+{
+	for (unsigned i = 0; i < h->fq_n; i++)
+		sim_pkt_put(w, h->fq[i]);
+	h->fq_n = 0;
+	h->frozen = false;
+	h->wd_armed = false;
+	h->proposing = false;
+	sim_io_host_down(w, h);
+}
+
+void sim_host_down(struct sim_world *w, unsigned idx, enum sim_down why)
+{
+	struct sim_host *h = &w->hosts[idx];
+	if (h->state == HS_DOWN)
+		return;
+	if (h->proposing && w->print_expect)
+		sim_out_printf(w->out, "propose-master %u (line %d): no answer, host went down\n", idx,
+		               w->stmts[h->propose_stmt].st.line);
+	host_release(w, h);
+	h->state = HS_DOWN;
+	h->down_why = why;
+	h->down_us = w->now_us;
+	host_trace(w, h, TK_DOWN, why, 0);
+	sim_check_host_gone(w, h);
+}
+
+void sim_host_crash(struct sim_world *w, unsigned idx)
+{
+	sim_host_down(w, idx, DOWN_CRASH);
+}
+
+void sim_host_freeze(struct sim_world *w, unsigned idx, int64_t dur_us)
+{
+	struct sim_host *h = &w->hosts[idx];
+	if (h->state != HS_RUNNING)
+		return;
+	if (!h->frozen) {
+		h->frozen = true;
+		h->frozen_since_us = w->now_us;
+		h->thaw_us = w->now_us + dur_us;
+	} else if (w->now_us + dur_us > h->thaw_us) {
+		h->thaw_us = w->now_us + dur_us;
+	}
+	sim_check_freeze(w, h, dur_us);
+	sim_q_push(w, h->thaw_us, EV_THAW, (int)idx, 0, 0);
+}
+
+static void exec_watchdog(struct sim_world *w, struct sim_host *h, const struct hb_core_out *out, hb_mono_ms now)
+{
+	if (out->disarm) {
+		if (h->wd_armed) {
+			h->wd_armed = false;
+			h->wd_disarmed = true;
+			host_trace(w, h, TK_DISARM, 0, 0);
+		}
+		return;
+	}
+	if (out->arm && !h->wd_armed) {
+		h->wd_armed = true;
+		h->wd_disarmed = false;
+		h->wd_last_pet = now;
+		host_trace(w, h, TK_ARM, 0, 0);
+		watchdog_schedule(w, h);
+	}
+}
+
+static void exec_fence_exit(struct sim_world *w, struct sim_host *h, const struct hb_core_out *out)
+{
+	if (out->fence) {
+		if (h->state != HS_RUNNING)
+			return; /* already fencing */
+		h->state = HS_FENCING;
+		h->ever_fenced = true;
+		host_trace(w, h, TK_FENCE, out->fence_reason, 0);
+		sim_check_fence(w, h, "fenced itself");
+		int64_t d = sim_rng_range(&w->rng, SIM_FENCE_DOWN_MIN_US, SIM_FENCE_DOWN_MAX_US);
+		sim_q_push(w, w->now_us + d, EV_DOWN, (int)h->idx, 0, 0);
+		return;
+	}
+	if (!out->exit)
+		return;
+	h->exit_code = out->exit_code;
+	host_trace(w, h, TK_EXIT, out->exit_code, h->wd_armed);
+	if (h->wd_armed) {
+		/* Stopping the agent does not disarm: the watchdog will fire. */
+		h->state = HS_ORPHAN;
+		watchdog_schedule(w, h);
+		return;
+	}
+	sim_host_down(w, h->idx, DOWN_EXIT);
+}
+
+static void wake_schedule(struct sim_world *w, struct sim_host *h, hb_mono_ms next_wakeup)
+{
+	int64_t t = sim_global_at(h, next_wakeup, w->now_us) + sim_sched_delay(w);
+	if (t < w->now_us + SIM_MIN_WAKE_US)
+		t = w->now_us + SIM_MIN_WAKE_US;
+	if (h->wake_us < w->now_us)
+		h->wake_us = SIM_NEVER;
+	if (t >= h->wake_us)
+		return;
+	h->wake_us = t;
+	sim_q_push(w, t, EV_WAKE, (int)h->idx, 0, 0);
+}
+
+/* After an event was delivered to h's core: poll it and do what it asks. */
+void sim_host_after(struct sim_world *w, struct sim_host *h, hb_mono_ms now)
+{
+	struct hb_core_out out;
+	memset(&out, 0, sizeof out);
+	hb_core_poll(h->core, now, &out);
+	sim_check_healthy(w, h, now, out.healthy_until);
+	h->healthy_until = out.healthy_until;
+	if (out.send)
+		sim_net_send(w, h, &out.packet);
+	if (out.write_slot)
+		sim_io_submit(w, h, SIO_SLOT, &out.slot);
+	if (out.write_global)
+		sim_io_submit(w, h, SIO_GLOBAL, &out.global);
+	if (out.read)
+		sim_io_submit(w, h, SIO_READ, NULL);
+	exec_watchdog(w, h, &out, now);
+	exec_fence_exit(w, h, &out);
+	if (h->state == HS_DOWN)
+		return;
+	sim_check_host(w, h);
+	if (h->state == HS_RUNNING || h->state == HS_FENCING)
+		wake_schedule(w, h, out.next_wakeup);
+}
+
+static void on_pet(struct sim_world *w, struct sim_host *h)
+{
+	if (h->state != HS_RUNNING)
+		return; /* the feeder is part of the agent */
+	hb_mono_ms now = host_now(w, h);
+	if (!h->frozen && h->wd_armed && now < h->healthy_until)
+		h->wd_last_pet = now;
+	pet_schedule(w, h);
+}
+
+static void on_watchdog(struct sim_world *w, struct sim_host *h)
+{
+	h->wd_ev_pending = false;
+	if (!sim_host_alive(h) || !h->wd_armed)
+		return;
+	hb_mono_ms now = host_now(w, h);
+	hb_mono_ms deadline = h->wd_last_pet + (hb_mono_ms)w->cfg.timing.p.watchdog_timeout_ms + h->wd_lag_ms;
+	if (now < deadline) {
+		watchdog_schedule(w, h);
+		return;
+	}
+	host_trace(w, h, TK_WATCHDOG, 0, 0);
+	h->ever_fenced = true;
+	sim_check_fence(w, h, "was fenced by its watchdog");
+	sim_host_down(w, h->idx, DOWN_WATCHDOG);
+}
+
+static void on_packet(struct sim_world *w, struct sim_host *h, uint32_t slot)
+{
+	if (h->state != HS_RUNNING && h->state != HS_FENCING) {
+		sim_pkt_put(w, slot);
+		return;
+	}
+	if (h->frozen) {
+		if (h->fq_n < SIM_FREEZE_Q) {
+			h->fq[h->fq_n++] = slot;
+		} else {
+			h->fq_dropped++;
+			sim_pkt_put(w, slot);
+		}
+		return;
+	}
+	unsigned path;
+	struct hb_packet tmp;
+	const struct hb_packet *pkt = sim_pkt_get(w, slot, &path, &tmp);
+	if (pkt == NULL) {
+		sim_pkt_put(w, slot);
+		return;
+	}
+	hb_mono_ms now = host_now(w, h);
+	if (w->trace.verbose)
+		host_trace(w, h, TK_RECV, pkt->sender_index, path);
+	hb_core_on_packet(h->core, now, pkt, path);
+	sim_pkt_put(w, slot);
+	sim_host_after(w, h, now);
+}
+
+static void on_overdue(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, uint32_t token)
+{
+	struct sim_io *io = &h->io[kind];
+	if (!sim_host_can_take(h) || !io->busy || io->held || io->overdue || io->token != token)
+		return; /* a frozen host's executor checks at thaw */
+	hb_mono_ms now = host_now(w, h);
+	io->overdue = true;
+	host_trace(w, h, TK_OVERDUE, kind, 0);
+	hb_core_on_sf_overdue(h->core, now, kind == SIO_READ ? HB_SF_IO_READ : HB_SF_IO_WRITE);
+	sim_host_after(w, h, now);
+}
+
+/* Overdue checks the frozen executor could not make. */
+static void thaw_overdue(struct sim_world *w, struct sim_host *h)
+{
+	hb_mono_ms limit = (hb_mono_ms)w->cfg.timing.sf_io_timeout_ms;
+	for (unsigned k = 0; k < SIO_COUNT && sim_host_can_take(h); k++) {
+		struct sim_io *io = &h->io[k];
+		if (io->busy && !io->held && !io->overdue && host_now(w, h) >= io->submit_local + limit)
+			on_overdue(w, h, (enum sim_io_kind)k, io->token);
+	}
+}
+
+static void on_thaw(struct sim_world *w, struct sim_host *h)
+{
+	if (!h->frozen || w->now_us < h->thaw_us)
+		return;
+	h->frozen = false;
+	unsigned n = h->fq_n, dropped = h->fq_dropped;
+	host_trace(w, h, TK_THAW, n, dropped);
+	for (unsigned k = 0; k < SIO_COUNT && sim_host_can_take(h); k++)
+		if (h->io[k].held)
+			sim_io_complete(w, h, (enum sim_io_kind)k);
+	uint32_t q[SIM_FREEZE_Q];
+	memcpy(q, h->fq, n * sizeof q[0]);
+	h->fq_n = 0;
+	h->fq_dropped = 0;
+	for (unsigned i = 0; i < n; i++)
+		on_packet(w, h, q[i]);
+	thaw_overdue(w, h);
+	if (sim_host_can_take(h))
+		sim_host_after(w, h, host_now(w, h));
+}
+
+static void on_propose(struct sim_world *w, struct sim_host *h, int stmt)
+{
+	if (!h->proposing || h->propose_stmt != stmt || h->state != HS_RUNNING)
+		return;
+	if (h->frozen) {
+		sim_q_push(w, h->thaw_us + 1, EV_PROPOSE, (int)h->idx, stmt, 0);
+		return;
+	}
+	hb_mono_ms now = host_now(w, h);
+	if (h->propose_start_us < 0)
+		sim_check_propose_start(w, h, stmt); /* the core sees the request now */
+	enum hb_propose_result r = hb_core_propose_master(h->core, now);
+	sim_host_after(w, h, now);
+	if (r == HB_PROPOSE_PENDING) {
+		if (h->state == HS_RUNNING)
+			sim_q_push(w, w->now_us + SIM_PROPOSE_RETRY_US, EV_PROPOSE, (int)h->idx, stmt, 0);
+		return;
+	}
+	h->proposing = false;
+	host_trace(w, h, TK_PROPOSE, r, 0);
+	if (w->print_expect) {
+		char ts[32];
+		sim_time_format(w->now_us, ts, sizeof ts);
+		sim_out_printf(w->out, "propose-master %u (line %d): %s at %s\n", h->idx, w->stmts[stmt].st.line,
+		               r == HB_PROPOSE_TRUE ? "TRUE" : "FALSE", ts);
+	}
+}
+
+/* Begin propose-master on h (statement stmt): asked every second until
+ * the core answers TRUE or FALSE. */
+void sim_host_propose(struct sim_world *w, unsigned idx, int stmt)
+{
+	struct sim_host *h = &w->hosts[idx];
+	if (h->state != HS_RUNNING) {
+		if (w->print_expect)
+			sim_out_printf(w->out, "propose-master %u (line %d): host not running\n", idx, w->stmts[stmt].st.line);
+		return;
+	}
+	h->proposing = true;
+	h->propose_stmt = stmt;
+	h->propose_start_us = -1;
+	on_propose(w, h, stmt);
+}
+
+void sim_host_event(struct sim_world *w, const struct sim_ev *ev)
+{
+	struct sim_host *h = &w->hosts[ev->host];
+	if (ev->kind == EV_PACKET && (ev->inc != h->inc || h->state == HS_DOWN)) {
+		sim_pkt_put(w, (uint32_t)ev->a);
+		return;
+	}
+	if (ev->inc != h->inc || h->state == HS_DOWN)
+		return; /* an earlier incarnation's event */
+	switch ((enum sim_ev_kind)ev->kind) {
+	case EV_WAKE:
+		if (ev->t_us != h->wake_us)
+			return; /* superseded by an earlier wake-up */
+		h->wake_us = SIM_NEVER;
+		if (sim_host_can_take(h))
+			sim_host_after(w, h, host_now(w, h));
+		return;
+	case EV_PACKET: on_packet(w, h, (uint32_t)ev->a); return;
+	case EV_IO_DONE:
+		if (h->io[ev->a].busy && !h->io[ev->a].hung && h->io[ev->a].token == (uint32_t)ev->b)
+			sim_io_complete(w, h, (enum sim_io_kind)ev->a);
+		return;
+	case EV_OVERDUE: on_overdue(w, h, (enum sim_io_kind)ev->a, (uint32_t)ev->b); return;
+	case EV_PET: on_pet(w, h); return;
+	case EV_WATCHDOG: on_watchdog(w, h); return;
+	case EV_DOWN:
+		if (h->state == HS_FENCING)
+			sim_host_down(w, h->idx, DOWN_FENCE);
+		return;
+	case EV_THAW: on_thaw(w, h); return;
+	case EV_PROPOSE: on_propose(w, h, (int)ev->a); return;
+	default: assert(0 && "not a host event"); return;
+	}
+}

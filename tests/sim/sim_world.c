@@ -1,0 +1,446 @@
+/*
+ * sim_world.c: the world of one hbsim run: its tables (allocated once),
+ * their reset, the run loop (pop the earliest event, dispatch it, evaluate
+ * the open expectations), and the execution of script statements (faults,
+ * commands, expectations) on hosts, network and statefile.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_check.h"
+#include "sim_world.h"
+
+#define SIM_CORE_ALIGN 64u
+#define SIM_FORM_POLL_US 500000
+
+struct sim_world *sim_world_new(unsigned max_hosts, struct sim_out *out)
+{
+	assert(max_hosts >= 1 && max_hosts <= HB_MAX_HOSTS);
+	struct sim_world *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return NULL;
+	w->max_hosts = max_hosts;
+	w->out = out;
+	w->core_size = (hb_core_size() + SIM_CORE_ALIGN - 1) / SIM_CORE_ALIGN * SIM_CORE_ALIGN;
+	w->heap = calloc(SIM_QCAP, sizeof *w->heap);
+	w->pkts = calloc(SIM_PKTCAP, sizeof *w->pkts);
+	w->store = calloc(1, sizeof *w->store);
+	w->readbuf = calloc(1, sizeof *w->readbuf);
+	w->stmts = calloc(SIM_MAX_STMTS, sizeof *w->stmts);
+	w->core_mem = aligned_alloc(SIM_CORE_ALIGN, w->core_size * max_hosts);
+	if (w->heap == NULL || w->pkts == NULL || w->store == NULL || w->readbuf == NULL || w->stmts == NULL ||
+	    w->core_mem == NULL) {
+		sim_world_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void sim_world_free(struct sim_world *w)
+{
+	if (w == NULL)
+		return;
+	free(w->heap);
+	free(w->pkts);
+	free(w->store);
+	free(w->readbuf);
+	free(w->stmts);
+	free(w->core_mem);
+	free(w);
+}
+
+static void uuid_random(struct sim_rng *r, hb_uuid *u)
+{
+	for (unsigned i = 0; i < 16; i += 8) {
+		uint64_t x = sim_rng_next(r);
+		memcpy(u->b + i, &x, 8);
+	}
+	u->b[6] = (uint8_t)((u->b[6] & 0x0f) | 0x40);
+	u->b[8] = (uint8_t)((u->b[8] & 0x3f) | 0x80);
+}
+
+/* Host UUIDs in sorted order: host index = position in that order. */
+static void uuids_make(struct sim_world *w)
+{
+	unsigned n = w->cfg.n_hosts;
+	uuid_random(&w->rng, &w->generation);
+	for (unsigned i = 0; i < n; i++) {
+		hb_uuid u;
+		uuid_random(&w->rng, &u);
+		unsigned j = i;
+		while (j > 0 && memcmp(w->uuids[j - 1].b, u.b, 16) > 0) {
+			w->uuids[j] = w->uuids[j - 1];
+			j--;
+		}
+		w->uuids[j] = u;
+	}
+	for (unsigned i = 1; i < n; i++)
+		assert(memcmp(w->uuids[i - 1].b, w->uuids[i].b, 16) < 0);
+}
+
+static void hosts_reset(struct sim_world *w)
+{
+	memset(w->hosts, 0, sizeof w->hosts);
+	memset(w->boot_counter, 0, sizeof w->boot_counter);
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+		struct sim_host *h = &w->hosts[i];
+		h->idx = i;
+		h->state = HS_DOWN;
+		h->core = (struct hb_core *)(void *)(w->core_mem + (size_t)i * w->core_size);
+		h->ppm = (int32_t)sim_rng_range(&w->rng, -(int64_t)HB_DRIFT_PPM, HB_DRIFT_PPM);
+		h->off_us = sim_rng_range(&w->rng, 10000000, 1000000000000);
+		h->wd_lag_ms = sim_rng_range(&w->rng, 0, w->cfg.timing.watchdog_slack_ms);
+		h->wake_us = SIM_NEVER;
+		h->master = -1;
+		h->phase = HB_PHASE_STOPPED;
+	}
+}
+
+static void queue_reset(struct sim_world *w)
+{
+	w->heap_n = 0;
+	w->seq = 0;
+	w->pkt_free = UINT32_MAX;
+	for (uint32_t i = SIM_PKTCAP; i-- > 0;) {
+		w->pkts[i].refs = 0;
+		w->pkts[i].next_free = w->pkt_free;
+		w->pkt_free = i;
+	}
+}
+
+static void script_schedule(struct sim_world *w)
+{
+	int64_t end_ms = 0;
+	for (size_t i = 0; i < w->n_stmts; i++) {
+		const struct sim_stmt *s = &w->stmts[i];
+		if (s->deferred)
+			continue;
+		sim_q_push(w, s->st.at_ms * SIM_US_PER_MS, EV_STMT, -1, (int64_t)i, 0);
+		int64_t until = s->st.at_ms + (s->st.within_ms > 0 ? s->st.within_ms : 0);
+		if (until > end_ms)
+			end_ms = until;
+	}
+	if (!w->cfg.random)
+		sim_q_push(w, (end_ms + 1000) * SIM_US_PER_MS, EV_END, -1, 0, 0);
+	else
+		sim_q_push(w, SIM_FORM_POLL_US, EV_FORM_POLL, -1, 0, 0);
+}
+
+int sim_world_reset(struct sim_world *w, const struct sim_cfg *cfg, size_t n_stmts)
+{
+	if (cfg->n_hosts < 1 || cfg->n_hosts > w->max_hosts || n_stmts > SIM_MAX_STMTS)
+		return -1;
+	w->cfg = *cfg;
+	w->n_stmts = n_stmts;
+	sim_rng_seed(&w->rng, cfg->seed, 1);
+	w->now_us = 0;
+	w->events = 0;
+	w->stop = false;
+	w->last_stmt = -1;
+	w->fenced_ever = 0;
+	uuids_make(w);
+	hb_key_derive_from_generation(&w->generation, &w->key);
+	w->wire_pool = (struct hb_wire_pool){.key = &w->key, .generation_tag = hb_key_generation_tag(&w->generation),
+	                                     .n_hosts = cfg->n_hosts, .host_uuids = w->uuids};
+	queue_reset(w);
+	hosts_reset(w);
+	sim_net_heal(w);
+	sim_store_init(w);
+	sim_check_reset(w);
+	sim_trace_reset(&w->trace, w);
+	script_schedule(w);
+	return 0;
+}
+
+void sim_world_start_deferred(struct sim_world *w)
+{
+	int64_t base_ms = (w->now_us + SIM_US_PER_MS - 1) / SIM_US_PER_MS;
+	for (size_t i = 0; i < w->n_stmts; i++) {
+		struct sim_stmt *s = &w->stmts[i];
+		if (!s->deferred)
+			continue;
+		s->deferred = false;
+		s->st.at_ms += base_ms;
+		sim_q_push(w, s->st.at_ms * SIM_US_PER_MS, EV_STMT, -1, (int64_t)i, 0);
+	}
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+/* A freeze this short never starves a healthy watchdog: the last pet is at
+ * most a pet interval (plus scheduling) before the freeze, and the first
+ * after the thaw at most one more. */
+static bool freeze_is_short(const struct sim_world *w, int64_t dur_ms)
+{
+	const struct hb_timing *t = &w->cfg.timing;
+	return dur_ms + 2 * (int64_t)t->pet_interval_ms + 500 <= (int64_t)t->p.watchdog_timeout_ms;
+}
+
+static void note(struct sim_world *w, int i, const char *what)
+{
+	if (w->print_expect)
+		sim_out_printf(w->out, "note     line %d: %s\n", w->stmts[i].st.line, what);
+}
+
+/* A command to a core over its control socket: only a running, unfrozen
+ * agent answers. Returns the host or NULL. */
+static struct sim_host *command_host(struct sim_world *w, int i)
+{
+	int hi = w->stmts[i].st.host;
+	if (hi < 0 || (unsigned)hi >= w->cfg.n_hosts)
+		return NULL;
+	struct sim_host *h = &w->hosts[hi];
+	if (h->state != HS_RUNNING || h->frozen) {
+		note(w, i, "host not running or frozen: command ignored");
+		return NULL;
+	}
+	return h;
+}
+
+static void exec_command(struct sim_world *w, int i)
+{
+	const struct sim_stmt *s = &w->stmts[i];
+	if (s->x == SX_LANG && s->st.kind == HB_SC_PROPOSE_MASTER) {
+		sim_host_propose(w, (unsigned)s->st.host, i);
+		return;
+	}
+	bool weight = s->x == SX_LANG && s->st.kind == HB_SC_SET_WEIGHT;
+	/* A weight set while the host is down only changes its configuration. */
+	if (!weight || sim_host_alive(&w->hosts[s->st.host]))
+		sim_check_fault(w, i, FB_OTHER);
+	if (weight)
+		w->cfg.weights[s->st.host] = s->st.weight;
+	struct sim_host *h = command_host(w, i);
+	if (h == NULL)
+		return;
+	hb_mono_ms now = sim_local_ms(h, w->now_us);
+	if (s->x == SX_SET_POOL_STATE)
+		hb_core_set_pool_state(h->core, now, (enum hb_pool_state)s->pool_state);
+	else if (s->st.kind == HB_SC_SET_WEIGHT)
+		hb_core_set_weight(h->core, now, s->st.weight);
+	else if (s->st.kind == HB_SC_DISARM)
+		hb_core_disarm(h->core, now);
+	else if (s->st.kind == HB_SC_SHUTDOWN)
+		hb_core_shutdown(h->core, now);
+	sim_host_after(w, h, now);
+}
+
+static void exec_lifecycle(struct sim_world *w, int i)
+{
+	const struct hb_sc_statement *st = &w->stmts[i].st;
+	switch (st->kind) {
+	case HB_SC_START_ALL:
+		for (unsigned k = 0; k < w->cfg.n_hosts; k++)
+			if (w->hosts[k].state == HS_DOWN)
+				sim_host_boot(w, k);
+		return;
+	case HB_SC_CRASH: {
+		unsigned prev = sim_check_fault(w, i, FB_CRASH);
+		if (!sim_host_alive(&w->hosts[st->host])) {
+			note(w, i, "host already down");
+			return;
+		}
+		sim_check_crash(w, (unsigned)st->host, i, prev);
+		sim_host_crash(w, (unsigned)st->host);
+		return;
+	}
+	case HB_SC_BOOT:
+		sim_check_fault(w, i, FB_BOOT);
+		if (sim_host_alive(&w->hosts[st->host]))
+			note(w, i, "host is running: boot ignored");
+		else
+			sim_host_boot(w, (unsigned)st->host);
+		return;
+	case HB_SC_FREEZE:
+		sim_check_fault(w, i, freeze_is_short(w, st->duration_ms) ? FB_FREEZE_SHORT : FB_FREEZE_LONG);
+		sim_host_freeze(w, (unsigned)st->host, st->duration_ms * SIM_US_PER_MS);
+		return;
+	case HB_SC_SHUTDOWN:
+		sim_check_fault(w, i, FB_SHUTDOWN);
+		exec_command(w, i);
+		return;
+	default: assert(0 && "not a lifecycle statement");
+	}
+}
+
+static void exec_network(struct sim_world *w, int i)
+{
+	const struct hb_sc_statement *st = &w->stmts[i].st;
+	if (st->kind == HB_SC_HEAL) {
+		sim_check_fault(w, i, FB_NET_HEAL);
+		sim_net_heal(w);
+		return;
+	}
+	unsigned prev = sim_check_fault(w, i, FB_NET);
+	if (st->kind == HB_SC_ISOLATE)
+		sim_net_isolate(w, (unsigned)st->host);
+	else if (st->kind == HB_SC_PARTITION)
+		sim_net_partition(w, st->groups, st->n_groups);
+	else
+		sim_net_cut(w, (unsigned)st->host, (unsigned)st->host2);
+	sim_check_net_fault(w, i, prev);
+}
+
+static void storage_apply(struct sim_world *w, const struct hb_sc_statement *st, struct sim_host *h)
+{
+	switch (st->kind) {
+	case HB_SC_STORAGE_FAIL: h->sf_fault = SF_FAIL; return;
+	case HB_SC_STORAGE_HANG: h->sf_fault = SF_HANG; return;
+	case HB_SC_STORAGE_SLOW:
+		h->sf_fault = SF_SLOW;
+		h->sf_slow_us = st->duration_ms * SIM_US_PER_MS;
+		return;
+	case HB_SC_STORAGE_HEAL: sim_io_storage_heal(w, h); return;
+	case HB_SC_STORAGE_TORN: h->torn_next = true; return;
+	default: assert(0 && "not a storage statement");
+	}
+}
+
+static void exec_storage(struct sim_world *w, int i)
+{
+	const struct hb_sc_statement *st = &w->stmts[i].st;
+	unsigned bits = st->host == HB_SC_ALL ? FB_SF_ALL : FB_SF_ONE;
+	if (st->kind == HB_SC_STORAGE_HEAL)
+		bits = FB_SF_HEAL;
+	else if (st->kind == HB_SC_STORAGE_TORN)
+		bits = FB_TORN;
+	sim_check_fault(w, i, bits);
+	for (unsigned k = 0; k < w->cfg.n_hosts; k++)
+		if (st->host == HB_SC_ALL || (unsigned)st->host == k)
+			storage_apply(w, st, &w->hosts[k]);
+}
+
+static void exec_lang(struct sim_world *w, int i)
+{
+	switch (w->stmts[i].st.kind) {
+	case HB_SC_START_ALL: case HB_SC_CRASH: case HB_SC_BOOT: case HB_SC_FREEZE: case HB_SC_SHUTDOWN:
+		exec_lifecycle(w, i);
+		return;
+	case HB_SC_ISOLATE: case HB_SC_PARTITION: case HB_SC_CUT: case HB_SC_HEAL:
+		exec_network(w, i);
+		return;
+	case HB_SC_STORAGE_FAIL: case HB_SC_STORAGE_HANG: case HB_SC_STORAGE_SLOW: case HB_SC_STORAGE_HEAL:
+	case HB_SC_STORAGE_TORN:
+		exec_storage(w, i);
+		return;
+	case HB_SC_PROPOSE_MASTER: case HB_SC_DISARM: case HB_SC_SET_WEIGHT:
+		exec_command(w, i);
+		return;
+	case HB_SC_EXPECT_LIVESET: case HB_SC_EXPECT_MASTER: case HB_SC_EXPECT_DOWN:
+		sim_check_expect_open(w, i);
+		return;
+	case HB_SC_KIND_COUNT: break;
+	}
+	assert(0 && "unknown statement");
+}
+
+static void exec_stmt(struct sim_world *w, int i)
+{
+	const struct sim_stmt *s = &w->stmts[i];
+	bool expect = s->x == SX_EXPECT_FENCED ||
+	              (s->x == SX_LANG && (s->st.kind == HB_SC_EXPECT_LIVESET || s->st.kind == HB_SC_EXPECT_MASTER ||
+	                                   s->st.kind == HB_SC_EXPECT_DOWN));
+	if (!expect)
+		w->last_stmt = i;
+	sim_trace_add(&w->trace, w->now_us, -1, 0, TK_STMT, i, 0);
+	switch (s->x) {
+	case SX_LANG: exec_lang(w, i); return;
+	case SX_SET_POOL_STATE: exec_command(w, i); return;
+	case SX_LOSS:
+		sim_check_fault(w, i, FB_OTHER);
+		w->cfg.loss_ppm = (uint32_t)s->st.weight * 1000u;
+		return;
+	case SX_END: sim_q_push(w, w->now_us, EV_END, -1, 0, 0); return;
+	case SX_EXPECT_FENCED: sim_check_expect_open(w, i); return;
+	}
+}
+
+/* ---- the run loop ----------------------------------------------------- */
+
+static void dispatch(struct sim_world *w, const struct sim_ev *ev)
+{
+	switch ((enum sim_ev_kind)ev->kind) {
+	case EV_STMT: exec_stmt(w, (int)ev->a); return;
+	case EV_EXPECT_END: sim_check_expect_end(w, (int)ev->a); return;
+	case EV_CHECK: sim_check_event(w, ev); return;
+	case EV_FORM_POLL: sim_check_formation(w); return;
+	case EV_END:
+		sim_check_end(w);
+		w->stop = true;
+		return;
+	case EV_WAKE: case EV_PACKET: case EV_IO_DONE: case EV_OVERDUE: case EV_PET: case EV_WATCHDOG: case EV_DOWN:
+	case EV_THAW: case EV_PROPOSE:
+		sim_host_event(w, ev);
+		return;
+	}
+	assert(0 && "unknown event");
+}
+
+unsigned sim_world_run(struct sim_world *w)
+{
+	struct sim_ev ev;
+	while (!w->stop && sim_q_pop(w, &ev)) {
+		assert(ev.t_us >= w->now_us);
+		w->now_us = ev.t_us;
+		w->events++;
+		dispatch(w, &ev);
+		if (w->chk.n_open > 0 && !w->stop)
+			sim_check_expects_eval(w);
+	}
+	return w->chk.violations;
+}
+
+/* ---- printing the script ---------------------------------------------- */
+
+void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len)
+{
+	const struct sim_stmt *s = &w->stmts[idx];
+	char ts[32];
+	hb_sc_format_time(s->st.at_ms, ts, sizeof ts);
+	const char *rel = s->deferred ? "formation+" : "";
+	switch (s->x) {
+	case SX_LANG:
+		if (!s->deferred) {
+			hb_sc_statement_format(&s->st, buf, len);
+			return;
+		}
+		{
+			char body[200];
+			hb_sc_statement_format(&s->st, body, sizeof body);
+			snprintf(buf, len, "%s (at formation+%s)", body, ts);
+		}
+		return;
+	case SX_SET_POOL_STATE:
+		snprintf(buf, len, "#@ at %s%s set-pool-state %d %s", rel, ts, s->st.host,
+		         hb_pool_state_name((enum hb_pool_state)s->pool_state));
+		return;
+	case SX_LOSS: snprintf(buf, len, "#@ at %s%s loss %u", rel, ts, (unsigned)s->st.weight); return;
+	case SX_END: snprintf(buf, len, "# at %s%s end of run", rel, ts); return;
+	case SX_EXPECT_FENCED: {
+		char ls[200], wt[32] = "";
+		sim_hostmap_format(s->st.hosts, ls, sizeof ls);
+		if (s->st.within_ms > 0) {
+			char d[24];
+			hb_sc_format_time(s->st.within_ms, d, sizeof d);
+			snprintf(wt, sizeof wt, " within %s", d);
+		}
+		snprintf(buf, len, "#@ expect %s fenced %s%s", ts, ls, wt);
+		return;
+	}
+	}
+}
+
+void sim_world_print_script(const struct sim_world *w, struct sim_out *o)
+{
+	sim_out_printf(o, "    hosts %u\n    timeout %" PRIu32 "\n    paths %u\n", w->cfg.n_hosts, w->cfg.T_s, w->cfg.n_paths);
+	if (w->cfg.loss_ppm > 0)
+		sim_out_printf(o, "    # packet loss %" PRIu32 " ppm\n", w->cfg.loss_ppm);
+	for (size_t i = 0; i < w->n_stmts; i++) {
+		char text[256];
+		sim_stmt_format(w, (int)i, text, sizeof text);
+		sim_out_printf(o, "    %s\n", text);
+	}
+}

@@ -1,0 +1,360 @@
+/*
+ * sim_world.h: the simulated world of hbsim: global time, the event queue,
+ * hosts (each running a copy of the real membership core, hb_core.h, with
+ * its own drifting monotonic clock and scheduling delay), the network, the
+ * shared statefile and the watchdogs, and the script (scenario statements)
+ * that drives faults.
+ *
+ * Global time is in microseconds from the start of the run. Host k's clock
+ * reads local_ms = (off_us + t + t * ppm / 1e6) / 1000; cores never see
+ * global time. Every table is fixed and allocated once (sim_world_new);
+ * a run only resets them.
+ *
+ * Files: sim_queue.c (event heap), sim_host.c (hosts, clocks, watchdogs,
+ * executor of hb_core_out), sim_io.c (network and statefile), sim_world.c
+ * (run loop and script), sim_check.c (invariants), sim_expect.c
+ * (expectations); their functions are declared in sim_check.h.
+ */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hb_core.h"
+#include "hb_key.h"
+#include "hb_scenario.h"
+#include "hb_slot.h"
+#include "hb_timing.h"
+#include "hb_types.h"
+#include "sim_out.h"
+#include "sim_rng.h"
+#include "sim_trace.h"
+
+#define SIM_QCAP (1u << 16)      /* pending events */
+#define SIM_PKTCAP 8192u         /* packets in flight or queued */
+#define SIM_FREEZE_Q 64u         /* packets queued for a frozen host */
+#define SIM_MAX_STMTS (HB_SC_MAX_STATEMENTS + 64u)
+#define SIM_MAX_WATCH 16u
+#define SIM_MAX_SAMPLES 32u
+#define SIM_MAX_OPEN_EXPECT 64u
+#define SIM_US_PER_MS 1000
+#define SIM_NEVER INT64_MAX
+
+/* ---- script -------------------------------------------------------- */
+
+/* Statements beyond the scenario language (hbsim only, `#@` lines). */
+enum sim_xkind {
+	SX_LANG = 0,        /* st.kind is a hb_sc_kind */
+	SX_SET_POOL_STATE,  /* st.host, pool_state */
+	SX_LOSS,            /* packet loss, st.weight = per mille */
+	SX_END,             /* end of the run (random mode) */
+	SX_EXPECT_FENCED,   /* expectation: st.hosts = exactly the hosts that fenced so far */
+};
+
+struct sim_stmt {
+	struct hb_sc_statement st;
+	enum sim_xkind x;
+	int pool_state;
+	bool deferred; /* random mode: at_ms counts from pool formation */
+};
+
+/* ---- configuration of one run ------------------------------------- */
+
+struct sim_cfg {
+	uint64_t seed;
+	unsigned n_hosts;
+	unsigned n_paths;
+	unsigned sector;
+	uint32_t T_s;
+	struct hb_timing timing;
+	uint32_t loss_ppm;
+	uint16_t weights[HB_MAX_HOSTS];
+	bool unsafe_skip_removal_wait;
+	bool wire;          /* packets travel encoded (hb_packet_encode/decode, HMAC) */
+	bool random;        /* random mode: formation check, deferred script */
+	bool check_quiet_agreement; /* agreement at the end, if quiet long enough */
+	char name[256];
+};
+
+/* ---- hosts ---------------------------------------------------------- */
+
+enum sim_io_kind { SIO_READ = 0, SIO_SLOT = 1, SIO_GLOBAL = 2, SIO_COUNT = 3 };
+enum sim_sf_fault { SF_OK = 0, SF_FAIL, SF_HANG, SF_SLOW };
+
+enum sim_hstate {
+	HS_DOWN = 0,
+	HS_RUNNING,   /* agent running */
+	HS_FENCING,   /* fence requested: guests paused, going down shortly */
+	HS_ORPHAN,    /* agent exited with the watchdog armed: host runs until it fires */
+};
+
+enum sim_down { DOWN_NONE = 0, DOWN_CRASH, DOWN_FENCE, DOWN_WATCHDOG, DOWN_EXIT };
+
+struct sim_io {
+	bool busy;
+	bool hung;        /* waits for storage-heal */
+	bool overdue;     /* hb_core_on_sf_overdue delivered */
+	bool held;        /* completed while frozen: deliver at thaw */
+	bool torn;
+	int err;
+	uint32_t token;
+	hb_mono_ms submit_local;
+	uint8_t block[HB_SF_BLOCK_SIZE]; /* write payload */
+};
+
+struct sim_host {
+	unsigned idx;
+	enum sim_hstate state;
+	uint32_t inc;            /* incarnation = boot id, +1 per boot */
+	struct hb_core *core;
+	int32_t ppm;
+	int64_t off_us;
+	int64_t wake_us;         /* earliest pending wake-up, SIM_NEVER none */
+	/* watchdog and feeder */
+	bool wd_armed;
+	bool wd_disarmed;        /* this incarnation disarmed after arming */
+	bool wd_ev_pending;
+	hb_mono_ms wd_last_pet;
+	hb_mono_ms healthy_until;
+	int64_t wd_lag_ms;       /* timer granularity, in [0, slack] */
+	/* freeze */
+	bool frozen;
+	int64_t frozen_since_us;
+	int64_t thaw_us;
+	unsigned fq_n;
+	unsigned fq_dropped;
+	uint32_t fq[SIM_FREEZE_Q];
+	/* statefile faults of this host (kept across boots) */
+	enum sim_sf_fault sf_fault;
+	int64_t sf_slow_us;
+	bool torn_next;
+	struct sim_io io[SIO_COUNT];
+	/* propose-master in progress */
+	bool proposing;
+	int propose_stmt;
+	int64_t propose_start_us;
+	/* last observed status, for the checks */
+	enum hb_phase phase;
+	hb_hostmap liveset;
+	int master;
+	bool i_am_master;
+	uint64_t member_boot[HB_MAX_HOSTS];
+	/* lifecycle */
+	int64_t boot_us;
+	enum sim_down down_why;
+	int exit_code;
+	int64_t down_us;
+	bool ever_fenced;
+};
+
+/* ---- network and statefile ------------------------------------------ */
+
+struct sim_pkt {
+	struct hb_packet pkt;
+	uint8_t wire[HB_PACKET_SIZE];   /* cfg.wire: the datagram */
+	uint32_t refs;
+	uint32_t next_free;
+	uint8_t path;
+};
+
+struct sim_block {
+	uint8_t bytes[HB_SF_BLOCK_SIZE];
+	uint64_t version;     /* +1 per landed write */
+	uint64_t dec_version; /* version the decoded copy is of */
+	enum hb_reject rej;
+};
+
+struct sim_store {
+	struct sim_block global;
+	struct hb_global global_dec;
+	struct sim_block slot[HB_MAX_HOSTS];
+	struct hb_slot slot_dec[HB_MAX_HOSTS];
+};
+
+/* ---- checks --------------------------------------------------------- */
+
+enum sim_fault_bit {
+	FB_CRASH = 1u << 0,
+	FB_BOOT = 1u << 1,
+	FB_SHUTDOWN = 1u << 2,
+	FB_FREEZE_SHORT = 1u << 3,
+	FB_FREEZE_LONG = 1u << 4,
+	FB_NET = 1u << 5,
+	FB_NET_HEAL = 1u << 6,
+	FB_SF_ALL = 1u << 7,
+	FB_SF_ONE = 1u << 8,
+	FB_SF_HEAL = 1u << 9,
+	FB_TORN = 1u << 10,
+	FB_OTHER = 1u << 11,  /* disarm, weights, pool state, loss */
+};
+#define FB_BENIGN (FB_CRASH | FB_BOOT | FB_SHUTDOWN | FB_FREEZE_SHORT | FB_TORN)
+#define FB_RULE2 (FB_SF_ALL | FB_SF_HEAL)
+
+/* A failover being timed: every survivor must drop every victim. */
+struct sim_watch {
+	bool active;
+	bool net;              /* network fault (losers), else crash */
+	hb_hostmap victims;
+	uint32_t victim_inc[HB_MAX_HOSTS];
+	int64_t start_us;
+	int64_t deadline_us;
+	uint32_t bound_ms;
+	int stmt;
+};
+
+enum sim_check_id {
+	CK_REMOVAL = 0,   /* (a) removal means fenced */
+	CK_MASTER,        /* (b) at most one master */
+	CK_AGREEMENT,     /* (c) agreement once faults stop */
+	CK_MIN_FENCE,     /* (d) minimal fencing */
+	CK_FAILOVER,      /* (e) failover within the bound */
+	CK_HUNG,          /* (f) a hung agent is fenced by its watchdog */
+	CK_HEALTHY,       /* (g) healthy_until within the proof window */
+	CK_PROPOSE,       /* propose-master answered within its bound */
+	CK_IO,            /* the core broke the one-I/O-in-flight contract */
+	CK_WIRE,          /* a packet the encoder wrote did not decode */
+	CK_STARTUP,       /* random mode: the pool did not form */
+	CK_COUNT
+};
+
+struct sim_check {
+	unsigned fault_mask;
+	int64_t last_fault_us;
+	bool formed;
+	int64_t formed_us;
+	hb_hostmap no_fence;        /* these hosts must not fence (winner of a lone network fault) */
+	bool no_fence_active;
+	struct sim_watch watch[SIM_MAX_WATCH];
+	uint32_t samples[SIM_MAX_SAMPLES]; /* failover times, ms */
+	unsigned n_samples;
+	int open[SIM_MAX_OPEN_EXPECT];     /* statement indexes */
+	int64_t open_end[SIM_MAX_OPEN_EXPECT];
+	unsigned n_open;
+	unsigned expects;
+	unsigned met;
+	unsigned violations;
+	enum sim_check_id first;
+};
+
+/* ---- events --------------------------------------------------------- */
+
+enum sim_ev_kind {
+	EV_STMT,      /* a = statement index */
+	EV_WAKE,      /* host: poll the core */
+	EV_PACKET,    /* host = receiver, a = packet slot */
+	EV_IO_DONE,   /* a = io kind, b = token */
+	EV_OVERDUE,   /* a = io kind, b = token */
+	EV_PET,       /* feeder period */
+	EV_WATCHDOG,  /* the watchdog timer may have expired */
+	EV_DOWN,      /* end of fencing: the host is down */
+	EV_THAW,
+	EV_PROPOSE,   /* retry propose-master, a = statement */
+	EV_EXPECT_END,/* a = statement index: its window closes */
+	EV_CHECK,     /* a = enum sim_check_id, b = parameter */
+	EV_FORM_POLL, /* random mode: has the pool formed? */
+	EV_END,
+};
+
+struct sim_ev {
+	int64_t t_us;
+	uint64_t seq;
+	int64_t a;
+	int64_t b;
+	uint32_t inc;    /* incarnation the event belongs to (host events) */
+	uint8_t kind;
+	uint8_t host;
+};
+
+/* ---- the world -------------------------------------------------------- */
+
+struct sim_world {
+	struct sim_cfg cfg;
+	unsigned max_hosts;      /* tables sized for this many */
+	hb_uuid uuids[HB_MAX_HOSTS];
+	hb_uuid generation;
+	struct hb_key key;       /* derived from the generation, as without PoolKeyFile */
+	struct hb_wire_pool wire_pool;
+	struct sim_rng rng;      /* world randomness: delays, loss, drift */
+	int64_t now_us;
+	int64_t end_us;
+	uint64_t seq;
+	uint64_t events;
+	bool stop;
+	/* queue */
+	struct sim_ev *heap;
+	size_t heap_n;
+	/* packets */
+	struct sim_pkt *pkts;
+	uint32_t pkt_free;
+	/* hosts, network, statefile */
+	struct sim_host hosts[HB_MAX_HOSTS];
+	uint32_t boot_counter[HB_MAX_HOSTS];
+	hb_hostmap link[HB_MAX_PATHS][HB_MAX_HOSTS]; /* link[p][src]: bit dst = up */
+	struct sim_store *store;
+	struct hb_sf_read *readbuf;
+	unsigned char *core_mem;
+	size_t core_size;
+	/* script */
+	struct sim_stmt *stmts;
+	size_t n_stmts;
+	/* checks, trace, report */
+	struct sim_check chk;
+	hb_hostmap fenced_ever;  /* hosts that fenced (any incarnation) this run */
+	struct sim_trace trace;
+	struct sim_out *out;
+	int last_stmt;           /* index of the statement in force, -1 none */
+	bool print_expect;       /* scenario mode: print met / NOT MET lines */
+};
+
+/* sim_world.c */
+struct sim_world *sim_world_new(unsigned max_hosts, struct sim_out *out);
+void sim_world_free(struct sim_world *w);
+/* Reset every table for a new run with this configuration and script. */
+int sim_world_reset(struct sim_world *w, const struct sim_cfg *cfg, size_t n_stmts);
+/* Run to the end (or the first violation). Returns the violation count. */
+unsigned sim_world_run(struct sim_world *w);
+void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len);
+void sim_world_print_script(const struct sim_world *w, struct sim_out *o);
+/* Random mode: the pool formed; schedule the statements that wait for it. */
+void sim_world_start_deferred(struct sim_world *w);
+
+/* sim_queue.c */
+void sim_q_push(struct sim_world *w, int64_t t_us, enum sim_ev_kind kind, int host, int64_t a, int64_t b);
+bool sim_q_pop(struct sim_world *w, struct sim_ev *out);
+
+/* sim_host.c */
+hb_mono_ms sim_local_ms(const struct sim_host *h, int64_t t_us);
+int64_t sim_global_at(const struct sim_host *h, hb_mono_ms local, int64_t not_before_us);
+int64_t sim_sched_delay(struct sim_world *w);
+bool sim_host_alive(const struct sim_host *h);  /* running, fencing or orphan */
+void sim_host_boot(struct sim_world *w, unsigned idx);
+void sim_host_down(struct sim_world *w, unsigned idx, enum sim_down why);
+void sim_host_crash(struct sim_world *w, unsigned idx);
+void sim_host_freeze(struct sim_world *w, unsigned idx, int64_t dur_us);
+void sim_host_event(struct sim_world *w, const struct sim_ev *ev);
+/* Deliver a command to a running core and execute its output. */
+void sim_host_after(struct sim_world *w, struct sim_host *h, hb_mono_ms now);
+bool sim_host_can_take(const struct sim_host *h);
+void sim_host_propose(struct sim_world *w, unsigned idx, int stmt);
+
+/* sim_io.c */
+void sim_net_heal(struct sim_world *w);
+void sim_net_isolate(struct sim_world *w, unsigned h);
+void sim_net_partition(struct sim_world *w, const hb_hostmap *groups, unsigned n_groups);
+void sim_net_cut(struct sim_world *w, unsigned from, unsigned to);
+bool sim_net_up(const struct sim_world *w, unsigned path, unsigned from, unsigned to);
+void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packet *pkt);
+/* The packet in slot as the receiver sees it (decoded into *tmp with
+ * cfg.wire); NULL when the datagram was rejected. */
+const struct hb_packet *sim_pkt_get(struct sim_world *w, uint32_t slot, unsigned *path, struct hb_packet *tmp);
+void sim_pkt_put(struct sim_world *w, uint32_t slot);
+void sim_store_init(struct sim_world *w);
+void sim_io_submit(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, const void *rec);
+void sim_io_complete(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind);
+void sim_io_storage_heal(struct sim_world *w, struct sim_host *h);
+void sim_io_host_down(struct sim_world *w, struct sim_host *h);
+const struct hb_slot *sim_store_slot(struct sim_world *w, unsigned idx, enum hb_reject *rej);
+
+
+#endif
