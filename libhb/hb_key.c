@@ -4,9 +4,10 @@
  * Owns: reading the key file safely (no symlink, regular file, mode 600 or
  * stricter, bounded size), the key derived from the generation UUID when no
  * file is configured, and the generation tag carried in packets. Uses
- * OpenSSL libcrypto for HMAC-SHA256 and SHA-256.
+ * HMAC-SHA256 and SHA-256 come from hb_hmac (libcrypto's primitives).
  */
 #include "hb_key.h"
+#include "hb_hmac.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -17,9 +18,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #define KEY_DERIVE_LABEL "hbagent pool key v1"
 #define KEY_TAG_LABEL "hbagent generation tag"
@@ -110,25 +108,21 @@ int hb_key_load_file(const char *path, struct hb_key *out, struct hb_err *err)
 
 void hb_key_derive_from_generation(const hb_uuid *generation, struct hb_key *out)
 {
-	unsigned int len = 0;
 	assert(generation != NULL && out != NULL);
 	memset(out, 0, sizeof *out);
-	const unsigned char *mac = HMAC(EVP_sha256(), KEY_DERIVE_LABEL, (int)strlen(KEY_DERIVE_LABEL), generation->b,
-	                                sizeof generation->b, out->bytes, &len);
-	if (mac == NULL || len != SHA256_DIGEST_LENGTH)
-		abort(); /* libcrypto cannot compute SHA-256: nothing safe to fall back on */
-	out->len = len;
+	hb_hmac_sha256(KEY_DERIVE_LABEL, strlen(KEY_DERIVE_LABEL), generation->b, sizeof generation->b, out->bytes);
+	out->len = HB_SHA256_SIZE;
 	out->derived = true;
 }
 
 uint64_t hb_key_generation_tag(const hb_uuid *generation)
 {
 	uint8_t msg[sizeof KEY_TAG_LABEL - 1 + sizeof generation->b];
-	uint8_t digest[SHA256_DIGEST_LENGTH];
+	uint8_t digest[HB_SHA256_SIZE];
 	assert(generation != NULL);
 	memcpy(msg, KEY_TAG_LABEL, sizeof KEY_TAG_LABEL - 1);
 	memcpy(msg + sizeof KEY_TAG_LABEL - 1, generation->b, sizeof generation->b);
-	SHA256(msg, sizeof msg, digest);
+	hb_sha256(msg, sizeof msg, digest);
 	uint64_t tag = 0;
 	for (unsigned i = 0; i < 8; i++)
 		tag |= (uint64_t)digest[i] << (8 * i);

@@ -7,13 +7,12 @@
  * freshness rule (hb_wire_accept_seq) and the reject reason names.
  */
 #include "hb_wire.h"
+#include "hb_hmac.h"
 
 #include <assert.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "hb_bytes.h"
 
@@ -44,11 +43,10 @@ _Static_assert(HB_PACKET_SIZE <= UINT16_MAX, "packet: length field is u16");
 /* HMAC-SHA256 of buf[0, PK_MAC) under key into mac. */
 static bool packet_mac(const uint8_t *buf, const struct hb_key *key, uint8_t mac[HB_MAC_SIZE])
 {
-	unsigned int mac_len = 0;
+	_Static_assert(HB_MAC_SIZE == HB_SHA256_SIZE, "the MAC is a full HMAC-SHA256");
 	assert(key->len >= 1 && key->len <= HB_KEY_MAX);
-	if (HMAC(EVP_sha256(), key->bytes, (int)key->len, buf, PK_MAC, mac, &mac_len) == NULL)
-		return false;
-	return mac_len == HB_MAC_SIZE;
+	hb_hmac_sha256(key->bytes, key->len, buf, PK_MAC, mac);
+	return true;
 }
 
 static void packet_write_header(const struct hb_packet *pkt, const struct hb_wire_pool *pool, uint8_t *out)
