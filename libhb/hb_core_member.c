@@ -219,6 +219,17 @@ static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 	return true;
 }
 
+static bool peer_reports_access(const struct hb_core *c)
+{
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		if (k != c->cfg.self && (c->liveset & hb_host_bit(k)) && !p->stopped && p->net_valid &&
+		    p->net_boot == p->member_boot && (p->net.flags & HB_VF_SF_ACCESS))
+			return true;
+	}
+	return false;
+}
+
 /* ---- removal and admission of members ---- */
 
 static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
@@ -317,8 +328,12 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 	const struct hb_timing *t = c->t;
 	update_members(c, now);
 	evaluate_partition(c, now);
-	c->rule2 = !c->sf_access && rule2_holds(c, now);
-	if (c->sf_access || c->rule2) {
+	/* Rule 2 proof also covers the grace after losing the statefile while a
+	 * peer still has it; rule 2 is "in force" (published, reported) only
+	 * when no member reports access any more. */
+	bool rule2_proof = !c->sf_access && rule2_holds(c, now);
+	c->rule2 = rule2_proof && !peer_reports_access(c);
+	if (c->sf_access || rule2_proof) {
 		renew(c, now);
 	} else if (now >= c->healthy_until) {
 		/* The proof lapsed: the feeder stops now and the watchdog would fire

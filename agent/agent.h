@@ -1,0 +1,224 @@
+/*
+ * agent.h: the hbagent daemon's shared state and its modules' prototypes.
+ *
+ * Owns struct agent (everything the daemon holds, allocated once at start-up
+ * and then fixed) and the interfaces between the daemon's files:
+ *   hbagent.c       options, start-up order, teardown, exit codes
+ *   agent_loop.c    the decision loop: epoll, timerfd, signalfd; feeding the
+ *                   core and executing struct hb_core_out
+ *   agent_sf.c      the statefile adapter over hb_sfdev
+ *   agent_log.c     non-blocking logging (ring + writer thread)
+ *   agent_notify.c  sd_notify by hand
+ *   agent_xs.c      the xenstore publisher thread
+ *   agent_ctl.c     the control socket (agent_ctl.h)
+ * docs/agent.md describes the daemon for admins.
+ */
+#ifndef AGENT_H
+#define AGENT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "agent_ctl.h"
+#include "hb_config.h"
+#include "hb_core.h"
+#include "hb_err.h"
+#include "hb_key.h"
+#include "hb_net.h"
+#include "hb_sfdev.h"
+#include "hb_slot.h"
+#include "hb_timing.h"
+#include "hb_types.h"
+#include "hb_uuid.h"
+#include "hb_watchdog.h"
+
+#define AGENT_NAME "hbagent"
+#define AGENT_RUN_DIR "/run/hbagent"
+#define AGENT_RT_PRIORITY_DEFAULT 40
+/* Bounded re-polls of the core in one step when an output completes at once
+ * (an I/O refused at submission is handed back to the core immediately). */
+#define AGENT_STEP_MAX 4u
+#define AGENT_PATH_MAX HB_CONFIG_PATH_MAX
+
+/* ---- options (hbagent.c) ------------------------------------------------- */
+
+struct agent_opts {
+	const char *config_path;
+	const char *lock_path; /* NULL = AGENT_RUN_DIR/hbagent.<uuid>.lock */
+	const char *log_file;  /* NULL = none; reopened on SIGHUP */
+	bool mlock;            /* mlockall (default on; off for sanitizer builds) */
+	bool realtime;         /* SCHED_RR (default on) */
+	int rt_priority;
+	bool log_stderr;
+	bool log_syslog;
+	bool verbose;          /* debug lines */
+};
+
+/* ---- statefile adapter (agent_sf.c) -------------------------------------- */
+
+enum agent_wr_kind { AGENT_WR_NONE = 0, AGENT_WR_SLOT = 1, AGENT_WR_GLOBAL = 2 };
+
+struct agent_sf {
+	struct hb_sfdev dev;
+	struct hb_sf_pool pool;
+	uint32_t io_timeout_ms;
+	/* the read batch (mirrors the core's read_busy) */
+	bool rd_busy, rd_overdue;
+	hb_mono_ms rd_at;
+	/* the one write on the device */
+	enum agent_wr_kind wr_kind;
+	bool wr_overdue;
+	hb_mono_ms wr_at;       /* when the core asked for it: the deadline base */
+	/* writes waiting for the device (hb_sfdev has one write buffer) */
+	bool slot_q, global_q;
+	hb_mono_ms slot_q_at, global_q_at;
+	struct hb_slot slot_out;
+	struct hb_global global_out;
+	/* this incarnation's last words, as last written (for the log) */
+	struct hb_last_words words;
+	uint64_t slot_writes, global_writes, reads, dropped_queued, submit_errors, reap_errors;
+	uint64_t global_waits; /* global writes that waited for a slot write */
+	unsigned rd_fail_streak, wr_fail_streak; /* failures in a row (logged once) */
+};
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+struct agent {
+	struct agent_opts opts;
+	struct hb_config cfg;
+	struct hb_timing timing;
+	struct hb_key key;
+	hb_uuid uuids[HB_MAX_HOSTS];
+	char self_uuid[HB_UUID_STR_LEN];
+	char lock_path[AGENT_PATH_MAX];
+	char guard_path[AGENT_PATH_MAX];
+	int lock_fd;
+	uint64_t boot_id;
+	struct hb_last_words prev_words; /* from my slot at start-up */
+	int64_t started_realtime_ms;
+
+	struct hb_core *core;            /* hb_core_size() bytes, at start-up */
+	struct hb_core_out out;
+	struct hb_core_status st;        /* after the latest step */
+	struct hb_core_status st_prev;   /* what was last logged / published */
+	bool st_valid;
+	hb_mono_ms now;                  /* CLOCK_MONOTONIC ms, never decreasing */
+
+	struct hb_net net;
+	bool net_open;
+	struct agent_sf sf;
+	bool sf_open;
+	struct hb_watchdog wd;
+	struct hb_watchdog_params wdp;
+	bool wd_open, wd_armed;
+
+	struct agent_ctl ctl;
+
+	/* loop */
+	int epfd, tfd, sigfd;
+	bool running;
+	bool again;                      /* poll the core once more in this step */
+	int exit_code;
+	bool fencing;                    /* out.fence executed */
+	uint64_t steps, wakeups, signals;
+};
+
+/* hbagent.c: xhad's name of an exit code ("WATCHDOG_ERROR"). */
+const char *agent_exit_name(int code);
+
+/* CLOCK_MONOTONIC / CLOCK_REALTIME in milliseconds. */
+hb_mono_ms agent_mono_ms(void);
+int64_t agent_realtime_ms(void);
+/* a->now = the monotonic clock, never going backwards; returns it. */
+hb_mono_ms agent_tick(struct agent *a);
+
+/* ---- agent_loop.c -------------------------------------------------------- */
+
+/* Set up epoll, timerfd and signalfd (signals are blocked by the caller). */
+int agent_loop_open(struct agent *a, struct hb_err *err);
+/* Run until stopped, fenced or exited; returns the exit code. */
+int agent_loop_run(struct agent *a);
+void agent_loop_close(struct agent *a);
+/* Poll the core and execute its outputs (bounded re-polls), then log and
+ * publish what changed and re-arm the timer. */
+void agent_step(struct agent *a);
+/* Stop the loop with code (used by modules on fatal conditions). */
+void agent_stop(struct agent *a, int code);
+/* Warning names, comma-separated: timing warnings, fencing_disarmed,
+ * statefile_lost, survival_rule2 (xenstore and status). */
+void agent_warnings(const struct agent *a, const struct hb_core_status *s, char *buf, size_t len);
+
+/* ---- agent_sf.c ---------------------------------------------------------- */
+
+int agent_sf_open(struct agent *a, struct hb_err *err);
+/* Start-up: one synchronous read batch, waiting at most timeout_ms; decodes
+ * my own slot into *mine (returns 1), 0 when it does not decode, -1 on an
+ * I/O error or no answer in time (err says which). */
+int agent_sf_first_read(struct agent *a, int timeout_ms, struct hb_slot *mine, struct hb_err *err);
+/* Carry out the statefile part of an hb_core_out. */
+void agent_sf_execute(struct agent *a, const struct hb_core_out *out);
+/* The eventfd rang: reap and hand completions to the core. */
+void agent_sf_on_event(struct agent *a);
+/* Declare I/O past its deadline overdue (core and device). */
+void agent_sf_check_overdue(struct agent *a);
+/* Nearest I/O deadline, or INT64_MAX. */
+hb_mono_ms agent_sf_next_deadline(const struct agent *a);
+/* Close unless I/O is still in flight (io_destroy would wait for it). */
+void agent_sf_close(struct agent *a);
+
+/* ---- agent_log.c --------------------------------------------------------- */
+
+struct agent_log_opts {
+	bool to_stderr;
+	bool to_syslog;
+	const char *file;  /* NULL = none */
+	bool verbose;
+};
+
+/* Start the writer thread; before that, lines go straight to stderr. */
+int agent_log_start(const struct agent_log_opts *opts);
+/* prio: LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG. Never blocks
+ * on the outputs: a full ring drops the line and counts it. */
+void agent_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void agent_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Ask the writer to reopen its outputs (SIGHUP). */
+void agent_log_reopen(void);
+/* Wait at most timeout_ms for the ring to drain (before a fence, at exit). */
+void agent_log_flush(int timeout_ms);
+/* Flush, stop the writer (if it is not stuck in a write). */
+void agent_log_stop(int timeout_ms);
+uint64_t agent_log_dropped(void);
+uint64_t agent_log_written(void);
+
+/* ---- agent_notify.c ------------------------------------------------------ */
+
+/* Read and unset $NOTIFY_SOCKET; 0 = not started by systemd or ready. */
+int agent_notify_init(void);
+bool agent_notify_enabled(void);
+/* One datagram ("READY=1", "STATUS=...", "STOPPING=1"); never blocks. */
+void agent_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void agent_notify_close(void);
+
+/* ---- agent_xs.c ---------------------------------------------------------- */
+
+#define AGENT_XS_ROOT "/local/domain/0/hbagent"
+
+struct agent_xs_state {
+	char phase[16];
+	char liveset[HB_MAX_HOSTS * HB_UUID_STR_LEN + 1]; /* UUIDs, space-separated */
+	char master[HB_UUID_STR_LEN];                     /* "" = none */
+	char armed[2];                                    /* "1" / "0" */
+	char warnings[512];                               /* names, comma-separated */
+};
+
+/* Start the publisher thread (it connects on its own). */
+int agent_xs_start(void);
+/* Hand a new state over (copied); the thread writes the keys that changed. */
+void agent_xs_publish(const struct agent_xs_state *st);
+/* Stop the thread, waiting at most timeout_ms (it may be stuck in xenstored). */
+void agent_xs_stop(int timeout_ms);
+bool agent_xs_connected(void);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * agent_ctl.h: hbagent's control socket (minimal protocol for now).
+ *
+ * Owns the UNIX stream socket at <ControlSocket> (mode 0600, parent directory
+ * created 0700), non-blocking accept and client I/O driven by the decision
+ * loop's epoll, the per-client buffers (fixed, allocated at open), the limits
+ * (AGENT_CTL_MAX_CLIENTS clients, a request line of at most
+ * AGENT_CTL_LINE_MAX bytes, AGENT_CTL_IDLE_MS of silence) and the requests,
+ * one JSON object per line: {"cmd":"status"}, {"cmd":"propose-master"},
+ * {"cmd":"disarm"}, {"cmd":"arm"}, {"cmd":"shutdown"}. docs/agent.md lists
+ * the replies.
+ */
+#ifndef AGENT_CTL_H
+#define AGENT_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hb_err.h"
+#include "hb_types.h"
+
+#define AGENT_CTL_MAX_CLIENTS 16u
+#define AGENT_CTL_LINE_MAX (64u * 1024u)
+#define AGENT_CTL_OUT_MAX (128u * 1024u)
+#define AGENT_CTL_IDLE_MS 1000
+#define AGENT_CTL_PATH_MAX 108 /* sun_path */
+
+struct agent_ctl_client {
+	int fd;                  /* -1 = free */
+	uid_t uid;               /* SO_PEERCRED */
+	pid_t pid;
+	hb_mono_ms last_rx;      /* idle deadline = last_rx + AGENT_CTL_IDLE_MS */
+	size_t in_len;
+	char *in;                /* AGENT_CTL_LINE_MAX + 1 bytes */
+	size_t out_len, out_off;
+	char *out;               /* AGENT_CTL_OUT_MAX bytes */
+	bool want_out;           /* registered for EPOLLOUT */
+	bool close_after;        /* close once the output is written */
+};
+
+struct agent_ctl {
+	int fd;                  /* listening socket, -1 = closed */
+	bool allocated;          /* client table set up (fds -1, buffers) */
+	char path[AGENT_CTL_PATH_MAX];
+	struct agent_ctl_client clients[AGENT_CTL_MAX_CLIENTS];
+	uint64_t accepted, refused, idle_closed, oversize, bad_requests, requests;
+};
+
+struct agent;
+
+/* epoll tags of the control socket and of client i. */
+#define AGENT_TAG_CTL 0x100u
+#define AGENT_TAG_CLIENT 0x200u
+
+int agent_ctl_open(struct agent *a, struct hb_err *err);
+void agent_ctl_close(struct agent *a);
+/* The listening socket is readable: accept what waits (bounded). */
+void agent_ctl_on_listen(struct agent *a);
+/* Client i has events (EPOLLIN / EPOLLOUT / errors). */
+void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events);
+/* Close clients silent for AGENT_CTL_IDLE_MS; next such deadline or INT64_MAX. */
+hb_mono_ms agent_ctl_expire(struct agent *a);
+
+#endif

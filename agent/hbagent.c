@@ -1,0 +1,549 @@
+/*
+ * hbagent.c: the hbagent daemon's entry point.
+ *
+ * Owns the command line, the start-up order (config, timing, pool key, lock
+ * file, watchdog guard, statefile and its first read, network, watchdog
+ * probe, control socket, xenstore, mlockall, real-time priority, core), the
+ * teardown and the exit codes (xhad's, hb_exit.h). The loop is in
+ * agent_loop.c. Runs in the foreground until stopped or fenced;
+ * docs/agent.md describes it for admins.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hb_exit.h"
+#include "hb_version.h"
+
+#define FIRST_READ_MIN_MS 1000
+#define FENCE_WAIT_EXTRA_MS 5000
+#define STOP_WAIT_MS 500
+/* setup() result: a stop was asked before the loop ran (exit 0). */
+#define STOPPED_EARLY 256
+
+static struct agent g_agent; /* large (network buffers): static */
+
+/* ---- small helpers ------------------------------------------------------- */
+
+hb_mono_ms agent_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (hb_mono_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t agent_realtime_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+hb_mono_ms agent_tick(struct agent *a)
+{
+	hb_mono_ms t = agent_mono_ms();
+	if (t > a->now)
+		a->now = t;
+	return a->now;
+}
+
+const char *agent_exit_name(int code)
+{
+	static const char *const names[] = {
+		"SUCCESS", "INVALID_PARAMETER", "SYSTEM_ERROR", "TRANSIENT_SYSTEM_ERROR", "WATCHDOG_ERROR",
+		"IMPROPER_LICENSE", "CAN_NOT_READ_CONFIG_FILE", "INVALID_CONFIG_FILE", "CAN_NOT_ACCESS_STATEFILE",
+		"INVALID_STATE_FILE", "GENERATION_UUID_MISMATCH", "INVALID_POOL_STATE", "BOOTJOIN_TIMEOUT",
+		"CAN_NOT_JOIN_EXISTING_LIVESET", "DAEMON_IS_NOT_PRESENT", "DAEMON_IS_PRESENT", "INVALID_ENVIRONMENT",
+		"INVALID_LOCALHOST_STATE", "BOOT_BLOCKED_BY_EXCLUDED", "SET_EXCLUDED",
+	};
+	if (code >= 0 && (size_t)code < sizeof names / sizeof names[0])
+		return names[code];
+	return code == HB_EXIT_INTERNAL_BUG ? "INTERNAL_BUG" : "UNKNOWN";
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: %s [-c FILE] [OPTIONS]\n"
+	        "       %s --version | --help\n\n"
+	        "Runs in the foreground until stopped or fenced.\n\n"
+	        "  -c, --config FILE      xhad.conf to use (default %s)\n"
+	        "  -l, --lock-file FILE   lock file (default %s/hbagent.<host uuid>.lock)\n"
+	        "      --log-file FILE    also log to FILE (reopened on SIGHUP)\n"
+	        "      --no-syslog        do not log to syslog\n"
+	        "      --no-stderr        do not log to stderr\n"
+	        "      --no-mlock         do not lock memory (debugging, sanitizers)\n"
+	        "      --no-realtime      do not ask for SCHED_RR\n"
+	        "      --rt-priority N    SCHED_RR priority 1..99 (default %d)\n"
+	        "  -v, --verbose          debug lines\n",
+	        AGENT_NAME, AGENT_NAME, HB_DEFAULT_CONFIG_FILE, AGENT_RUN_DIR, AGENT_RT_PRIORITY_DEFAULT);
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_options(int argc, char **argv, struct agent_opts *o)
+{
+	enum { O_LOGFILE = 256, O_NOSYSLOG, O_NOSTDERR, O_NORT, O_RTPRIO, O_NOMLOCK };
+	static const struct option longs[] = {
+		{"config", required_argument, NULL, 'c'}, {"lock-file", required_argument, NULL, 'l'},
+		{"log-file", required_argument, NULL, O_LOGFILE}, {"no-syslog", no_argument, NULL, O_NOSYSLOG},
+		{"no-stderr", no_argument, NULL, O_NOSTDERR}, {"no-realtime", no_argument, NULL, O_NORT},
+		{"rt-priority", required_argument, NULL, O_RTPRIO}, {"no-mlock", no_argument, NULL, O_NOMLOCK},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+	};
+	*o = (struct agent_opts){.config_path = HB_DEFAULT_CONFIG_FILE, .mlock = true, .realtime = true,
+	                         .rt_priority = AGENT_RT_PRIORITY_DEFAULT, .log_stderr = true, .log_syslog = true};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "c:l:vhV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config_path = optarg; break;
+		case 'l': o->lock_path = optarg; break;
+		case O_LOGFILE: o->log_file = optarg; break;
+		case O_NOSYSLOG: o->log_syslog = false; break;
+		case O_NOSTDERR: o->log_stderr = false; break;
+		case O_NORT: o->realtime = false; break;
+		case O_NOMLOCK: o->mlock = false; break;
+		case O_RTPRIO:
+			o->rt_priority = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o->rt_priority < 1 || o->rt_priority > 99) {
+				fprintf(stderr, "%s: --rt-priority %s: expected 1..99\n", AGENT_NAME, optarg);
+				return HB_EXIT_INVALID_PARAMETER;
+			}
+			break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); return HB_EXIT_SUCCESS;
+		case 'V': printf("%s %s\n", AGENT_NAME, HB_VERSION); return HB_EXIT_SUCCESS;
+		default: usage(stderr); return HB_EXIT_INVALID_PARAMETER;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", AGENT_NAME, argv[optind]);
+		usage(stderr);
+		return HB_EXIT_INVALID_PARAMETER;
+	}
+	return -1;
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+static void log_timing(const struct agent *a)
+{
+	const struct hb_timing *t = &a->timing;
+	agent_log(LOG_INFO, "timeouts: t1 %" PRIu32 " T1 %" PRIu32 " t2 %" PRIu32 " T2 %" PRIu32 " W %" PRIu32
+	          " ms; statefile I/O deadline %" PRIu32 " ms; fence bound %" PRIu32 " ms; failover bound %" PRIu32 " ms",
+	          t->p.hb_interval_ms, t->p.hb_timeout_ms, t->p.sf_interval_ms, t->p.sf_timeout_ms,
+	          t->p.watchdog_timeout_ms, t->sf_io_timeout_ms, t->fence_bound_ms, t->failover_bound_ms);
+	for (unsigned bit = 1; bit & HB_TW_ALL; bit <<= 1) {
+		if (!(t->warnings & bit))
+			continue;
+		char text[512];
+		hb_timing_warning_text(t, (enum hb_timing_warning)bit, text, sizeof text);
+		agent_log(LOG_WARNING, "timing: %s", text);
+	}
+}
+
+static int load_key(struct agent *a)
+{
+	struct hb_err err;
+	if (a->cfg.pool_key_file[0] == '\0') {
+		hb_key_derive_from_generation(&a->cfg.generation, &a->key);
+		agent_log(LOG_WARNING, "no <PoolKeyFile>: heartbeats are authenticated with a key derived from the "
+		          "GenerationUUID, which anyone who reads xhad.conf or the statefile knows; a real secret is better");
+		return 0;
+	}
+	if (hb_key_load_file(a->cfg.pool_key_file, &a->key, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_INVALID_CONFIG_FILE;
+	}
+	return 0;
+}
+
+static int load_config(struct agent *a)
+{
+	struct hb_err err;
+	bool read_error = false;
+	if (hb_config_load_file(a->opts.config_path, &a->cfg, &read_error, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return read_error ? HB_EXIT_CAN_NOT_READ_CONFIG_FILE : HB_EXIT_INVALID_CONFIG_FILE;
+	}
+	if (hb_timing_derive(&a->cfg.params, &a->timing, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_INVALID_CONFIG_FILE;
+	}
+	for (unsigned i = 0; i < a->cfg.n_hosts; i++)
+		a->uuids[i] = a->cfg.hosts[i].uuid;
+	hb_uuid_format(&a->uuids[a->cfg.local_index], a->self_uuid);
+	agent_log(LOG_NOTICE, "%s %s starting: host %u (%s) of %u, %u heartbeat path(s), watchdog backend %s",
+	          AGENT_NAME, HB_VERSION, a->cfg.local_index, a->self_uuid, a->cfg.n_hosts, a->cfg.n_paths,
+	          hb_wd_backend_name(a->cfg.wd_backend));
+	log_timing(a);
+	return load_key(a);
+}
+
+/* ---- lock file ----------------------------------------------------------- */
+
+static void make_parent_dir(const char *path)
+{
+	char dir[AGENT_PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+	}
+}
+
+static int take_lock(struct agent *a)
+{
+	if (a->opts.lock_path != NULL)
+		snprintf(a->lock_path, sizeof a->lock_path, "%s", a->opts.lock_path);
+	else
+		snprintf(a->lock_path, sizeof a->lock_path, "%s/hbagent.%s.lock", AGENT_RUN_DIR, a->self_uuid);
+	make_parent_dir(a->lock_path);
+	a->lock_fd = open(a->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lock_fd < 0) {
+		agent_log(LOG_ERR, "cannot open the lock file %s: %s", a->lock_path, strerror(errno));
+		return HB_EXIT_SYSTEM_ERROR;
+	}
+	if (flock(a->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		agent_log(LOG_ERR, "%s: %s", a->lock_path,
+		          e == EWOULDBLOCK ? "another agent runs for this host (the lock file is held)" : strerror(e));
+		return e == EWOULDBLOCK ? HB_EXIT_DAEMON_IS_PRESENT : HB_EXIT_SYSTEM_ERROR;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(a->lock_fd, 0) < 0 || write(a->lock_fd, pid, (size_t)n) != n)
+		agent_log(LOG_WARNING, "cannot write the pid into %s", a->lock_path);
+	return 0;
+}
+
+/* ---- watchdog ------------------------------------------------------------ */
+
+static bool is_agent(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	bool ok = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, AGENT_NAME, strlen(AGENT_NAME)) == 0;
+	fclose(f);
+	return ok;
+}
+
+/* Sleep ms unless SIGTERM/SIGINT (blocked) arrives; true when interrupted. */
+static bool wait_or_signal(uint32_t ms)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	hb_mono_ms end = agent_mono_ms() + ms;
+	for (hb_mono_ms left = ms; left > 0; left = end - agent_mono_ms()) {
+		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return true;
+	}
+	return false;
+}
+
+static int guard_wait(struct agent *a)
+{
+	struct hb_err err;
+	uint32_t wait_ms = 0;
+	pid_t pid = 0;
+	int rc = hb_watchdog_guard_check(a->guard_path, a->timing.fence_bound_ms, &wait_ms, &pid, &err);
+	if (rc < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_WATCHDOG_ERROR;
+	}
+	if (rc == 0)
+		return 0;
+	if (pid > 0 && pid != getpid() && is_agent(pid)) {
+		agent_log(LOG_ERR, "agent pid %ld holds the watchdog (%s)", (long)pid, a->guard_path);
+		return HB_EXIT_DAEMON_IS_PRESENT;
+	}
+	agent_log(LOG_WARNING, "the previous agent (pid %ld) stopped without disarming its watchdog (%s): waiting %" PRIu32
+	          " ms (the fence bound) before arming, so that a pending fence is not cancelled", (long)pid,
+	          a->guard_path, wait_ms);
+	agent_log_flush(STOP_WAIT_MS);
+	if (wait_or_signal(wait_ms)) {
+		agent_log(LOG_NOTICE, "stopped while waiting for the watchdog guard");
+		return STOPPED_EARLY;
+	}
+	if (hb_watchdog_guard_clear(a->guard_path, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_WATCHDOG_ERROR;
+	}
+	return 0;
+}
+
+static int open_watchdog(struct agent *a)
+{
+	struct hb_err err;
+	hb_watchdog_params_from_config(&a->cfg, &a->timing, &a->wdp);
+	if (a->cfg.wd_backend == HB_WD_TEST) {
+		/* several test agents share a machine: one marker each */
+		char dir[AGENT_PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", a->lock_path);
+		char *slash = strrchr(dir, '/');
+		int n = snprintf(a->guard_path, sizeof a->guard_path, "%s/hbagent.%s.armed",
+		                 slash ? (*slash = '\0', dir) : ".", a->self_uuid);
+		if (n < 0 || (size_t)n >= sizeof a->guard_path) {
+			agent_log(LOG_ERR, "the lock file path %s is too long", a->lock_path);
+			return HB_EXIT_INVALID_PARAMETER;
+		}
+		a->wdp.guard_path = a->guard_path;
+	} else {
+		snprintf(a->guard_path, sizeof a->guard_path, "%s", a->wdp.guard_path);
+	}
+	int rc = guard_wait(a);
+	if (rc != 0)
+		return rc;
+	struct hb_watchdog_stats st;
+	if (hb_watchdog_probe(&a->wdp, &st, &err) < 0) {
+		agent_log(LOG_ERR, "watchdog probe failed: %s; refusing to start", err.msg);
+		return HB_EXIT_WATCHDOG_ERROR;
+	}
+	agent_log(LOG_INFO, "watchdog probe: backend %s (%s) armed with timeout %" PRIu32 " ms and disarmed again",
+	          st.backend, st.identity, st.timeout_ms);
+	if (hb_watchdog_open(&a->wd, &a->wdp, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_WATCHDOG_ERROR;
+	}
+	a->wd_open = true;
+	return 0;
+}
+
+/* ---- statefile and network ----------------------------------------------- */
+
+static void log_words(const struct hb_last_words *w)
+{
+	if (w->reason == HB_FENCE_NONE)
+		return;
+	time_t s = (time_t)(w->realtime_ms / 1000);
+	struct tm tm;
+	char ts[32] = "unknown time";
+	if (w->realtime_ms != 0 && gmtime_r(&s, &tm) != NULL)
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	agent_log(LOG_WARNING, "an earlier incarnation (boot id %" PRIu64 ") fenced itself at %s: %s: %s", w->boot_id, ts,
+	          hb_fence_reason_name((enum hb_fence_reason)w->reason), w->text);
+}
+
+static int open_statefile(struct agent *a)
+{
+	struct hb_err err;
+	if (agent_sf_open(a, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	}
+	const struct hb_sfdev *d = &a->sf.dev;
+	agent_log(LOG_INFO, "statefile %s: %s, logical sector %u, size %" PRIu64 " bytes", d->path,
+	          hb_sfdev_kind_name(d->kind), d->logical_sector, d->size);
+	static struct hb_slot mine;
+	int timeout = (int)a->timing.p.sf_timeout_ms;
+	int rc = agent_sf_first_read(a, timeout < FIRST_READ_MIN_MS ? FIRST_READ_MIN_MS : timeout, &mine, &err);
+	if (rc < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	}
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	uint64_t prev = rc == 1 ? mine.boot_id : 0;
+	uint64_t now_us = (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u;
+	a->boot_id = now_us > prev ? now_us : prev + 1u;
+	if (rc == 1)
+		a->prev_words = mine.last_words;
+	log_words(&a->prev_words);
+	agent_log(LOG_INFO, "incarnation boot id %" PRIu64 " (previous %" PRIu64 ")", a->boot_id, prev);
+	return 0;
+}
+
+static int open_network(struct agent *a)
+{
+	struct hb_err err;
+	if (hb_net_open(&a->net, &a->cfg, &a->key, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_SYSTEM_ERROR;
+	}
+	a->net_open = true;
+	return 0;
+}
+
+/* ---- process hygiene ----------------------------------------------------- */
+
+/* Lock every page the agent uses, once touched (MCL_ONFAULT): a plain
+ * mlockall would also make resident every page of every mapped library,
+ * such as the 30 MiB of ICU data that libxml2 maps and never reads. The
+ * steady-state path has run once before this point is ever needed, so its
+ * pages are already in and stay in. Kernels without MCL_ONFAULT (< 4.4) get
+ * the plain form. */
+static int lock_memory(void)
+{
+#ifdef MCL_ONFAULT
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+#endif
+	return mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
+static void hygiene(struct agent *a)
+{
+	if (!a->opts.mlock)
+		agent_log(LOG_WARNING, "memory not locked (--no-mlock): the agent may be paged out under memory pressure");
+	else if (lock_memory() < 0)
+		agent_log(LOG_WARNING, "mlockall refused (%s): the agent may be paged out under memory pressure",
+		          strerror(errno));
+	if (!a->opts.realtime) {
+		agent_log(LOG_NOTICE, "real-time scheduling not requested (--no-realtime)");
+		return;
+	}
+	struct sched_param sp = {.sched_priority = a->opts.rt_priority};
+	if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
+		agent_log(LOG_WARNING, "SCHED_RR priority %d refused (%s): running with normal priority", a->opts.rt_priority,
+		          strerror(errno));
+	else
+		agent_log(LOG_INFO, "decision loop runs SCHED_RR priority %d", a->opts.rt_priority);
+}
+
+static int start_core(struct agent *a)
+{
+	a->core = calloc(1, hb_core_size());
+	if (a->core == NULL) {
+		agent_log(LOG_ERR, "out of memory for the core");
+		return HB_EXIT_SYSTEM_ERROR;
+	}
+	struct hb_core_config cc = {
+		.n_hosts = a->cfg.n_hosts, .self = a->cfg.local_index, .host_uuids = a->uuids,
+		.generation = a->cfg.generation, .n_paths = a->cfg.n_paths, .timing = a->timing, .weight = 1,
+		.boot_id = a->boot_id, .last_words = a->prev_words,
+	};
+	hb_core_init(a->core, &cc, agent_tick(a));
+	return 0;
+}
+
+/* ---- start, run, stop ---------------------------------------------------- */
+
+static int setup(struct agent *a)
+{
+	struct hb_err err;
+	int rc;
+	if ((rc = load_config(a)) != 0 || (rc = take_lock(a)) != 0 || (rc = open_watchdog(a)) != 0 ||
+	    (rc = open_statefile(a)) != 0 || (rc = open_network(a)) != 0)
+		return rc;
+	if (agent_ctl_open(a, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return strstr(err.msg, "another agent") ? HB_EXIT_DAEMON_IS_PRESENT : HB_EXIT_SYSTEM_ERROR;
+	}
+	agent_notify_init();
+	if (agent_xs_start() < 0)
+		agent_log(LOG_WARNING, "cannot start the xenstore publisher thread: not publishing");
+	hygiene(a);
+	if ((rc = start_core(a)) != 0)
+		return rc;
+	if (agent_loop_open(a, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_SYSTEM_ERROR;
+	}
+	agent_log(LOG_NOTICE, "running: control socket %s, lock %s", a->ctl.path, a->lock_path);
+	return 0;
+}
+
+/* After a fence the agent does nothing but wait for the reboot or the
+ * watchdog; it never exits 0. */
+static int fence_wait(struct agent *a)
+{
+	uint32_t ms = a->timing.fence_bound_ms + FENCE_WAIT_EXTRA_MS;
+	agent_log(LOG_CRIT, "fenced: waiting up to %" PRIu32 " ms for the reboot or the watchdog", ms);
+	agent_log_flush(STOP_WAIT_MS);
+	hb_mono_ms end = agent_mono_ms() + ms;
+	for (hb_mono_ms left = ms; left > 0; left = end - agent_mono_ms()) {
+		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	agent_log(LOG_CRIT, "the host was not reset within %" PRIu32 " ms of the fence: the watchdog did not fire", ms);
+	return HB_EXIT_WATCHDOG_ERROR;
+}
+
+static void teardown(struct agent *a)
+{
+	agent_ctl_close(a);
+	agent_loop_close(a);
+	if (a->wd_open) {
+		if (a->wd_armed)
+			agent_log(LOG_WARNING, "exiting while armed: the watchdog (%s) keeps counting and will fence this host",
+			          hb_wd_backend_name(a->cfg.wd_backend));
+		hb_watchdog_close(&a->wd);
+	}
+	if (a->net_open)
+		hb_net_close(&a->net);
+	agent_sf_close(a);
+	agent_xs_stop(STOP_WAIT_MS);
+	agent_notify_close();
+	free(a->core);
+	a->core = NULL;
+	if (agent_log_dropped() > 0)
+		agent_log(LOG_WARNING, "%" PRIu64 " log lines were dropped (ring full)", agent_log_dropped());
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+}
+
+static void block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent *a = &g_agent;
+	a->lock_fd = a->epfd = a->tfd = a->sigfd = -1;
+	a->ctl.fd = -1;
+	int rc = parse_options(argc, argv, &a->opts);
+	if (rc >= 0)
+		return rc;
+	block_signals(); /* before any thread: every thread inherits the mask */
+	struct agent_log_opts lo = {.to_stderr = a->opts.log_stderr, .to_syslog = a->opts.log_syslog,
+	                            .file = a->opts.log_file, .verbose = a->opts.verbose};
+	if (agent_log_start(&lo) < 0)
+		fprintf(stderr, "%s: cannot start the log writer; logging to stderr directly\n", AGENT_NAME);
+	rc = setup(a);
+	if (rc == 0)
+		rc = agent_loop_run(a);
+	else if (rc == STOPPED_EARLY)
+		rc = HB_EXIT_SUCCESS;
+	else
+		agent_log(LOG_ERR, "cannot start: exit %d (%s)", rc, agent_exit_name(rc));
+	if (a->fencing)
+		rc = fence_wait(a);
+	teardown(a);
+	agent_log(LOG_NOTICE, "exit %d (%s)", rc, agent_exit_name(rc));
+	agent_log_stop(STOP_WAIT_MS);
+	return rc;
+}

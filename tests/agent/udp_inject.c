@@ -1,0 +1,184 @@
+/*
+ * udp_inject.c: send one forged heartbeat for the end-to-end tests.
+ *
+ *   udp_inject CONF MODE SRC_INDEX DST_ADDR DST_PORT [BOOT_ID SEQ]
+ *
+ * Loads the pool configuration CONF and builds a heartbeat that claims to
+ * come from host SRC_INDEX (its UUID and index) with a view that would be
+ * harmful if trusted: phase online, liveset = only the sender, the FENCING
+ * flag, a master-lock request. The packet passes the decoder's field checks;
+ * it is sent through a raw socket with a spoofed IPv4 source: host
+ * SRC_INDEX's first configured address and the pool's UDP port. MODE:
+ *   forge    MAC under a wrong key (receiver: bad_mac)
+ *   stale    correct key, boot id 1 (receiver: stale_boot)
+ *   replay   correct key, BOOT_ID and SEQ from the command line (replay)
+ *   foreign  correct key, source port other than the pool's (foreign_source)
+ * Exit 0 when sent, 1 on usage or configuration errors, 3 when a raw socket
+ * cannot be opened (not permitted), 2 when sending fails.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hb_config.h"
+#include "hb_key.h"
+#include "hb_wire.h"
+
+static int usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s CONF forge|stale|replay|foreign SRC_INDEX DST_ADDR DST_PORT [BOOT_ID SEQ]\n", argv0);
+	return 1;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 6 && argc != 8)
+		return usage(argv[0]);
+	const char *mode = argv[2];
+	bool forge = strcmp(mode, "forge") == 0, stale = strcmp(mode, "stale") == 0;
+	bool replay = strcmp(mode, "replay") == 0, foreign = strcmp(mode, "foreign") == 0;
+	if (!forge && !stale && !replay && !foreign)
+		return usage(argv[0]);
+	if (replay != (argc == 8))
+		return usage(argv[0]);
+
+	static struct hb_config cfg;
+	struct hb_err err = {0};
+	if (hb_config_load_file(argv[1], &cfg, NULL, &err) != 0) {
+		fprintf(stderr, "udp_inject: %s\n", err.msg);
+		return 1;
+	}
+	char *end;
+	unsigned long src = strtoul(argv[3], &end, 10);
+	if (*end != 0 || src >= cfg.n_hosts) {
+		fprintf(stderr, "udp_inject: SRC_INDEX out of range (pool of %u)\n", cfg.n_hosts);
+		return 1;
+	}
+	const struct hb_addr *src_addr = &cfg.hosts[src].addrs[0];
+	if (src_addr->family != AF_INET) {
+		fprintf(stderr, "udp_inject: host %lu's address is not IPv4\n", src);
+		return 1;
+	}
+	struct in_addr dst;
+	unsigned long dport = strtoul(argv[5], &end, 10);
+	if (inet_pton(AF_INET, argv[4], &dst) != 1 || *end != 0 || dport == 0 || dport > 65535)
+		return usage(argv[0]);
+
+	/* the pool key, as the agents have it, or a wrong one */
+	static struct hb_key key;
+	if (cfg.pool_key_file[0] != 0) {
+		if (hb_key_load_file(cfg.pool_key_file, &key, &err) != 0) {
+			fprintf(stderr, "udp_inject: %s\n", err.msg);
+			return 1;
+		}
+	} else {
+		hb_key_derive_from_generation(&cfg.generation, &key);
+	}
+	if (forge) {
+		hb_uuid other = cfg.generation;
+		other.b[0] ^= 0x5a;
+		hb_key_derive_from_generation(&other, &key);
+	}
+	hb_uuid uuids[HB_MAX_HOSTS];
+	for (unsigned i = 0; i < cfg.n_hosts; i++)
+		uuids[i] = cfg.hosts[i].uuid;
+	struct hb_wire_pool pool = {
+		.key = &key,
+		.generation_tag = hb_key_generation_tag(&cfg.generation),
+		.n_hosts = cfg.n_hosts,
+		.host_uuids = uuids,
+	};
+
+	/* a harmful view: "I alone am the liveset, I am fencing, give me the lock" */
+	struct hb_packet pkt = {0};
+	pkt.sender_uuid = cfg.hosts[src].uuid;
+	pkt.sender_index = (uint8_t)src;
+	pkt.path = 0;
+	pkt.n_hosts = (uint8_t)cfg.n_hosts;
+	pkt.boot_id = now_us() + 1000000000u; /* a newer incarnation than any */
+	pkt.sequence = (uint64_t)1 << 40;
+	if (stale)
+		pkt.boot_id = 1;
+	if (replay) {
+		pkt.boot_id = strtoull(argv[6], NULL, 10);
+		pkt.sequence = strtoull(argv[7], NULL, 10);
+		if (pkt.boot_id == 0 || pkt.sequence == 0) {
+			fprintf(stderr, "udp_inject: BOOT_ID and SEQ must be > 0\n");
+			return 1;
+		}
+	}
+	pkt.sent_at_ms = 1;
+	struct hb_view *v = &pkt.view;
+	hb_hostmap me = hb_host_bit((unsigned)src);
+	v->hb_heard = me;
+	v->hb_heard_path[0] = me;
+	v->sf_seen = me;
+	v->liveset = me;
+	v->proposed = me;
+	v->epoch = (uint64_t)1 << 32;
+	v->phase = HB_PHASE_ONLINE;
+	v->flags = HB_VF_FENCING | HB_VF_ARMED | HB_VF_SF_ACCESS;
+	v->weight = 1;
+	v->lock_request = 1;
+	v->lock_grant = me;
+	v->fence_bound_ms = 1000;
+	v->fence_flag_bound_ms = 1000;
+	v->hb_timeout_ms = 6000;
+	v->sf_timeout_ms = 6000;
+
+	struct {
+		struct iphdr ip;
+		struct udphdr udp;
+		uint8_t payload[HB_PACKET_SIZE];
+	} __attribute__((packed)) dgram;
+	memset(&dgram, 0, sizeof dgram);
+	size_t n = hb_packet_encode(&pkt, &pool, dgram.payload);
+	uint16_t sport = cfg.udp_port;
+	if (foreign)
+		sport = (uint16_t)(cfg.udp_port == 65535 ? 1024 : cfg.udp_port + 1);
+	size_t total = sizeof dgram.ip + sizeof dgram.udp + n;
+	dgram.ip.version = 4;
+	dgram.ip.ihl = 5;
+	dgram.ip.tot_len = htons((uint16_t)total);
+	dgram.ip.frag_off = htons(IP_DF);
+	dgram.ip.ttl = 64;
+	dgram.ip.protocol = IPPROTO_UDP;
+	dgram.ip.saddr = src_addr->u.v4.s_addr;
+	dgram.ip.daddr = dst.s_addr;
+	/* ip.check: filled in by the kernel for raw IPPROTO_RAW sockets */
+	dgram.udp.source = htons(sport);
+	dgram.udp.dest = htons((uint16_t)dport);
+	dgram.udp.len = htons((uint16_t)(sizeof dgram.udp + n));
+	dgram.udp.check = 0; /* no checksum: allowed for IPv4 */
+
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		fprintf(stderr, "udp_inject: raw socket: %s\n", strerror(errno));
+		return 3;
+	}
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = dst};
+	ssize_t w = sendto(fd, &dgram, total, 0, (struct sockaddr *)&to, sizeof to);
+	if (w != (ssize_t)total) {
+		fprintf(stderr, "udp_inject: sendto: %s\n", w < 0 ? strerror(errno) : "short");
+		close(fd);
+		return errno == EPERM ? 3 : 2;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# footprint.sh BUILD [N...]: the footprint of hbagent, measured. For each pool
+# size N (default 3 16 64) it starts N agents on 127.0.0.1..N (one UDP port,
+# 1 s heartbeat and statefile intervals, the test watchdog backend, a shared
+# statefile in a temporary file), waits until all are Online, then samples
+# for DURATION seconds (default 60) and prints per agent: resident memory,
+# CPU time per second, packets sent and received per second, statefile bytes
+# per second. Budget at N = 64: RSS under 8 MiB, CPU under 1 % of a core.
+# These are figures to read, not a pass/fail test.
+set -uo pipefail
+build=${1:-build}
+shift || true
+sizes=("${@:-3 16 64}")
+[ $# -eq 0 ] && read -r -a sizes <<<"3 16 64"
+duration=${DURATION:-60}
+hbagent="$build/agent/hbagent" hbctl="$build/agent/hbctl" client="$build/tests/agent/hbagent-ctl-client"
+tick=$(getconf CLK_TCK)
+tmp=$(mktemp -d /var/tmp/hbbench.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in $(pgrep -f -- "$tmp/" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+uuid_of() { printf '%08x-0000-4000-8000-%012x' $(($1 + 1)) $(($1 + 1)); }
+
+# write_conf N I: host I's config in a pool of N
+write_conf() {
+	local n=$1 i=$2 h hosts=""
+	for ((h = 0; h < n; h++)); do
+		hosts+="<host><HostID>$(uuid_of $h)</HostID><IPaddress>127.0.0.$((h + 1))</IPaddress></host>"
+	done
+	cat >"$tmp/conf.$i" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<xhad-config version="1.0"><common-config>
+<GenerationUUID>5b1e0c3a-0000-4000-8000-00000000beef</GenerationUUID><UDPport>$port</UDPport>
+$hosts
+<parameters><HeartbeatInterval>1</HeartbeatInterval><HeartbeatTimeout>10</HeartbeatTimeout>
+<StateFileInterval>1</StateFileInterval><StateFileTimeout>10</StateFileTimeout>
+<HeartbeatWatchdogTimeout>10</HeartbeatWatchdogTimeout><StateFileWatchdogTimeout>25</StateFileWatchdogTimeout>
+<BootJoinTimeout>120</BootJoinTimeout><EnableJoinTimeout>120</EnableJoinTimeout><WatchdogTimeout>5</WatchdogTimeout>
+</parameters></common-config>
+<local-config><localhost><HostID>$(uuid_of "$i")</HostID><StateFile>$tmp/statefile</StateFile>
+<WatchdogBackend>test</WatchdogBackend><TestFenceLog>$tmp/fence.$i.log</TestFenceLog>
+<ControlSocket>$tmp/ctl.$i.sock</ControlSocket></localhost></local-config></xhad-config>
+XML
+}
+
+status() { "$client" "$tmp/ctl.$1.sock" '{"cmd":"status"}' 2>/dev/null; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# counters I: "sent received statefile_bytes" of agent I so far
+counters() {
+	status "$1" | jq -r --argjson n "$2" '[([.dropped.net[]?.sent] | add // 0), ([.dropped.net[]?.received] | add // 0),
+		((.statefile.read.completed // 0) * ($n + 1) * 4096 + (.statefile.write.completed // 0) * 4096)]
+		| map(tostring) | join(" ")'
+}
+
+run_pool() {
+	local n=$1 i up
+	port=$((20000 + RANDOM % 20000))
+	pids=()
+	rm -f "$tmp"/*
+	truncate -s $((4096 * (n + 1) + 1048576)) "$tmp/statefile"
+	for ((i = 0; i < n; i++)); do write_conf "$n" "$i"; done
+	"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { echo "footprint: statefile init failed"; return 1; }
+	for ((i = 0; i < n; i++)); do
+		"$hbagent" -c "$tmp/conf.$i" --lock-file "$tmp/lock.$i" --no-realtime --no-syslog \
+			>"$tmp/agent.$i.log" 2>&1 &
+		pids[$i]=$!
+		disown "${pids[$i]}"
+	done
+	for _ in $(seq 1 $((120 + n))); do
+		up=0
+		for ((i = 0; i < n; i++)); do
+			[ "$(status "$i" | jq -r .phase 2>/dev/null)" = online ] && up=$((up + 1))
+		done
+		[ "$up" -eq "$n" ] && break
+		sleep 1
+	done
+	if [ "$up" -ne "$n" ]; then
+		echo "  N=$n: only $up of $n agents came Online; skipped"
+		return 0
+	fi
+	local -a c0 s0 c1 s1
+	for ((i = 0; i < n; i++)); do c0[$i]=$(cpu_ticks "${pids[$i]}"); s0[$i]=$(counters "$i" "$n"); done
+	sleep "$duration"
+	for ((i = 0; i < n; i++)); do c1[$i]=$(cpu_ticks "${pids[$i]}"); s1[$i]=$(counters "$i" "$n"); done
+	for ((i = 0; i < n; i++)); do
+		echo "$(rss_kib "${pids[$i]}") $((c1[i] - c0[i])) ${s0[$i]} ${s1[$i]}"
+	done | awk -v n="$n" -v d="$duration" -v hz="$tick" '
+		{ rss += $1; if ($1 > rssmax) rssmax = $1; cpu = $2 / hz / d * 100; cpus += cpu; if (cpu > cpumax) cpumax = cpu
+		  tx += ($6 - $3) / d; rx += ($7 - $4) / d; sf += ($8 - $5) / d }
+		END { printf "  %4d  %8.0f %8.0f  %7.2f %7.2f  %8.1f %8.1f  %10.0f\n", n, rss / NR, rssmax,
+		      cpus / NR, cpumax, tx / NR, rx / NR, sf / NR }'
+	for ((i = 0; i < n; i++)); do kill -KILL "${pids[$i]}" 2>/dev/null; done
+	for p in $(pgrep -f -- "$tmp/" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	pids=()
+}
+
+echo "hbagent footprint: 1 s intervals, ${duration} s samples, per agent (averages; max where shown)"
+echo "     N   RSS KiB  max KiB   CPU %    max %   pkt/s tx pkt/s rx  statefile B/s"
+for n in "${sizes[@]}"; do run_pool "$n"; done
