@@ -43,6 +43,7 @@ enum arg_shape {
 	ARGS_WEIGHT,       /* set-weight H W */
 	ARGS_LIST,         /* expect liveset|down LIST|none */
 	ARGS_HOST_NONE,    /* expect master H|none */
+	ARGS_POOL_STATE,   /* set-pool-state H init|active|invalid */
 	ARGS_SHAPE_COUNT
 };
 
@@ -50,7 +51,7 @@ enum arg_shape {
 static const unsigned shape_words[ARGS_SHAPE_COUNT] = {
 	[ARGS_NONE] = 0, [ARGS_ALL] = 1, [ARGS_HOST] = 1, [ARGS_HOST_ALL] = 1,
 	[ARGS_HOST_DUR] = 2, [ARGS_HOST_ALL_DUR] = 2, [ARGS_GROUPS] = 0,
-	[ARGS_CUT] = 3, [ARGS_WEIGHT] = 2, [ARGS_LIST] = 1, [ARGS_HOST_NONE] = 1,
+	[ARGS_CUT] = 3, [ARGS_WEIGHT] = 2, [ARGS_LIST] = 1, [ARGS_HOST_NONE] = 1, [ARGS_POOL_STATE] = 2,
 };
 
 struct verb {
@@ -82,10 +83,13 @@ static const struct verb verbs[] = {
 	{HB_SC_PROPOSE_MASTER, "propose-master", ARGS_HOST, false, "propose-master", "propose-master H"},
 	{HB_SC_DISARM, "disarm", ARGS_HOST, false, "disarm", "disarm H"},
 	{HB_SC_SET_WEIGHT, "set-weight", ARGS_WEIGHT, false, "set-weight", "set-weight H W"},
+	{HB_SC_SET_POOL_STATE, "set-pool-state", ARGS_POOL_STATE, false, "set-pool-state",
+	 "set-pool-state H init|active|invalid"},
 	{HB_SC_EXPECT_LIVESET, "liveset", ARGS_LIST, true, "expect-liveset",
 	 "liveset LIST|none [within DURATION]"},
 	{HB_SC_EXPECT_MASTER, "master", ARGS_HOST_NONE, true, "expect-master", "master H|none [within DURATION]"},
 	{HB_SC_EXPECT_DOWN, "down", ARGS_LIST, true, "expect-down", "down LIST|none [within DURATION]"},
+	{HB_SC_EXPECT_FENCED, "fenced", ARGS_LIST, true, "expect-fenced", "fenced LIST|none [within DURATION]"},
 };
 _Static_assert(ARRAY_LEN(verbs) == HB_SC_KIND_COUNT, "verbs[] must have one entry per kind");
 
@@ -386,6 +390,17 @@ static int check_count(const struct parser *p, const struct verb *v, const char 
 	return 0;
 }
 
+static int parse_pool_state(const struct parser *p, const char *const *a, struct hb_sc_statement *st)
+{
+	enum hb_pool_state state;
+	if (parse_host(p, a[0], 0, &st->host) < 0)
+		return -1;
+	if (!hb_pool_state_parse(a[1], &state))
+		return fail(p, "unknown pool state \"%s\" (expected init, active or invalid)", a[1]);
+	st->pool_state = (uint8_t)state;
+	return 0;
+}
+
 static int parse_args(const struct parser *p, const struct verb *v, const char *const *a, unsigned n,
                       struct hb_sc_statement *st)
 {
@@ -418,6 +433,8 @@ static int parse_args(const struct parser *p, const struct verb *v, const char *
 		return parse_list(p, a[0], true, &st->hosts);
 	case ARGS_HOST_NONE:
 		return parse_host(p, a[0], HOST_NONE_OK, &st->host);
+	case ARGS_POOL_STATE:
+		return parse_pool_state(p, a, st);
 	case ARGS_SHAPE_COUNT:
 		break;
 	}
@@ -763,6 +780,7 @@ static void put_args(struct out *o, const struct verb *v, const struct hb_sc_sta
 	case ARGS_CUT: put(o, " %d -> %d", st->host, st->host2); break;
 	case ARGS_WEIGHT: put(o, " %d %u", st->host, (unsigned)st->weight); break;
 	case ARGS_LIST: put_list(o, st->hosts); break;
+	case ARGS_POOL_STATE: put(o, " %d %s", st->host, hb_pool_state_name((enum hb_pool_state)st->pool_state)); break;
 	case ARGS_SHAPE_COUNT: assert(!"unknown argument shape"); break;
 	}
 }

@@ -14,11 +14,12 @@
  *       isolate H | partition 0,1 | 2,3 [| ...] | cut A -> B | heal
  *       storage-fail H|all | storage-hang H|all | storage-slow H|all DURATION
  *       storage-heal H|all | storage-torn H | propose-master H | disarm H
- *       set-weight H W
+ *       set-weight H W | set-pool-state H init|active|invalid
  *   (storage-torn H: H's next slot write lands torn, only its first sector)
  *   expect TIME liveset 0,1 [within DURATION]   every running Online host publishes exactly this
  *   expect TIME master H|none [within DURATION]
  *   expect TIME down 2,3|none [within DURATION] exactly these hosts are not running
+ *   expect TIME fenced 2|none [within DURATION] exactly these hosts have fenced so far
  *
  * Statements are kept in file order; the parser checks that times never go
  * backwards. Errors name the line and what was expected.
@@ -55,9 +56,11 @@ enum hb_sc_kind {
 	HB_SC_PROPOSE_MASTER,
 	HB_SC_DISARM,
 	HB_SC_SET_WEIGHT,     /* weight */
+	HB_SC_SET_POOL_STATE, /* pool_state, through host's agent */
 	HB_SC_EXPECT_LIVESET, /* hosts */
 	HB_SC_EXPECT_MASTER,  /* host, or HB_SC_NONE */
 	HB_SC_EXPECT_DOWN,    /* hosts */
+	HB_SC_EXPECT_FENCED,  /* hosts: fenced (watchdog or self) since the start */
 	HB_SC_KIND_COUNT
 };
 
@@ -70,6 +73,7 @@ struct hb_sc_statement {
 	int64_t duration_ms;      /* freeze, storage-slow */
 	int64_t within_ms;        /* expectations: tolerance, 0 = exact time */
 	uint16_t weight;          /* set-weight */
+	uint8_t pool_state;       /* set-pool-state: enum hb_pool_state */
 	hb_hostmap hosts;         /* expect liveset / down */
 	unsigned n_groups;        /* partition */
 	hb_hostmap groups[HB_SC_MAX_GROUPS];

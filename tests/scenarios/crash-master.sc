@@ -25,4 +25,4 @@ at 95s propose-master 3
 expect 95s master 3 within 15s
 expect 130s liveset 0,2,3
 expect 130s down 1
-#@ expect 130s fenced none
+expect 130s fenced none

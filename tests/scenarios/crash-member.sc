@@ -24,4 +24,4 @@ expect 60s liveset 0,1,3 within 32s       # failover bound 30.674 s + 1 s
 expect 92s master 0
 expect 120s liveset 0,1,3
 expect 120s down 2
-#@ expect 120s fenced none
+expect 120s fenced none

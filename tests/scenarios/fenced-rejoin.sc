@@ -23,4 +23,4 @@ at 90s heal
 at 95s boot 3
 expect 95s liveset 0,1,2,3 within 30s
 expect 130s down none
-#@ expect 130s fenced 3
+expect 130s fenced 3

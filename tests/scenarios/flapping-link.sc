@@ -43,4 +43,4 @@ at 92s heal
 expect 92s liveset 0,1,2
 expect 92s down none
 expect 130s liveset 0,1,2
-#@ expect 130s fenced none
+expect 130s fenced none

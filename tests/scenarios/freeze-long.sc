@@ -22,4 +22,4 @@ expect 30s liveset 0,1,3 within 32s       # failover bound + 1 s
 at 70s freeze 3 20s
 expect 70s down 2,3 within 8s
 expect 70s liveset 0,1 within 32s
-#@ expect 105s fenced 2,3
+expect 105s fenced 2,3

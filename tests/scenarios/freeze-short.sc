@@ -23,4 +23,4 @@ at 60s freeze 2 2s
 expect 80s liveset 0,1,2,3
 expect 80s master 0
 expect 80s down none
-#@ expect 80s fenced none
+expect 80s fenced none

@@ -22,4 +22,4 @@ expect 30s down 3 within 53s              # gone before the survivors drop it
 expect 30s liveset 0,1,2 within 53s       # isolation bound 51.340 s + 1 s
 expect 90s down 3
 expect 90s liveset 0,1,2
-#@ expect 90s fenced 3
+expect 90s fenced 3

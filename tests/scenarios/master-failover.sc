@@ -29,4 +29,4 @@ at 180s boot 0
 expect 180s liveset 0,1,2,3,4 within 60s  # join: old incarnation already removed
 expect 245s master 2
 expect 245s down none
-#@ expect 245s fenced none
+expect 245s fenced none

@@ -23,4 +23,4 @@ expect 60s down 1 within 53s
 expect 114s master none
 at 115s propose-master 0
 expect 115s master 0 within 15s
-#@ expect 135s fenced 1
+expect 135s fenced 1

@@ -18,6 +18,6 @@ timeout 10
 
 at 0s start all
 expect 0s liveset 0,1,2 within 30s
-#@ at 30s set-pool-state 0 invalid
+at 30s set-pool-state 0 invalid
 expect 30s down 0,1,2 within 10s
-#@ expect 45s fenced none
+expect 45s fenced none

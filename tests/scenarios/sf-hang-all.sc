@@ -23,4 +23,4 @@ expect 110s down none
 at 110s storage-heal all
 expect 150s liveset 0,1,2,3
 expect 150s down none
-#@ expect 150s fenced none
+expect 150s fenced none

@@ -23,4 +23,4 @@ expect 40s down 1 within 49s
 expect 40s liveset 0,2,3 within 86s
 at 130s storage-heal 1
 expect 140s liveset 0,2,3
-#@ expect 140s fenced 1
+expect 140s fenced 1

@@ -26,4 +26,4 @@ expect 60s down none
 
 at 60s partition 0,1 | 2,3
 expect 60s down 0,1,2,3 within 19s
-#@ expect 80s fenced 0,1,2,3
+expect 80s fenced 0,1,2,3

@@ -26,4 +26,4 @@ expect 110s down none
 at 110s storage-heal all
 expect 140s liveset 0,1,2,3
 expect 140s down none
-#@ expect 140s fenced none
+expect 140s fenced none

@@ -26,4 +26,4 @@ expect 30s down 2 within 28s
 expect 30s liveset 0,1,3 within 55s
 expect 100s liveset 0,1,3
 expect 100s down 2
-#@ expect 100s fenced 2
+expect 100s fenced 2

@@ -21,4 +21,4 @@ expect 150s liveset 0,1,2,3
 expect 150s down none
 at 150s storage-heal all
 expect 190s liveset 0,1,2,3
-#@ expect 190s fenced none
+expect 190s fenced none

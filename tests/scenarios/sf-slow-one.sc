@@ -25,4 +25,4 @@ at 100s storage-heal 2
 at 110s storage-slow 2 15s
 expect 110s down 2 within 49s
 expect 110s liveset 0,1 within 86s
-#@ expect 200s fenced 2
+expect 200s fenced 2

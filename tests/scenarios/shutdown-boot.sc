@@ -26,4 +26,4 @@ expect 30s liveset 0,1,2 within 11s
 at 60s boot 3
 expect 60s liveset 0,1,2,3 within 30s
 expect 95s down none
-#@ expect 95s fenced none
+expect 95s fenced none

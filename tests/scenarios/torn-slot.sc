@@ -22,4 +22,4 @@ at 40s storage-torn 0
 at 50s storage-torn 1
 expect 70s liveset 0,1,2
 expect 70s down none
-#@ expect 70s fenced none
+expect 70s fenced none

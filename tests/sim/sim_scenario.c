@@ -149,7 +149,16 @@ static size_t merge(const struct hb_scenario *sc, const struct sim_stmt *ext, si
 		if (j >= n_ext || (i < sc->n_statements && sc->statements[i].line < ext[j].st.line)) {
 			memset(&out[n], 0, sizeof out[n]);
 			out[n].x = SX_LANG;
-			out[n++].st = sc->statements[i++];
+			out[n].st = sc->statements[i++];
+			/* the language's own forms of two statements hbsim also
+			 * accepts as `#@` lines: the same execution paths */
+			if (out[n].st.kind == HB_SC_SET_POOL_STATE) {
+				out[n].x = SX_SET_POOL_STATE;
+				out[n].pool_state = out[n].st.pool_state;
+			} else if (out[n].st.kind == HB_SC_EXPECT_FENCED) {
+				out[n].x = SX_EXPECT_FENCED;
+			}
+			n++;
 		} else {
 			out[n++] = ext[j++];
 		}

@@ -332,6 +332,7 @@ static void exec_lang(struct sim_world *w, int i)
 	case HB_SC_EXPECT_LIVESET: case HB_SC_EXPECT_MASTER: case HB_SC_EXPECT_DOWN:
 		sim_check_expect_open(w, i);
 		return;
+	case HB_SC_SET_POOL_STATE: case HB_SC_EXPECT_FENCED: /* mapped to SX_* when loaded */
 	case HB_SC_KIND_COUNT: break;
 	}
 	assert(0 && "unknown statement");

@@ -192,7 +192,7 @@ static bool same_statement(const struct hb_sc_statement *a, const struct hb_sc_s
 {
 	if (a->kind != b->kind || a->at_ms != b->at_ms || a->host != b->host || a->host2 != b->host2 ||
 	    a->duration_ms != b->duration_ms || a->within_ms != b->within_ms || a->weight != b->weight ||
-	    a->hosts != b->hosts || a->n_groups != b->n_groups)
+	    a->hosts != b->hosts || a->n_groups != b->n_groups || a->pool_state != b->pool_state)
 		return false;
 	for (unsigned g = 0; g < HB_SC_MAX_GROUPS; g++)
 		if (a->groups[g] != b->groups[g])
@@ -331,8 +331,8 @@ static void test_err_unknown(void **state)
 {
 	(void)state;
 	parse_err("hosts 4\nat 1s crash 0\nat 2s explode 1\n", 3, "unknown action \"explode\" (expected start, crash, boot");
-	parse_err("hosts 4\nat 2s explode 1\n", 2, "propose-master, disarm or set-weight)");
-	parse_err("hosts 4\nexpect 2s quorum 1\n", 2, "unknown expectation \"quorum\" (expected liveset, master or down)");
+	parse_err("hosts 4\nat 2s explode 1\n", 2, "disarm, set-weight or set-pool-state)");
+	parse_err("hosts 4\nexpect 2s quorum 1\n", 2, "unknown expectation \"quorum\" (expected liveset, master, down or fenced)");
 	parse_err("hosts 4\nwait 2s\n", 2, "unknown statement \"wait\"");
 	parse_err("hosts 4\nexpect 2s crash 1\n", 2, "unknown expectation \"crash\"");
 	parse_err("hosts 4\nat 2s liveset 1\n", 2, "unknown action \"liveset\"");
@@ -516,6 +516,27 @@ static void test_err_nul_and_first(void **state)
 	assert_int_equal(sc.statements[0].host, 1);
 }
 
+/* set-pool-state (through a host's agent) and the fenced expectation. */
+static void test_pool_state_and_fenced(void **state)
+{
+	(void)state;
+	const struct hb_sc_statement *st = one("at 20s set-pool-state 3 invalid");
+	assert_int_equal(st->kind, HB_SC_SET_POOL_STATE);
+	assert_int_equal(st->host, 3);
+	assert_int_equal(st->pool_state, HB_POOL_INVALID);
+	formats_as("at 20s set-pool-state 3 invalid", "at 20s set-pool-state 3 invalid");
+	formats_as("at 1s set-pool-state 0 ACTIVE", "at 1s set-pool-state 0 active");
+	st = one("expect 90s fenced 2,5 within 3s");
+	assert_int_equal(st->kind, HB_SC_EXPECT_FENCED);
+	assert_int_equal(st->hosts, 0x24);
+	assert_int_equal(st->within_ms, 3000);
+	formats_as("expect 90s fenced none", "expect 90s fenced none");
+	parse_err("hosts 4\nat 1s set-pool-state 1 broken\n", 2, "unknown pool state \"broken\"");
+	parse_err("hosts 4\nat 1s set-pool-state all invalid\n", 2, "all");
+	parse_err("hosts 4\nat 1s set-pool-state 1\n", 2, "needs more arguments");
+	parse_err("hosts 4\nexpect 1s fenced 9\n", 2, "out of range");
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -612,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_lexical),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_pool_state_and_fenced),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_times),
