@@ -62,6 +62,17 @@ if expect 0 "$hbctl" timeouts -T 30 --json; then
 		pass "timeouts -T 30: text and JSON agree (F=$fb ms)"
 fi
 
+# 2b. the T = 30 figures quoted in docs/timing.md are the tool's own
+if expect 0 "$hbctl" timeouts -T 30 --json; then
+	doc=$(tr '\n' ' ' <"$root/docs/timing.md")
+	for key in derived.removal_wait_ms bounds.failover_bound_ms bounds.failover_typical_ms bounds.isolation_bound_ms; do
+		v=$(jq -r ".$key" <<<"$out")
+		figure=$(printf '%d.%03d s' $((v / 1000)) $((v % 1000)))
+		grep -qF -- "$figure" <<<"$doc" || fail "docs/timing.md does not quote $key = $figure (hbctl timeouts -T 30)"
+	done
+	pass "docs/timing.md quotes the T = 30 figures hbctl prints"
+fi
+
 # 3. unsafe relation refused, naming the values (exit 7 = invalid config)
 write_conf "$tmp/unsafe.conf" "<HeartbeatInterval>4</HeartbeatInterval><HeartbeatTimeout>10</HeartbeatTimeout>"
 if expect 7 "$hbctl" -c "$tmp/unsafe.conf" timeouts; then
