@@ -29,7 +29,7 @@ if ! ip netns add "${ns}sw" 2>/dev/null; then
 	exit 77
 fi
 
-tmp=$(mktemp -d /var/tmp/hbagent-iso.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-iso)
 declare -a pids=() helpers=()
 fails=0
 port=694

@@ -29,7 +29,7 @@ for c in jq losetup bindfs; do
 done
 [ -c /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
 
-tmp=$(mktemp -d /var/tmp/hbagent-sfhang.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-sfhang)
 declare -a pids=() helpers=()
 fails=0
 port=$((20000 + ($$ + 15485) % 20000))

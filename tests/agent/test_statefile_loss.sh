@@ -22,7 +22,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v jq >/dev/null && command -v losetup >/dev/null || { echo "SKIP: needs jq and losetup"; exit 77; }
 
-tmp=$(mktemp -d /var/tmp/hbagent-sfloss.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-sfloss)
 declare -a pids=() helpers=()
 fails=0
 port=$((20000 + ($$ + 7919) % 20000))

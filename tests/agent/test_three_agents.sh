@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
-tmp=$(mktemp -d /var/tmp/hbagent-test.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-test)
 declare -a pids=() helpers=()
 fails=0
 port=$((20000 + $$ % 20000))

@@ -15,7 +15,7 @@ sizes=("${@:-3 16 64}")
 duration=${DURATION:-60}
 hbagent="$build/agent/hbagent" hbctl="$build/agent/hbctl" client="$build/tests/agent/hbagent-ctl-client"
 tick=$(getconf CLK_TCK)
-tmp=$(mktemp -d /var/tmp/hbbench.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbbench)
 pids=()
 cleanup() {
 	local p

@@ -7,7 +7,7 @@
 set -euo pipefail
 hbctl=${1:?path to hbctl}
 root=${HB_SOURCE_ROOT:?}
-tmp=$(mktemp -d /var/tmp/hbctl-test.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbctl-test)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 pass() { echo "ok: $*"; }

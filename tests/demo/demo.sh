@@ -12,7 +12,7 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 hbagent="$build/agent/hbagent" hbctl="$build/agent/hbctl"
 helper="$build/agent/hbwatchdog-test" client="$build/tests/agent/hbagent-ctl-client"
-tmp=$(mktemp -d /var/tmp/hbagent-demo.XXXXXX)
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-demo)
 port=$((20000 + RANDOM % 20000))
 pids=() helpers=() fails=0
 # shellcheck source=../agent/lib.sh

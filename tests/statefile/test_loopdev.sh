@@ -24,7 +24,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v losetup >/dev/null || skip "losetup is missing (util-linux)"
 command -v jq >/dev/null || skip "jq is missing"
 
-WORK=$(mktemp -d /var/tmp/hb-loopdev.XXXXXX) # O_DIRECT-capable, unlike tmpfs
+WORK=$(mktemp -d --tmpdir=/var/tmp --suffix=.hb-loopdev) # O_DIRECT-capable, unlike tmpfs
 LOOPS=()
 DM_NAME=""
 FUSE_PID=""
