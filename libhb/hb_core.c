@@ -5,6 +5,7 @@
  * hb_core_member.c and hb_core_lock.c. Pure: time comes in as an argument.
  */
 #include "hb_core_internal.h"
+#include "hb_exit.h"
 
 #include <assert.h>
 #include <string.h>
@@ -45,6 +46,7 @@ void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_m
 	c->next_cycle = now;
 	c->confirmed_at = HB_NEVER;
 	c->sf_lost_at = HB_NEVER;
+	hb_core_reset_latency(c);
 	c->snap_since = now;
 	c->healthy_until = now;
 	c->master_seen = -1;
@@ -77,6 +79,16 @@ static void note_member_view(struct hb_peer *p, hb_mono_ms now, uint64_t boot, c
 		p->stopped = true;
 }
 
+/* Heartbeat latency: the gap between two heartbeats of a live peer. */
+static void note_gap(struct hb_core *c, hb_mono_ms gap)
+{
+	c->hb_gap_last = gap;
+	if (c->hb_gap_min < 0 || gap < c->hb_gap_min)
+		c->hb_gap_min = gap;
+	if (gap > c->hb_gap_max)
+		c->hb_gap_max = gap;
+}
+
 void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet *pkt, unsigned path)
 {
 	advance(c, now);
@@ -100,9 +112,12 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 		c->dropped[r]++;
 		return;
 	}
+	bool copy = hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence) != HB_REJECT_NONE;
+	if (!copy && p->rx_at != HB_NEVER && (c->liveset & hb_host_bit(k)))
+		note_gap(c, now - p->rx_at);
 	p->rx_at = now;
 	p->rx_path_at[path] = now;
-	if (hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence) != HB_REJECT_NONE)
+	if (copy)
 		return; /* the same packet already came in on another path */
 	bool had_access = p->net_valid && p->net_boot == pkt->boot_id && (p->net.flags & HB_VF_SF_ACCESS);
 	if ((pkt->view.flags & HB_VF_SF_ACCESS) && !had_access)
@@ -160,9 +175,18 @@ void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_re
 	/* A slot that could not be read or decoded keeps its last valid
 	 * content; whether it is still alive is judged by when it last
 	 * advanced (peers) or by statefile access (myself). */
-	for (unsigned k = 0; k < c->cfg.n_hosts; k++)
-		if (r->slot_err[k] == 0 && r->slot_reject[k] == HB_REJECT_NONE)
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		struct hb_peer *p = &c->peers[k];
+		if (r->slot_err[k] != 0) {
+			p->slot_read = HB_CORE_SLOT_IO_ERROR;
+		} else if (r->slot_reject[k] != HB_REJECT_NONE) {
+			p->slot_read = HB_CORE_SLOT_CORRUPT;
+			p->slot_reject = r->slot_reject[k];
+		} else {
+			p->slot_read = HB_CORE_SLOT_VALID;
 			read_slot(c, now, k, &r->slots[k]);
+		}
+	}
 }
 
 void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, int err)
@@ -416,7 +440,8 @@ void hb_core_arm(struct hb_core *c, hb_mono_ms now)
 	}
 }
 
-void hb_core_shutdown(struct hb_core *c, hb_mono_ms now)
+/* Leave the pool cleanly: disarm, publish stopped + excluded, exit with code. */
+static void leave(struct hb_core *c, hb_mono_ms now, int exit_code)
 {
 	advance(c, now);
 	if (finished(c) || c->exit_after_write)
@@ -424,13 +449,51 @@ void hb_core_shutdown(struct hb_core *c, hb_mono_ms now)
 	hb_core_disarm(c, now);
 	c->excluded = true;
 	c->phase = HB_PHASE_STOPPED;
-	c->exit_code = 0;
+	c->exit_code = exit_code;
 	/* publish the excluded flag on both channels, then exit once the slot
 	 * is written (or after one I/O deadline if the statefile is gone) */
 	c->exit_after_write = true;
 	c->exit_deadline = now + c->t->sf_io_timeout_ms;
 	c->next_cycle = now;
 	c->next_send = now;
+}
+
+void hb_core_shutdown(struct hb_core *c, hb_mono_ms now) { leave(c, now, HB_EXIT_SUCCESS); }
+void hb_core_set_excluded(struct hb_core *c, hb_mono_ms now) { leave(c, now, HB_EXIT_SET_EXCLUDED); }
+
+void hb_core_clear_excluded(struct hb_core *c, hb_mono_ms now)
+{
+	advance(c, now);
+	if (finished(c) || c->exit_after_write || !c->excluded)
+		return;
+	c->excluded = false;
+	c->send_asap = true;
+}
+
+void hb_core_reset_latency(struct hb_core *c)
+{
+	c->hb_gap_min = c->hb_gap_max = c->hb_gap_last = -1;
+}
+
+const struct hb_view *hb_core_peer_net_view(const struct hb_core *c, unsigned k)
+{
+	assert(k < c->cfg.n_hosts);
+	return c->peers[k].net_valid ? &c->peers[k].net : NULL;
+}
+
+const struct hb_slot *hb_core_peer_slot(const struct hb_core *c, unsigned k, enum hb_core_slot_read *state)
+{
+	assert(k < c->cfg.n_hosts);
+	const struct hb_peer *p = &c->peers[k];
+	if (state != NULL)
+		*state = p->slot_read;
+	return p->slot_valid ? &p->slot : NULL;
+}
+
+enum hb_reject hb_core_peer_slot_reject(const struct hb_core *c, unsigned k)
+{
+	assert(k < c->cfg.n_hosts);
+	return c->peers[k].slot_read == HB_CORE_SLOT_CORRUPT ? c->peers[k].slot_reject : HB_REJECT_NONE;
 }
 
 void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight)
@@ -485,4 +548,7 @@ void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_stat
 	}
 	out->member_boot_id[c->cfg.self] = (c->liveset & core_self_bit(c)) ? c->cfg.boot_id : 0;
 	memcpy(out->dropped, c->dropped, sizeof out->dropped);
+	out->hb_gap_min = c->hb_gap_min;
+	out->hb_gap_max = c->hb_gap_max;
+	out->hb_gap_last = c->hb_gap_last;
 }

@@ -92,6 +92,17 @@ struct hb_core_status {
 	hb_mono_ms last_sf_advance[HB_MAX_HOSTS];     /* -1 never */
 	uint64_t member_boot_id[HB_MAX_HOSTS];        /* incarnation of each liveset member */
 	uint64_t dropped[HB_REJECT_COUNT];            /* packets refused by the core */
+	/* Heartbeat latency: gaps between consecutive heartbeats of live peers
+	 * since the last hb_core_reset_latency (-1 = none yet). */
+	hb_mono_ms hb_gap_min, hb_gap_max, hb_gap_last;
+};
+
+/* How the latest statefile read of a host's slot went. */
+enum hb_core_slot_read {
+	HB_CORE_SLOT_UNREAD = 0,   /* no read completed yet */
+	HB_CORE_SLOT_VALID = 1,
+	HB_CORE_SLOT_CORRUPT = 2,  /* read, did not decode */
+	HB_CORE_SLOT_IO_ERROR = 3
 };
 
 struct hb_core; /* opaque; size from hb_core_size() */
@@ -118,6 +129,10 @@ void hb_core_disarm(struct hb_core *c, hb_mono_ms now);
 void hb_core_arm(struct hb_core *c, hb_mono_ms now);
 /* Clean shutdown: disarm, publish excluded + STOPPED, then exit 0. */
 void hb_core_shutdown(struct hb_core *c, hb_mono_ms now);
+/* The same clean leave, exiting 19 (SET_EXCLUDED) as xhad's set_excluded. */
+void hb_core_set_excluded(struct hb_core *c, hb_mono_ms now);
+/* Clear my excluded flag (published from the next heartbeat and write). */
+void hb_core_clear_excluded(struct hb_core *c, hb_mono_ms now);
 void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight);
 /* Request a pool-state change written to the global block. */
 void hb_core_set_pool_state(struct hb_core *c, hb_mono_ms now, enum hb_pool_state state);
@@ -126,5 +141,14 @@ void hb_core_set_pool_state(struct hb_core *c, hb_mono_ms now, enum hb_pool_stat
 void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out);
 
 void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_status *out);
+/* Start a new heartbeat-latency period (xhad resets on each liveset query). */
+void hb_core_reset_latency(struct hb_core *c);
+/* k's view from its latest accepted heartbeat, NULL if never heard (or k is me). */
+const struct hb_view *hb_core_peer_net_view(const struct hb_core *c, unsigned k);
+/* k's latest slot that decoded, NULL if none; *state (may be NULL) says how
+ * the latest read of that slot went. */
+const struct hb_slot *hb_core_peer_slot(const struct hb_core *c, unsigned k, enum hb_core_slot_read *state);
+/* Why k's slot did not decode at the latest read (HB_REJECT_NONE otherwise). */
+enum hb_reject hb_core_peer_slot_reject(const struct hb_core *c, unsigned k);
 
 #endif

@@ -24,7 +24,9 @@ struct hb_peer {
 	uint64_t echo_token;               /* its sent_at_ms: what I echo back to it */
 	hb_mono_ms access_since;           /* it has reported statefile access since */
 	/* statefile */
-	bool slot_valid;                   /* its slot decoded at the last read */
+	bool slot_valid;                   /* its slot decoded at some read */
+	enum hb_core_slot_read slot_read;  /* how the latest read of its slot went */
+	enum hb_reject slot_reject;        /* why it did not decode (HB_CORE_SLOT_CORRUPT) */
 	struct hb_slot slot;               /* latest valid slot */
 	hb_mono_ms slot_adv_at;            /* its slot last seen advancing (read completion) */
 	/* membership: the incarnation in my liveset */
@@ -99,6 +101,7 @@ struct hb_core {
 	hb_mono_ms exit_deadline;
 	struct hb_last_words last_words;
 	uint64_t dropped[HB_REJECT_COUNT];
+	hb_mono_ms hb_gap_min, hb_gap_max, hb_gap_last; /* heartbeat latency, -1 none */
 
 	struct hb_peer peers[HB_MAX_HOSTS];
 };
