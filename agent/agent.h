@@ -10,7 +10,10 @@
  *   agent_log.c     non-blocking logging (ring + writer thread)
  *   agent_notify.c  sd_notify by hand
  *   agent_xs.c      the xenstore publisher thread
- *   agent_ctl.c     the control socket (agent_ctl.h)
+ *   agent_ctl.c     the control socket: clients, limits, framing (agent_ctl.h)
+ *   ctl_proto.c     the control protocol's messages, pure (ctl_proto.h)
+ *   agent_status.c  the query documents: status, liveset, statefile
+ *   agent_command.c the change commands: checks, core calls, audit log
  * docs/agent.md describes the daemon for admins.
  */
 #ifndef AGENT_H
@@ -20,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <sys/types.h>
 
 #include "agent_ctl.h"
 #include "hb_config.h"
@@ -81,6 +85,7 @@ struct agent_sf {
 	uint64_t slot_writes, global_writes, reads, dropped_queued, submit_errors, reap_errors;
 	uint64_t global_waits; /* global writes that waited for a slot write */
 	unsigned rd_fail_streak, wr_fail_streak; /* failures in a row (logged once) */
+	hb_mono_ms last_read_at; /* latest read batch completed in time, -1 none */
 };
 
 /* ---- the daemon ---------------------------------------------------------- */
@@ -115,6 +120,15 @@ struct agent {
 	bool wd_open, wd_armed;
 
 	struct agent_ctl ctl;
+	uint16_t weight;                 /* advertised weight (set-weight), 1 at start */
+
+	/* scheduling and clock health (warnings) */
+	hb_mono_ms planned_wakeup;       /* the timer's next expiry, 0 none */
+	hb_mono_ms max_late_ms;          /* largest lateness of a timer wake-up */
+	hb_mono_ms stall_at;             /* last wake-up later than one tick, 0 never */
+	uint64_t stalls;
+	int64_t boot_offset_ms;          /* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
+	hb_mono_ms clock_jump_at;        /* last suspend seen, 0 never */
 
 	/* loop */
 	int epfd, tfd, sigfd;
@@ -146,9 +160,28 @@ void agent_loop_close(struct agent *a);
 void agent_step(struct agent *a);
 /* Stop the loop with code (used by modules on fatal conditions). */
 void agent_stop(struct agent *a, int code);
-/* Warning names, comma-separated: timing warnings, fencing_disarmed,
- * statefile_lost, survival_rule2 (xenstore and status). */
+
+/* ---- agent_status.c ------------------------------------------------------ */
+
+/* Warning names, comma-separated (xenstore and status; docs/control.md). */
 void agent_warnings(const struct agent *a, const struct hb_core_status *s, char *buf, size_t len);
+bool agent_warn_hb_approaching(const struct agent *a, const struct hb_core_status *s);
+bool agent_warn_sf_approaching(const struct agent *a, const struct hb_core_status *s);
+/* Online, armed, and with statefile access or rule 2. */
+bool agent_protected(const struct hb_core_status *s);
+struct json_object;
+/* The query documents (docs/control.md); the caller owns the reference.
+ * agent_liveset_json starts a new latency period when Online. */
+struct json_object *agent_status_json(struct agent *a);
+struct json_object *agent_liveset_json(struct agent *a);
+struct json_object *agent_statefile_json(struct agent *a);
+struct json_object *agent_timeouts_json(const struct agent *a);
+
+/* ---- agent_command.c ----------------------------------------------------- */
+
+struct ctl_request;
+/* Run one parsed request for a client with uid/pid; returns the response. */
+struct json_object *agent_command(struct agent *a, const struct ctl_request *req, uid_t uid, pid_t pid);
 
 /* ---- agent_sf.c ---------------------------------------------------------- */
 
@@ -167,6 +200,8 @@ void agent_sf_check_overdue(struct agent *a);
 hb_mono_ms agent_sf_next_deadline(const struct agent *a);
 /* Close unless I/O is still in flight (io_destroy would wait for it). */
 void agent_sf_close(struct agent *a);
+/* The latest read batch that completed in time, decoded; NULL before one. */
+const struct hb_sf_read *agent_sf_last_read(const struct agent *a);
 
 /* ---- agent_log.c --------------------------------------------------------- */
 

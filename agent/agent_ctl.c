@@ -1,17 +1,17 @@
 /*
- * agent_ctl.c: hbagent's control socket, minimal for now (see agent_ctl.h).
+ * agent_ctl.c: hbagent's control socket (agent_ctl.h, docs/control.md).
  *
- * Owns the listening socket (created 0600 in a 0700 directory, refused when
- * another agent answers on it), the client table and its fixed buffers
- * (allocated at open), non-blocking reads and writes driven by the decision
- * loop, the limits (16 clients, 64 KiB per request line, 1 s of silence),
- * peer credentials (only root may change anything), the requests (one JSON
- * object per line, parsed with json-c) and the JSON status document.
+ * Owns the listening socket (refused when another agent answers on it), the
+ * client table and its fixed buffers, non-blocking reads and writes driven by
+ * the decision loop (bounded work per event: a client can never hold the
+ * loop), the peer credentials and who may run what, the limits and their
+ * counters. Lines are parsed by ctl_proto.c, run by agent_command.c.
  */
 #include "agent.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <grp.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +22,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hb_version.h"
+#include "ctl_proto.h"
+#include "hb_exit.h"
 
 #define CTL_ACCEPT_BUDGET 16u
-#define CTL_READ_BUDGET 16u
+#define CTL_READ_BUDGET 4u /* reads of up to 64 KiB per client event */
 #define CTL_NEVER INT64_MAX
 
 /* ---- socket -------------------------------------------------------------- */
 
-static int make_parent(const char *path, struct hb_err *err)
+static int make_parent(const char *path, mode_t mode, gid_t group, bool set_group, struct hb_err *err)
 {
 	char dir[AGENT_CTL_PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -38,8 +39,13 @@ static int make_parent(const char *path, struct hb_err *err)
 	if (slash == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return hb_err_set(err, "cannot create the control socket directory %s: %s", dir, strerror(errno));
+	if (mkdir(dir, mode) < 0) {
+		if (errno != EEXIST)
+			return hb_err_set(err, "cannot create the control socket directory %s: %s", dir, strerror(errno));
+		return 0; /* an existing directory is the admin's */
+	}
+	if (set_group && (chown(dir, 0, group) < 0 || chmod(dir, mode) < 0))
+		return hb_err_set(err, "control socket directory %s: %s", dir, strerror(errno));
 	return 0;
 }
 
@@ -77,6 +83,30 @@ static int alloc_clients(struct agent_ctl *ctl, struct hb_err *err)
 	return 0;
 }
 
+/* <ControlGroup>: a group name, or a number. */
+static int resolve_group(struct agent_ctl *ctl, const char *name, struct hb_err *err)
+{
+	if (name[0] == '\0')
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = strtoul(name, &end, 10);
+	if (errno == 0 && end != name && *end == '\0' && name[0] != '-' && n < (gid_t)-1) {
+		ctl->group = (gid_t)n;
+		ctl->have_group = true;
+		return 0;
+	}
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int e = getgrnam_r(name, &gr, buf, sizeof buf, &res);
+	if (e != 0 || res == NULL)
+		return hb_err_set(err, "<ControlGroup>%s</ControlGroup>: no such group%s%s", name, e ? ": " : "",
+		                  e ? strerror(e) : "");
+	ctl->group = gr.gr_gid;
+	ctl->have_group = true;
+	return 0;
+}
+
 int agent_ctl_open(struct agent *a, struct hb_err *err)
 {
 	struct agent_ctl *ctl = &a->ctl;
@@ -86,22 +116,28 @@ int agent_ctl_open(struct agent *a, struct hb_err *err)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t len = strlen(path);
 	if (len >= sizeof sa.sun_path || len >= sizeof ctl->path)
-		return hb_err_set(err, "control socket path %s is too long", path);
+		return hb_err_set(err, "control socket path %s is too long", path), HB_EXIT_INVALID_CONFIG_FILE;
 	memcpy(sa.sun_path, path, len + 1u);
 	memcpy(ctl->path, path, len + 1u);
-	if (alloc_clients(ctl, err) < 0 || make_parent(path, err) < 0 || clear_stale(&sa, err) < 0)
-		return -1;
+	if (resolve_group(ctl, a->cfg.control_group, err) < 0)
+		return HB_EXIT_INVALID_CONFIG_FILE;
+	mode_t dmode = ctl->have_group ? 0750 : 0700, smode = ctl->have_group ? 0660 : 0600;
+	if (alloc_clients(ctl, err) < 0 || make_parent(path, dmode, ctl->group, ctl->have_group, err) < 0)
+		return HB_EXIT_SYSTEM_ERROR;
+	if (clear_stale(&sa, err) < 0)
+		return strstr(err->msg, "another agent") ? HB_EXIT_DAEMON_IS_PRESENT : HB_EXIT_SYSTEM_ERROR;
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ctl->fd < 0)
-		return hb_err_set(err, "control socket: %s", strerror(errno));
+		return hb_err_set(err, "control socket: %s", strerror(errno)), HB_EXIT_SYSTEM_ERROR;
 	mode_t old = umask(0177);
 	int rc = bind(ctl->fd, (const struct sockaddr *)&sa, sizeof sa);
 	int e = errno;
 	umask(old);
 	if (rc < 0)
-		return hb_err_set(err, "cannot bind the control socket %s: %s", path, strerror(e));
-	if (chmod(path, 0600) < 0 || listen(ctl->fd, (int)AGENT_CTL_MAX_CLIENTS) < 0)
-		return hb_err_set(err, "control socket %s: %s", path, strerror(errno));
+		return hb_err_set(err, "cannot bind the control socket %s: %s", path, strerror(e)), HB_EXIT_SYSTEM_ERROR;
+	if ((ctl->have_group && chown(path, 0, ctl->group) < 0) || chmod(path, smode) < 0 ||
+	    listen(ctl->fd, (int)AGENT_CTL_MAX_CLIENTS) < 0)
+		return hb_err_set(err, "control socket %s: %s", path, strerror(errno)), HB_EXIT_SYSTEM_ERROR;
 	return 0;
 }
 
@@ -113,7 +149,7 @@ static void client_close(struct agent *a, struct agent_ctl_client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->in_len = c->out_len = c->out_off = 0;
-	c->want_out = c->close_after = false;
+	c->want_out = c->close_after = c->reading = false;
 }
 
 void agent_ctl_close(struct agent *a)
@@ -134,296 +170,81 @@ void agent_ctl_close(struct agent *a)
 	ctl->fd = -1;
 }
 
-/* ---- status document ----------------------------------------------------- */
+/* ---- replies ------------------------------------------------------------- */
 
-static void jset(struct json_object *o, const char *k, struct json_object *v)
+/* Append a response line; false when it does not fit (the client reads too
+ * little): the caller cuts the client off. */
+static bool reply(struct agent_ctl_client *c, struct json_object *o)
 {
-	json_object_object_add(o, k, v);
-}
-
-static struct json_object *age(hb_mono_ms now, hb_mono_ms at)
-{
-	return at < 0 ? NULL : json_object_new_int64(now - at);
-}
-
-static struct json_object *host_list(hb_hostmap set, unsigned n)
-{
-	struct json_object *arr = json_object_new_array();
-	for (unsigned i = 0; i < n; i++)
-		if (set & hb_host_bit(i))
-			json_object_array_add(arr, json_object_new_int((int)i));
-	return arr;
-}
-
-static struct json_object *host_json(const struct agent *a, const struct hb_core_status *s, unsigned i)
-{
-	char u[HB_UUID_STR_LEN];
-	struct json_object *h = json_object_new_object();
-	bool member = (s->liveset & hb_host_bit(i)) != 0;
-	jset(h, "index", json_object_new_int((int)i));
-	jset(h, "uuid", json_object_new_string(hb_uuid_format(&a->uuids[i], u)));
-	jset(h, "local", json_object_new_boolean(i == a->cfg.local_index));
-	jset(h, "liveness", json_object_new_string(member ? "live" : "not-live"));
-	jset(h, "heard", json_object_new_boolean((s->hb_heard & hb_host_bit(i)) != 0));
-	jset(h, "seen", json_object_new_boolean((s->sf_seen & hb_host_bit(i)) != 0));
-	jset(h, "member_boot_id", json_object_new_uint64(s->member_boot_id[i]));
-	struct json_object *paths = json_object_new_array();
-	for (unsigned p = 0; p < a->cfg.n_paths; p++)
-		json_object_array_add(paths, age(a->now, s->last_heard_path[i][p]));
-	jset(h, "heartbeat_age_ms", paths);
-	jset(h, "statefile_advance_age_ms", age(a->now, s->last_sf_advance[i]));
-	return h;
-}
-
-static struct json_object *watchdog_json(const struct agent *a)
-{
-	struct hb_watchdog_stats w;
-	hb_watchdog_get_stats(&a->wd, &w);
-	struct json_object *o = json_object_new_object();
-	jset(o, "backend", json_object_new_string(w.backend));
-	jset(o, "identity", json_object_new_string(w.identity));
-	jset(o, "timeout_ms", json_object_new_int64(w.timeout_ms));
-	jset(o, "pet_interval_ms", json_object_new_int64(w.pet_interval_ms));
-	jset(o, "armed", json_object_new_boolean(w.armed));
-	jset(o, "feeding", json_object_new_boolean(w.feeding));
-	jset(o, "softdog", json_object_new_boolean(w.softdog));
-	jset(o, "last_pet_age_ms", w.last_pet_ms > 0 ? json_object_new_int64(a->now - w.last_pet_ms) : NULL);
-	jset(o, "healthy_for_ms", json_object_new_int64(w.healthy_until_ms - a->now));
-	jset(o, "pets", json_object_new_uint64(w.pets));
-	jset(o, "missed", json_object_new_uint64(w.missed));
-	jset(o, "pet_errors", json_object_new_uint64(w.pet_errors));
-	return o;
-}
-
-static struct json_object *io_json(const struct hb_sfdev_stats *s)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "submitted", json_object_new_uint64(s->submitted));
-	jset(o, "completed", json_object_new_uint64(s->completed));
-	jset(o, "errors", json_object_new_uint64(s->errors));
-	jset(o, "short", json_object_new_uint64(s->short_ios));
-	jset(o, "overdue", json_object_new_uint64(s->overdue));
-	jset(o, "late", json_object_new_uint64(s->late));
-	jset(o, "latency_min_us", s->completed ? json_object_new_uint64(s->lat_min_us) : NULL);
-	jset(o, "latency_max_us", s->completed ? json_object_new_uint64(s->lat_max_us) : NULL);
-	jset(o, "latency_last_us", s->completed ? json_object_new_uint64(s->lat_last_us) : NULL);
-	return o;
-}
-
-static struct json_object *statefile_json(const struct agent *a)
-{
-	const struct hb_sfdev *d = &a->sf.dev;
-	struct json_object *o = json_object_new_object();
-	jset(o, "path", json_object_new_string(a->cfg.statefile));
-	jset(o, "kind", json_object_new_string(hb_sfdev_kind_name(d->kind)));
-	jset(o, "logical_sector_size", json_object_new_int((int)d->logical_sector));
-	jset(o, "io_deadline_ms", json_object_new_int64(a->sf.io_timeout_ms));
-	jset(o, "read", io_json(&d->rd_stats));
-	jset(o, "write", io_json(&d->wr_stats));
-	jset(o, "dropped_queued_writes", json_object_new_uint64(a->sf.dropped_queued));
-	jset(o, "submit_errors", json_object_new_uint64(a->sf.submit_errors));
-	return o;
-}
-
-static struct json_object *counts_json(const uint64_t *v, unsigned n, const char *(*name)(unsigned))
-{
-	struct json_object *o = json_object_new_object();
-	for (unsigned r = 1; r < n; r++)
-		if (v[r] != 0)
-			jset(o, name(r), json_object_new_uint64(v[r]));
-	return o;
-}
-
-static const char *reject_name(unsigned r) { return hb_reject_name((enum hb_reject)r); }
-
-static struct json_object *dropped_json(const struct agent *a, const struct hb_core_status *s)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "core", counts_json(s->dropped, HB_REJECT_COUNT, reject_name));
-	struct json_object *paths = json_object_new_array();
-	const struct hb_net_counters *nc = hb_net_counters(&a->net);
-	for (unsigned p = 0; p < a->cfg.n_paths; p++) {
-		const struct hb_net_path_counters *c = &nc->path[p];
-		struct json_object *po = json_object_new_object();
-		jset(po, "path", json_object_new_int((int)p));
-		jset(po, "sent", json_object_new_uint64(c->sent));
-		jset(po, "send_errors", json_object_new_uint64(c->send_errors));
-		jset(po, "received", json_object_new_uint64(c->received));
-		jset(po, "delivered", json_object_new_uint64(c->delivered));
-		jset(po, "dropped", counts_json(c->dropped, HB_NET_DROP_COUNT, hb_net_drop_name));
-		json_object_array_add(paths, po);
-	}
-	jset(o, "net", paths);
-	jset(o, "log_lines", json_object_new_uint64(agent_log_dropped()));
-	return o;
-}
-
-static struct json_object *words_json(const struct hb_last_words *w)
-{
-	if (w->reason == HB_FENCE_NONE)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	jset(o, "reason", json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)w->reason)));
-	jset(o, "text", json_object_new_string(w->text));
-	jset(o, "boot_id", json_object_new_uint64(w->boot_id));
-	jset(o, "realtime_ms", json_object_new_uint64(w->realtime_ms));
-	return o;
-}
-
-static struct json_object *timing_json(const struct hb_timing *t)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "fence_bound_ms", json_object_new_int64(t->fence_bound_ms));
-	jset(o, "removal_wait_ms", json_object_new_int64(t->removal_wait_ms));
-	jset(o, "detect_ms", json_object_new_int64(t->detect_ms));
-	jset(o, "failover_bound_ms", json_object_new_int64(t->failover_bound_ms));
-	jset(o, "isolation_bound_ms", json_object_new_int64(t->isolation_bound_ms));
-	return o;
-}
-
-static struct json_object *agent_json(const struct agent *a)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "version", json_object_new_string(HB_VERSION));
-	jset(o, "pid", json_object_new_int((int)getpid()));
-	jset(o, "host_index", json_object_new_int((int)a->cfg.local_index));
-	jset(o, "host_uuid", json_object_new_string(a->self_uuid));
-	jset(o, "boot_id", json_object_new_uint64(a->boot_id));
-	jset(o, "xenstore", json_object_new_boolean(agent_xs_connected()));
-	jset(o, "steps", json_object_new_uint64(a->steps));
-	return o;
-}
-
-static struct json_object *warnings_json(const struct agent *a, const struct hb_core_status *s)
-{
-	char buf[512];
-	struct json_object *arr = json_object_new_array();
-	agent_warnings(a, s, buf, sizeof buf);
-	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save))
-		json_object_array_add(arr, json_object_new_string(w));
-	return arr;
-}
-
-static struct json_object *status_json(struct agent *a)
-{
-	struct hb_core_status *s = &a->st;
-	hb_core_status(a->core, a->now, s);
-	unsigned n = a->cfg.n_hosts;
-	struct json_object *o = json_object_new_object();
-	jset(o, "phase", json_object_new_string(hb_phase_name(s->phase)));
-	jset(o, "liveset", host_list(s->liveset, n));
-	jset(o, "master", s->master >= 0 ? json_object_new_int(s->master) : NULL);
-	jset(o, "i_am_master", json_object_new_boolean(s->i_am_master));
-	jset(o, "armed", json_object_new_boolean(s->armed));
-	jset(o, "sf_access", json_object_new_boolean(s->sf_access));
-	jset(o, "rule2", json_object_new_boolean(s->rule2));
-	jset(o, "excluded", json_object_new_boolean(s->excluded));
-	jset(o, "pool_state", json_object_new_string(hb_pool_state_name(s->pool_state)));
-	jset(o, "epoch", json_object_new_uint64(s->epoch));
-	jset(o, "warnings", warnings_json(a, s));
-	struct json_object *hosts = json_object_new_array();
-	for (unsigned i = 0; i < n; i++)
-		json_object_array_add(hosts, host_json(a, s, i));
-	jset(o, "hosts", hosts);
-	jset(o, "watchdog", watchdog_json(a));
-	jset(o, "statefile", statefile_json(a));
-	jset(o, "timing", timing_json(&a->timing));
-	jset(o, "dropped", dropped_json(a, s));
-	jset(o, "previous_last_words", words_json(&a->prev_words));
-	jset(o, "agent", agent_json(a));
-	return o;
-}
-
-/* ---- requests ------------------------------------------------------------ */
-
-static struct json_object *result(const char *r)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "result", json_object_new_string(r));
-	return o;
-}
-
-static struct json_object *error(const char *msg)
-{
-	struct json_object *o = json_object_new_object();
-	jset(o, "error", json_object_new_string(msg));
-	return o;
-}
-
-static struct json_object *command(struct agent *a, const struct agent_ctl_client *c, const char *cmd)
-{
-	static const char *const names[] = {"PENDING", "TRUE", "FALSE"};
-	if (strcmp(cmd, "status") == 0)
-		return status_json(a);
-	if (c->uid != 0)
-		return error("permission denied: only root may change the agent");
-	hb_mono_ms now = agent_tick(a);
-	if (strcmp(cmd, "propose-master") == 0)
-		return result(names[hb_core_propose_master(a->core, now)]);
-	if (strcmp(cmd, "disarm") == 0) {
-		agent_log(LOG_WARNING, "control: disarm requested by pid %ld", (long)c->pid);
-		hb_core_disarm(a->core, now);
-		return result("ok");
-	}
-	if (strcmp(cmd, "arm") == 0) {
-		hb_core_status(a->core, now, &a->st);
-		if (a->st.phase != HB_PHASE_ONLINE)
-			return error("not online: the watchdog is armed when the host goes online");
-		agent_log(LOG_NOTICE, "control: arm requested by pid %ld", (long)c->pid);
-		hb_core_arm(a->core, now);
-		return result("ok");
-	}
-	if (strcmp(cmd, "shutdown") == 0) {
-		agent_log(LOG_NOTICE, "control: clean shutdown requested by pid %ld (disarm, excluded, exit 0)", (long)c->pid);
-		hb_core_shutdown(a->core, now);
-		return result("ok");
-	}
-	return error("unknown command");
-}
-
-static void reply(struct agent_ctl_client *c, struct json_object *o)
-{
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text);
-	if (c->out_len + len + 1u > AGENT_CTL_OUT_MAX) {
-		text = "{\"error\":\"reply too large\"}";
-		len = strlen(text);
-		c->close_after = true;
-		if (c->out_len + len + 1u > AGENT_CTL_OUT_MAX)
-			return;
-	}
+	if (c->out_len + len + 1u > AGENT_CTL_OUT_MAX)
+		return false;
 	memcpy(c->out + c->out_len, text, len);
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1u;
+	return true;
 }
 
-static void request(struct agent *a, struct agent_ctl_client *c, char *line)
+/* A last error line, then close once it is written. */
+static void reply_and_close(struct agent_ctl_client *c, enum ctl_error e, int code, const char *reason)
 {
-	a->ctl.requests++;
-	struct json_object *req = json_tokener_parse(line);
-	struct json_object *cmd = NULL, *rep;
-	if (req == NULL || !json_object_is_type(req, json_type_object) || !json_object_object_get_ex(req, "cmd", &cmd) ||
-	    !json_object_is_type(cmd, json_type_string)) {
-		a->ctl.bad_requests++;
-		rep = error("bad request: expected {\"cmd\":\"...\"}");
+	struct json_object *o = ctl_fail(NULL, e, code, reason);
+	(void)reply(c, o);
+	json_object_put(o);
+	c->close_after = true;
+}
+
+static bool may_run(const struct agent_ctl *ctl, const struct agent_ctl_client *c, enum ctl_cmd cmd)
+{
+	if (c->uid == 0)
+		return true;
+	return !ctl_cmd_is_change(cmd) && ctl->have_group && c->in_group;
+}
+
+/* One request line; false when the client had to be cut off. */
+static bool request(struct agent *a, struct agent_ctl_client *c, const char *line, size_t len)
+{
+	struct agent_ctl *ctl = &a->ctl;
+	struct ctl_request req;
+	struct ctl_fault f;
+	struct json_object *resp;
+	ctl->requests++;
+	if (ctl_parse(line, len, &req, &f) < 0) {
+		ctl->bad_requests++;
+		resp = ctl_fail(req.id, f.error, f.code, f.reason);
+	} else if (!may_run(ctl, c, req.cmd)) {
+		ctl->denied++;
+		char reason[128];
+		snprintf(reason, sizeof reason, "%s needs root%s (caller uid %ld)", ctl_cmd_name(req.cmd),
+		         ctl_cmd_is_change(req.cmd) ? "" : " or the control group", (long)c->uid);
+		if (ctl_cmd_is_change(req.cmd))
+			agent_log(LOG_NOTICE, "control: %s by uid %ld pid %ld: permission denied", ctl_cmd_name(req.cmd),
+			          (long)c->uid, (long)c->pid);
+		resp = ctl_fail(req.id, CTL_E_PERMISSION_DENIED, HB_EXIT_INVALID_ENVIRONMENT, reason);
 	} else {
-		rep = command(a, c, json_object_get_string(cmd));
+		resp = agent_command(a, &req, c->uid, c->pid);
 	}
-	reply(c, rep);
-	json_object_put(rep);
-	json_object_put(req);
+	bool fits = reply(c, resp);
+	json_object_put(resp);
+	ctl_request_free(&req);
+	return fits;
 }
 
 /* ---- client I/O ---------------------------------------------------------- */
 
-static void set_out_interest(struct agent *a, unsigned i, bool want)
+static void set_interest(struct agent *a, unsigned i)
 {
 	struct agent_ctl_client *c = &a->ctl.clients[i];
-	if (c->want_out == want)
+	bool want_out = c->out_len > c->out_off;
+	bool reading = !c->close_after;
+	if (c->want_out == want_out && c->reading == reading)
 		return;
-	struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0u), .data.u64 = AGENT_TAG_CLIENT + i};
+	struct epoll_event ev = {.events = (reading ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u),
+	                         .data.u64 = AGENT_TAG_CLIENT + i};
 	epoll_ctl(a->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-	c->want_out = want;
+	c->want_out = want_out;
+	c->reading = reading;
 }
 
 /* Write what is pending; false when the client was closed. */
@@ -439,6 +260,7 @@ static bool flush_out(struct agent *a, unsigned i)
 			return false;
 		}
 		c->out_off += (size_t)w;
+		c->last_tx = a->now;
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
@@ -447,39 +269,46 @@ static bool flush_out(struct agent *a, unsigned i)
 			return false;
 		}
 	}
-	set_out_interest(a, i, c->out_len > 0);
+	set_interest(a, i);
 	return true;
 }
 
-/* Handle every complete line in the input buffer. */
-static void take_lines(struct agent *a, struct agent_ctl_client *c)
+/* Handle every complete line in the input buffer; false when cut off. */
+static bool take_lines(struct agent *a, struct agent_ctl_client *c)
 {
 	size_t start = 0;
-	for (size_t k = 0; k < c->in_len; k++) {
+	bool ok = true;
+	for (size_t k = 0; k < c->in_len && ok && !c->close_after; k++) {
 		if (c->in[k] != '\n')
 			continue;
-		c->in[k] = '\0';
-		request(a, c, c->in + start);
+		size_t len = k - start;
+		if (len > 0 && c->in[k - 1] == '\r')
+			len--;
+		c->last_request = a->now;
+		if (len > 0 || k > start)
+			ok = request(a, c, c->in + start, len);
 		start = k + 1u;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	return ok;
 }
 
 /* Read what waits; false when the client was closed. */
-static bool read_in(struct agent *a, struct agent_ctl_client *c)
+static bool read_in(struct agent *a, unsigned i)
 {
-	for (unsigned it = 0; it < CTL_READ_BUDGET; it++) {
+	struct agent_ctl_client *c = &a->ctl.clients[i];
+	for (unsigned it = 0; it < CTL_READ_BUDGET && !c->close_after; it++) {
 		ssize_t r = recv(c->fd, c->in + c->in_len, AGENT_CTL_LINE_MAX + 1u - c->in_len, MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
 		if (r == 0) {
-			/* the client is done sending: answer what it asked, then close;
-			 * stop watching EPOLLIN, which would now report EOF forever */
+			/* the client is done sending: answer what it asked, then close */
 			c->close_after = true;
-			struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = AGENT_TAG_CLIENT + (uint64_t)(c - a->ctl.clients)};
-			epoll_ctl(a->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-			c->want_out = true;
+			if (c->out_len == 0) {
+				client_close(a, c);
+				return false;
+			}
 			return true;
 		}
 		if (r < 0) {
@@ -487,12 +316,17 @@ static bool read_in(struct agent *a, struct agent_ctl_client *c)
 			return false;
 		}
 		c->in_len += (size_t)r;
-		c->last_rx = a->now;
-		take_lines(a, c);
-		if (c->in_len > AGENT_CTL_LINE_MAX) {
-			a->ctl.oversize++;
+		if (!take_lines(a, c)) {
+			a->ctl.stalled_closed++;
 			client_close(a, c);
 			return false;
+		}
+		if (c->in_len > AGENT_CTL_LINE_MAX) {
+			a->ctl.oversize++;
+			c->in_len = 0;
+			char reason[96];
+			snprintf(reason, sizeof reason, "request line longer than %u bytes: closing", AGENT_CTL_LINE_MAX);
+			reply_and_close(c, CTL_E_TOO_LARGE, HB_EXIT_INVALID_PARAMETER, reason);
 		}
 	}
 	return true;
@@ -504,10 +338,29 @@ void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events)
 	struct agent_ctl_client *c = &a->ctl.clients[i];
 	if (c->fd < 0)
 		return; /* closed earlier in this batch */
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->close_after && !read_in(a, c))
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->close_after && !read_in(a, i))
 		return;
-	if (c->out_len > 0 || c->close_after)
-		(void)flush_out(a, i);
+	if ((events & EPOLLERR) && c->out_len == 0) {
+		client_close(a, c);
+		return;
+	}
+	(void)flush_out(a, i);
+}
+
+/* Is gid among the peer's groups (primary from SO_PEERCRED, supplementary
+ * from SO_PEERGROUPS, both taken at connect time)? */
+static bool peer_in_group(int fd, gid_t primary, gid_t gid)
+{
+	if (primary == gid)
+		return true;
+	gid_t groups[AGENT_CTL_GROUPS_MAX];
+	socklen_t len = sizeof groups;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t k = 0; k < len / sizeof groups[0]; k++)
+		if (groups[k] == gid)
+			return true;
+	return false;
 }
 
 void agent_ctl_on_listen(struct agent *a)
@@ -520,7 +373,7 @@ void agent_ctl_on_listen(struct agent *a)
 		unsigned i = 0;
 		while (i < AGENT_CTL_MAX_CLIENTS && ctl->clients[i].fd >= 0)
 			i++;
-		struct ucred cred = {.pid = 0, .uid = (uid_t)-1};
+		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		socklen_t len = sizeof cred;
 		if (i == AGENT_CTL_MAX_CLIENTS || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 			ctl->refused++;
@@ -534,8 +387,9 @@ void agent_ctl_on_listen(struct agent *a)
 			close(fd);
 			continue;
 		}
-		*c = (struct agent_ctl_client){.fd = fd, .uid = cred.uid, .pid = cred.pid, .last_rx = a->now,
-		                               .in = c->in, .out = c->out};
+		*c = (struct agent_ctl_client){.fd = fd, .uid = cred.uid, .pid = cred.pid, .last_request = a->now,
+		                               .last_tx = a->now, .reading = true, .in = c->in, .out = c->out};
+		c->in_group = ctl->have_group && peer_in_group(fd, cred.gid, ctl->group);
 		ctl->accepted++;
 	}
 }
@@ -547,14 +401,25 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		struct agent_ctl_client *c = &a->ctl.clients[i];
 		if (c->fd < 0)
 			continue;
-		hb_mono_ms dl = c->last_rx + AGENT_CTL_IDLE_MS;
-		if (a->now >= dl) {
-			a->ctl.idle_closed++;
+		bool pending = c->out_len > c->out_off;
+		hb_mono_ms dl = (pending ? c->last_tx : c->last_request) + AGENT_CTL_IDLE_MS;
+		if (a->now < dl) {
+			if (dl < next)
+				next = dl;
+			continue;
+		}
+		if (pending || c->close_after) {
+			/* it does not read what it asked for: cut off, no more words */
+			a->ctl.stalled_closed++;
 			client_close(a, c);
 			continue;
 		}
-		if (dl < next)
-			next = dl;
+		a->ctl.idle_closed++;
+		char reason[96];
+		snprintf(reason, sizeof reason, "no request for %d ms: closing", AGENT_CTL_IDLE_MS);
+		reply_and_close(c, CTL_E_TIMEOUT, HB_EXIT_TRANSIENT_SYSTEM_ERROR, reason);
+		c->last_tx = a->now;
+		(void)flush_out(a, i);
 	}
 	return next;
 }

@@ -1,14 +1,14 @@
 /*
- * agent_ctl.h: hbagent's control socket (minimal protocol for now).
+ * agent_ctl.h: hbagent's control socket (docs/control.md).
  *
- * Owns the UNIX stream socket at <ControlSocket> (mode 0600, parent directory
- * created 0700), non-blocking accept and client I/O driven by the decision
- * loop's epoll, the per-client buffers (fixed, allocated at open), the limits
+ * Owns the UNIX stream socket at <ControlSocket> (mode 0600, or 0660 with
+ * <ControlGroup>; parent directory created 0700 / 0750), non-blocking accept
+ * and client I/O driven by the decision loop's epoll, the per-client buffers
+ * (fixed, allocated at open), the peer credentials, the limits
  * (AGENT_CTL_MAX_CLIENTS clients, a request line of at most
- * AGENT_CTL_LINE_MAX bytes, AGENT_CTL_IDLE_MS of silence) and the requests,
- * one JSON object per line: {"cmd":"status"}, {"cmd":"propose-master"},
- * {"cmd":"disarm"}, {"cmd":"arm"}, {"cmd":"shutdown"}. docs/agent.md lists
- * the replies.
+ * AGENT_CTL_LINE_MAX bytes, AGENT_CTL_IDLE_MS without a request, the same
+ * without the client reading a pending reply) and the counters. Requests are
+ * parsed by ctl_proto.c and carried out by agent_command.c.
  */
 #ifndef AGENT_CTL_H
 #define AGENT_CTL_H
@@ -26,26 +26,32 @@
 #define AGENT_CTL_OUT_MAX (128u * 1024u)
 #define AGENT_CTL_IDLE_MS 1000
 #define AGENT_CTL_PATH_MAX 108 /* sun_path */
+#define AGENT_CTL_GROUPS_MAX 64u /* supplementary groups looked at */
 
 struct agent_ctl_client {
 	int fd;                  /* -1 = free */
 	uid_t uid;               /* SO_PEERCRED */
 	pid_t pid;
-	hb_mono_ms last_rx;      /* idle deadline = last_rx + AGENT_CTL_IDLE_MS */
+	bool in_group;           /* the control group is among its groups */
+	hb_mono_ms last_request; /* connect or last complete request line */
+	hb_mono_ms last_tx;      /* last progress writing a reply */
 	size_t in_len;
 	char *in;                /* AGENT_CTL_LINE_MAX + 1 bytes */
 	size_t out_len, out_off;
 	char *out;               /* AGENT_CTL_OUT_MAX bytes */
 	bool want_out;           /* registered for EPOLLOUT */
+	bool reading;            /* registered for EPOLLIN */
 	bool close_after;        /* close once the output is written */
 };
 
 struct agent_ctl {
 	int fd;                  /* listening socket, -1 = closed */
 	bool allocated;          /* client table set up (fds -1, buffers) */
+	bool have_group;
+	gid_t group;             /* <ControlGroup>, when have_group */
 	char path[AGENT_CTL_PATH_MAX];
 	struct agent_ctl_client clients[AGENT_CTL_MAX_CLIENTS];
-	uint64_t accepted, refused, idle_closed, oversize, bad_requests, requests;
+	uint64_t accepted, refused, idle_closed, stalled_closed, oversize, bad_requests, requests, denied;
 };
 
 struct agent;
@@ -54,13 +60,15 @@ struct agent;
 #define AGENT_TAG_CTL 0x100u
 #define AGENT_TAG_CLIENT 0x200u
 
+/* Returns 0, or an exit code (hb_exit.h) with err: 15 another agent answers
+ * on the socket, 7 an unknown <ControlGroup>, 2 anything else. */
 int agent_ctl_open(struct agent *a, struct hb_err *err);
 void agent_ctl_close(struct agent *a);
 /* The listening socket is readable: accept what waits (bounded). */
 void agent_ctl_on_listen(struct agent *a);
 /* Client i has events (EPOLLIN / EPOLLOUT / errors). */
 void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events);
-/* Close clients silent for AGENT_CTL_IDLE_MS; next such deadline or INT64_MAX. */
+/* Cut off silent and stalled clients; next such deadline or INT64_MAX. */
 hb_mono_ms agent_ctl_expire(struct agent *a);
 
 #endif

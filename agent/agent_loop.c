@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hb_exit.h"
@@ -250,21 +251,6 @@ static void log_phase(struct agent *a, const struct hb_core_status *o, const str
 	}
 }
 
-void agent_warnings(const struct agent *a, const struct hb_core_status *s, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned bit = 1; bit & HB_TW_ALL; bit <<= 1)
-		if (a->timing.warnings & bit)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", hb_timing_warning_name((enum hb_timing_warning)bit));
-	if (s->phase == HB_PHASE_ONLINE && !s->armed && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%sfencing_disarmed", n ? "," : "");
-	if (s->phase == HB_PHASE_ONLINE && !s->sf_access && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%sstatefile_lost", n ? "," : "");
-	if (s->rule2 && n < len)
-		snprintf(buf + n, len - n, "%ssurvival_rule2", n ? "," : "");
-}
-
 static void publish(struct agent *a, const struct hb_core_status *s)
 {
 	static struct agent_xs_state x;
@@ -322,6 +308,7 @@ static void rearm_timer(struct agent *a)
 		next = t;
 	if (a->again || next <= a->now)
 		next = a->now + 1;
+	a->planned_wakeup = next;
 	struct itimerspec its = {.it_value = {.tv_sec = next / 1000, .tv_nsec = (long)(next % 1000) * 1000000L}};
 	if (timerfd_settime(a->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
 		agent_log(LOG_ERR, "timerfd_settime: %s", strerror(errno));
@@ -376,6 +363,32 @@ static void on_signal(struct agent *a)
 	}
 }
 
+/* The timer fired: how late? Later than a tick means this process was not
+ * scheduled (or the host was suspended: CLOCK_BOOTTIME moved without
+ * CLOCK_MONOTONIC). Both are warnings; the core's deadlines cope. */
+static void check_schedule(struct agent *a)
+{
+	struct timespec b, m;
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	int64_t off = (b.tv_sec - m.tv_sec) * 1000 + (b.tv_nsec - m.tv_nsec) / 1000000;
+	if (a->boot_offset_ms != 0 && off - a->boot_offset_ms > (int64_t)a->timing.tick_ms) {
+		a->clock_jump_at = a->now;
+		agent_log(LOG_WARNING, "the host was suspended for about %lld ms", (long long)(off - a->boot_offset_ms));
+	}
+	a->boot_offset_ms = off;
+	if (a->planned_wakeup <= 0 || a->now <= a->planned_wakeup)
+		return;
+	hb_mono_ms late = a->now - a->planned_wakeup;
+	if (late > a->max_late_ms)
+		a->max_late_ms = late;
+	if (late > (hb_mono_ms)a->timing.tick_ms) {
+		a->stall_at = a->now;
+		a->stalls++;
+		agent_log(LOG_WARNING, "scheduling stall: the decision loop woke %lld ms late", (long long)late);
+	}
+}
+
 static void dispatch(struct agent *a, const struct epoll_event *ev)
 {
 	uint64_t tag = ev->data.u64, junk;
@@ -391,6 +404,7 @@ static void dispatch(struct agent *a, const struct epoll_event *ev)
 	} else if (tag == TAG_TIMER) {
 		if (read(a->tfd, &junk, sizeof junk) < 0 && errno != EAGAIN)
 			agent_log(LOG_DEBUG, "timerfd read: %s", strerror(errno));
+		check_schedule(a);
 	} else if (tag == TAG_SIG) {
 		on_signal(a);
 	} else {

@@ -25,6 +25,7 @@ int agent_sf_open(struct agent *a, struct hb_err *err)
 {
 	struct agent_sf *sf = &a->sf;
 	memset(sf, 0, sizeof *sf);
+	sf->last_read_at = -1;
 	struct hb_sfdev_opts o = {.n_hosts = a->cfg.n_hosts, .create = false, .use_eventfd = true};
 	if (hb_sfdev_open(&sf->dev, a->cfg.statefile, &o, err) < 0)
 		return -1;
@@ -229,15 +230,23 @@ static void decode_batch(struct agent *a, struct hb_sf_read *r)
 	}
 }
 
+static struct hb_sf_read batch; /* large: one, reused, loop thread only */
+
+const struct hb_sf_read *agent_sf_last_read(const struct agent *a)
+{
+	return a->sf.last_read_at >= 0 ? &batch : NULL;
+}
+
 static void read_done(struct agent *a)
 {
-	static struct hb_sf_read batch; /* large: one, reused, loop thread only */
 	struct agent_sf *sf = &a->sf;
 	sf->rd_busy = false;
 	if (sf->rd_overdue)
 		agent_log(LOG_NOTICE, "statefile: a read batch completed late (%lld ms after it was asked)",
 		          (long long)(a->now - sf->rd_at));
 	decode_batch(a, &batch);
+	if (!sf->rd_overdue)
+		sf->last_read_at = a->now;
 	int e = batch.global_err;
 	for (unsigned i = 0; i < a->cfg.n_hosts && e == 0; i++)
 		e = batch.slot_err[i];

@@ -61,19 +61,7 @@ hb_mono_ms agent_tick(struct agent *a)
 	return a->now;
 }
 
-const char *agent_exit_name(int code)
-{
-	static const char *const names[] = {
-		"SUCCESS", "INVALID_PARAMETER", "SYSTEM_ERROR", "TRANSIENT_SYSTEM_ERROR", "WATCHDOG_ERROR",
-		"IMPROPER_LICENSE", "CAN_NOT_READ_CONFIG_FILE", "INVALID_CONFIG_FILE", "CAN_NOT_ACCESS_STATEFILE",
-		"INVALID_STATE_FILE", "GENERATION_UUID_MISMATCH", "INVALID_POOL_STATE", "BOOTJOIN_TIMEOUT",
-		"CAN_NOT_JOIN_EXISTING_LIVESET", "DAEMON_IS_NOT_PRESENT", "DAEMON_IS_PRESENT", "INVALID_ENVIRONMENT",
-		"INVALID_LOCALHOST_STATE", "BOOT_BLOCKED_BY_EXCLUDED", "SET_EXCLUDED",
-	};
-	if (code >= 0 && (size_t)code < sizeof names / sizeof names[0])
-		return names[code];
-	return code == HB_EXIT_INTERNAL_BUG ? "INTERNAL_BUG" : "UNKNOWN";
-}
+const char *agent_exit_name(int code) { return hb_exit_name(code); }
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -439,6 +427,7 @@ static int start_core(struct agent *a)
 		.generation = a->cfg.generation, .n_paths = a->cfg.n_paths, .timing = a->timing, .weight = 1,
 		.boot_id = a->boot_id, .last_words = a->prev_words,
 	};
+	a->weight = cc.weight;
 	hb_core_init(a->core, &cc, agent_tick(a));
 	return 0;
 }
@@ -452,9 +441,9 @@ static int setup(struct agent *a)
 	if ((rc = load_config(a)) != 0 || (rc = take_lock(a)) != 0 || (rc = open_watchdog(a)) != 0 ||
 	    (rc = open_statefile(a)) != 0 || (rc = open_network(a)) != 0)
 		return rc;
-	if (agent_ctl_open(a, &err) < 0) {
+	if ((rc = agent_ctl_open(a, &err)) != 0) {
 		agent_log(LOG_ERR, "%s", err.msg);
-		return strstr(err.msg, "another agent") ? HB_EXIT_DAEMON_IS_PRESENT : HB_EXIT_SYSTEM_ERROR;
+		return rc;
 	}
 	agent_notify_init();
 	if (agent_xs_start() < 0)

@@ -101,7 +101,7 @@ static const struct {
 	{ "PoolKeyFile", "common-config" },   { "WatchdogTimeout", "parameters" },
 	{ "WatchdogBackend", "localhost" },   { "WatchdogDevice", "localhost" },
 	{ "AllowSoftdog", "localhost" },      { "TestFenceLog", "localhost" },
-	{ "ControlSocket", "localhost" },
+	{ "ControlSocket", "localhost" },     { "ControlGroup", "localhost" },
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -525,11 +525,11 @@ static int parse_common(struct parse_ctx *pc, const xmlNode *common)
 
 enum {
 	L_HOSTID, L_IFACE, L_PHYS, L_STATEFILE, L_WDMODE, L_BACKEND,
-	L_DEVICE, L_SOFTDOG, L_FENCELOG, L_SOCKET, L_COUNT
+	L_DEVICE, L_SOFTDOG, L_FENCELOG, L_SOCKET, L_GROUP, L_COUNT
 };
 static const char *const local_names[L_COUNT] = {
 	"HostID", "HeartbeatInterface", "HeartbeatPhysicalInterface", "StateFile", "WatchdogMode",
-	"WatchdogBackend", "WatchdogDevice", "AllowSoftdog", "TestFenceLog", "ControlSocket",
+	"WatchdogBackend", "WatchdogDevice", "AllowSoftdog", "TestFenceLog", "ControlSocket", "ControlGroup",
 };
 
 static int parse_local_host_id(const struct parse_ctx *pc, const xmlNode *node)
@@ -613,6 +613,7 @@ static int parse_local_strings(const struct parse_ctx *pc, const xmlNode *const 
 		{ L_DEVICE, cfg->wd_device, sizeof cfg->wd_device, false },
 		{ L_FENCELOG, cfg->test_fence_log, sizeof cfg->test_fence_log, false },
 		{ L_SOCKET, cfg->control_socket, CFG_SOCKET_PATH_MAX + 1u, false },
+		{ L_GROUP, cfg->control_group, sizeof cfg->control_group, false },
 	};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		const xmlNode *node = n[strs[i].which];

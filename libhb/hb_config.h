@@ -21,6 +21,7 @@
 #define HB_IFNAME_MAX 64 /* 63 characters and the NUL, as xhad */
 
 #define HB_DEFAULT_CONFIG_FILE "/etc/xensource/xhad.conf"
+#define HB_CONFIG_GROUP_MAX 33 /* 32 characters */
 #define HB_DEFAULT_CONTROL_SOCKET "/run/hbagent/hbagent.sock"
 #define HB_DEFAULT_WATCHDOG_DEVICE "/dev/watchdog"
 
@@ -65,6 +66,7 @@ struct hb_config {
 	bool allow_softdog;
 	char test_fence_log[HB_CONFIG_PATH_MAX]; /* required for backend test */
 	char control_socket[HB_CONFIG_PATH_MAX];
+	char control_group[HB_CONFIG_GROUP_MAX];  /* "" = root only; a group name or number */
 	struct hb_timing_params params;
 };
 

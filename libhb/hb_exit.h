@@ -31,4 +31,7 @@ enum hb_exit {
 	HB_EXIT_INTERNAL_BUG = 127
 };
 
+/* xhad's name of a code ("WATCHDOG_ERROR"); "UNKNOWN" for any other. */
+const char *hb_exit_name(int code);
+
 #endif

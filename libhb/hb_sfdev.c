@@ -206,6 +206,12 @@ static void stats_reset(struct hb_sfdev_stats *s)
 	s->lat_min_us = UINT64_MAX;
 }
 
+void hb_sfdev_reset_latency(struct hb_sfdev *dev)
+{
+	dev->rd_stats.lat_min_us = dev->wr_stats.lat_min_us = UINT64_MAX;
+	dev->rd_stats.lat_max_us = dev->wr_stats.lat_max_us = 0;
+}
+
 int hb_sfdev_open(struct hb_sfdev *dev, const char *path, const struct hb_sfdev_opts *opts, struct hb_err *err)
 {
 	assert(dev && path && opts);

@@ -160,4 +160,8 @@ const struct hb_sfio_result *hb_sfdev_write_result(const struct hb_sfdev *dev);
 const char *hb_sfdev_kind_name(enum hb_sfdev_kind kind);
 const char *hb_sfio_status_name(enum hb_sfio_status status);
 
+/* Start a new latency period: min and max forget earlier completions
+ * (xhad resets them on each liveset query); lat_last_us and counts stay. */
+void hb_sfdev_reset_latency(struct hb_sfdev *dev);
+
 #endif

@@ -50,9 +50,10 @@ write_conf() {
 XML
 }
 
-# ctl INDEX JSON: one request to host INDEX's control socket
+# ctl INDEX JSON: one request to host INDEX's control socket (the whole
+# response line: {"v":1,"ok":...,"result":...}; docs/control.md)
 ctl() { "$client" "$tmp/ctl.$1.sock" "$2" 2>/dev/null; }
-status() { ctl "$1" '{"cmd":"status"}'; }
+status() { ctl "$1" '{"v":1,"cmd":"status"}' | jq -c .result 2>/dev/null; }
 # field INDEX JQ: one value of host INDEX's status, "" when it does not answer
 field() { status "$1" | jq -c "$2" 2>/dev/null; }
 # online INDEX LIVESET_JSON: host INDEX is online and armed with that liveset

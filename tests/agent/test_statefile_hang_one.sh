@@ -110,7 +110,7 @@ pass "bindfs (pid $bindfs_pid) stopped: host 2's statefile I/O hangs"
 slow=0 deaf=0 unfed=0 shown=0 polls=0 maxctl=0 maxage=0 maxpet=0
 while [ $(($(now_ms) - stop_at)) -lt 8000 ] && [ ! -s "$tmp/fence.2.log" ]; do
 	t=$(now_ms)
-	s2=$(timeout 1 "$client" "$tmp/ctl.2.sock" '{"cmd":"status"}' 2>/dev/null)
+	s2=$(timeout 1 "$client" "$tmp/ctl.2.sock" '{"cmd":"status"}' 2>/dev/null | jq -c .result 2>/dev/null)
 	dt=$(($(now_ms) - t))
 	[ -s "$tmp/fence.2.log" ] && break
 	polls=$((polls + 1))

@@ -50,7 +50,7 @@ $hosts
 XML
 }
 
-status() { "$client" "$tmp/ctl.$1.sock" '{"cmd":"status"}' 2>/dev/null; }
+status() { "$client" "$tmp/ctl.$1.sock" '{"cmd":"status"}' 2>/dev/null | jq -c .result 2>/dev/null; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # counters I: "sent received statefile_bytes" of agent I so far

@@ -3,7 +3,10 @@
 # Goal: `timeouts` prints the effective values and timelines for the shipped
 # example config and for -T, as text and JSON with the same figures; unsafe
 # and broken configs are refused with the xhad exit code and a message naming
-# the values; usage errors exit 1; the statefile tool works on a regular file.
+# the values; usage errors exit 1; the statefile tool works on a regular file;
+# with no agent, every control-socket command exits 14 while the ones with a
+# statefile route (set-excluded, clear-excluded, set-pool-state, fence-log)
+# work on the statefile; set-weight is checked before any agent is asked.
 set -euo pipefail
 hbctl=${1:?path to hbctl}
 root=${HB_SOURCE_ROOT:?}
@@ -116,6 +119,85 @@ elif expect 0 "$hbctl" -c "$tmp/pool.conf" statefile init; then
 	[ "$valid" = "[true,true,false]" ] && pass "one corrupted slot is the only invalid one" ||
 		fail "after corrupting slot 2: $valid"
 fi
+
+# 7. no agent: the control-socket commands exit 14, naming the socket
+write_conf "$tmp/noagent.conf" "" "$tmp/sf-noagent"
+nosock="$tmp/no-agent.sock"
+before=$fails
+for cmd in status liveset "liveset --xml" ping propose-master disarm arm "set-weight 5" shutdown; do
+	# shellcheck disable=SC2086 # $cmd is a command and its arguments
+	expect 14 "$hbctl" -c "$tmp/noagent.conf" -S "$nosock" $cmd && contains "$out" "DAEMON_IS_NOT_PRESENT" &&
+		contains "$out" "$nosock"
+done
+[ "$fails" -eq "$before" ] && pass "every control-socket command with no agent: exit 14"
+# the socket comes from the config's <ControlSocket> when -S is absent
+sed "s|<StateFile>|<ControlSocket>$tmp/from-config.sock</ControlSocket><StateFile>|" "$tmp/noagent.conf" >"$tmp/sock.conf"
+expect 14 "$hbctl" -c "$tmp/sock.conf" ping && contains "$out" "$tmp/from-config.sock" &&
+	pass "the config's <ControlSocket> is the default socket"
+# an unreadable config: a change needs it (6), -S makes it unnecessary (14)
+expect 6 "$hbctl" -c "$tmp/does-not-exist.conf" disarm && pass "a change with an unreadable config and no -S: exit 6"
+expect 14 "$hbctl" -c "$tmp/does-not-exist.conf" -S "$nosock" disarm && pass "a change with -S needs no config"
+expect 1 "$hbctl" -S "$nosock" --timeout 0 ping && pass "--timeout 0: exit 1"
+
+# 8. usage errors of the client commands, checked before any agent is asked
+before=$fails
+for w in 0 70000 abc -1 ""; do
+	expect 1 "$hbctl" -c "$tmp/noagent.conf" -S "$nosock" set-weight "$w" && contains "$out" "set-weight"
+done
+[ "$fails" -eq "$before" ] && pass "set-weight outside 1..65535: exit 1"
+expect 1 "$hbctl" --frobnicate ping && pass "unknown global option: exit 1"
+expect 1 "$hbctl" -S "$nosock" ping --frobnicate && contains "$out" "unknown option" && pass "unknown command option: exit 1"
+expect 1 "$hbctl" -S "$nosock" ping extra && pass "unexpected argument: exit 1"
+expect 1 "$hbctl" -S "$nosock" set-pool-state bogus && pass "set-pool-state bogus: exit 1"
+expect 1 "$hbctl" -S "$nosock" watchdog frob && pass "watchdog frob: exit 1"
+
+# 9. watchdog probe with no agent: a missing device is a watchdog error (4);
+# the test backend (its helper next to hbctl in the build) arms and disarms
+sed "s|<StateFile>|<WatchdogBackend>linux</WatchdogBackend><WatchdogDevice>$tmp/no-watchdog</WatchdogDevice><StateFile>|" \
+	"$tmp/noagent.conf" >"$tmp/wd-linux.conf"
+expect 4 "$hbctl" -c "$tmp/wd-linux.conf" -S "$nosock" watchdog probe && contains "$out" "$tmp/no-watchdog" &&
+	pass "watchdog probe on a missing device: exit 4"
+if [ -x "$(dirname "$hbctl")/hbwatchdog-test" ]; then
+	sed "s|<StateFile>|<WatchdogBackend>test</WatchdogBackend><TestFenceLog>$tmp/fence.log</TestFenceLog><StateFile>|" \
+		"$tmp/noagent.conf" >"$tmp/wd-test.conf"
+	if expect 0 "$hbctl" -c "$tmp/wd-test.conf" -S "$nosock" --json watchdog probe; then
+		[ "$(jq -r '.backend + " " + (.timeout_ms | tostring) + " " + (.disarmed | tostring)' <<<"$out")" = "test 5000 true" ] &&
+			pass "watchdog probe on the test backend: armed 5000 ms and disarmed" || fail "watchdog probe: $out"
+	fi
+else
+	echo "skip: no hbwatchdog-test next to $hbctl: test-backend probe skipped"
+fi
+
+# 10. no agent: the statefile routes, on a regular file
+truncate -s 4M "$tmp/sf-noagent"
+H=("$hbctl" -c "$tmp/noagent.conf" -S "$nosock")
+if ! dd if=/dev/zero of="$tmp/sf-noagent" bs=4096 count=1 oflag=direct conv=notrunc 2>/dev/null; then
+	echo "skip: $tmp does not support O_DIRECT: statefile routes skipped"
+elif expect 0 "${H[@]}" statefile init; then
+	if expect 0 "${H[@]}" fence-log; then
+		[ "$(grep -c ': never fenced$' <<<"$out")" = 3 ] && pass "fence-log on a fresh statefile: never fenced x3" ||
+			fail "fence-log on a fresh statefile: $out"
+	fi
+	expect 0 "${H[@]}" fence-log --json &&
+		[ "$(jq -c '[.[] | .last_words]' <<<"$out")" = "[null,null,null]" ] && pass "fence-log --json: no last words"
+	expect 11 "${H[@]}" set-excluded && pass "set-excluded with pool state init: exit 11"
+	expect 0 "${H[@]}" set-pool-state init && pass "set-pool-state init with no agent"
+	expect 0 "${H[@]}" set-pool-state active && contains "$out" "pool state active" && pass "set-pool-state active with no agent"
+	expect 0 "${H[@]}" set-excluded && contains "$out" "excluded flag set" &&
+		expect 0 "${H[@]}" statefile dump --json &&
+		[ "$(jq -c '.slots[0].flags' <<<"$out")" = '["excluded"]' ] && pass "set-excluded with no agent writes the flag"
+	expect 0 "${H[@]}" --json clear-excluded && [ "$out" = '"cleared"' ] &&
+		expect 0 "${H[@]}" statefile dump --json &&
+		[ "$(jq -c '.slots[0].flags' <<<"$out")" = '[]' ] && pass "clear-excluded with no agent clears it"
+	expect 0 "${H[@]}" set-pool-state invalid && expect 0 "${H[@]}" statefile dump --json &&
+		[ "$(jq -r .global.pool_state <<<"$out")" = invalid ] && pass "set-pool-state invalid with no agent"
+	# a corrupted slot: printed as such, exit 9
+	printf 'garbage' | dd of="$tmp/sf-noagent" bs=1 seek=$((4096 * 2 + 100)) conv=notrunc 2>/dev/null
+	expect 9 "${H[@]}" fence-log && contains "$out" "host 1 22222222-2222-2222-2222-222222222222: slot invalid" &&
+		pass "fence-log with a corrupted slot: exit 9"
+fi
+write_conf "$tmp/nosf.conf" "" "$tmp/no-statefile"
+expect 8 "$hbctl" -c "$tmp/nosf.conf" fence-log && contains "$out" "$tmp/no-statefile" && pass "fence-log with no statefile: exit 8"
 
 echo "cli: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -193,6 +193,7 @@ static void test_xapi_three_hosts(void **state)
 	assert_int_equal(cfg.wd_backend, HB_WD_XEN);
 	assert_string_equal(cfg.wd_device, HB_DEFAULT_WATCHDOG_DEVICE);
 	assert_string_equal(cfg.control_socket, HB_DEFAULT_CONTROL_SOCKET);
+	assert_string_equal(cfg.control_group, "");
 	assert_string_equal(cfg.pool_key_file, "");
 	assert_string_equal(cfg.test_fence_log, "");
 	assert_false(cfg.allow_softdog);
@@ -261,6 +262,7 @@ static void test_extensions(void **state)
 	assert_true(cfg.allow_softdog);
 	assert_string_equal(cfg.test_fence_log, "/var/lib/hbagent-test/fence.log");
 	assert_string_equal(cfg.control_socket, "/run/hbagent-test/b.sock");
+	assert_string_equal(cfg.control_group, "hbadmin");
 	assert_int_equal(cfg.params.watchdog_timeout_ms, S(3));
 	assert_int_equal(cfg.params.hb_interval_ms, S(1));
 	assert_int_equal(cfg.params.xapi_restart_attempts, 0);

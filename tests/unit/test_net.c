@@ -730,6 +730,27 @@ static bool lo_add_v6(const char *text)
 	return ok;
 }
 
+/* A new IPv6 address is tentative until the kernel's address work has run
+ * (asynchronously, even on lo): bind() fails with EADDRNOTAVAIL until then.
+ * Wait for it, at most 2 s. */
+static bool v6_usable(const char *text)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	if (inet_pton(AF_INET6, text, &sa.sin6_addr) != 1)
+		return false;
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return false;
+		int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+		close(fd);
+		if (rc == 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 /* A private network namespace keeps this test off the host's ports and
  * gives it IPv6 addresses of its own. Needs CAP_SYS_ADMIN. */
 static void setup_namespace(void)
@@ -739,7 +760,8 @@ static void setup_namespace(void)
 	have_netns = lo_up();
 	if (!have_netns)
 		fail_msg("private network namespace: cannot bring lo up");
-	have_v6_pool = lo_add_v6("fd00:6b::1") && lo_add_v6("fd00:6b::2") && lo_add_v6("fd00:6b::3");
+	have_v6_pool = lo_add_v6("fd00:6b::1") && lo_add_v6("fd00:6b::2") && lo_add_v6("fd00:6b::3") &&
+	               v6_usable("fd00:6b::1") && v6_usable("fd00:6b::2") && v6_usable("fd00:6b::3");
 }
 
 int main(void)

@@ -1,0 +1,325 @@
+/*
+ * hbctl_client.c: hbctl's side of the agent's control socket
+ * (docs/control.md section 1).
+ *
+ * Owns which socket to use (-S, the config's <ControlSocket>, the default),
+ * one exchange on it (connect, one request line built with json-c, one
+ * response line read with poll() under the --timeout deadline, parsed with
+ * json-c) and the mapping of every outcome to an xhad exit code and one line
+ * "CMD: CLASS (CODE CODE_NAME): REASON": the agent's own errors verbatim,
+ * no agent (14), no answer in time (3), a broken reply (2). Prints nothing
+ * but what hbctl_call and hbctl_print_json are asked to print.
+ */
+#include "hbctl.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hb_config.h"
+#include "hb_exit.h"
+
+#define PROTOCOL_VERSION 1
+#define REPLY_INITIAL (64u * 1024u)
+#define REPLY_MAX (16u * 1024u * 1024u)
+#define CONNECT_RETRY_MS 10 /* the listen backlog is full: try again */
+
+void hbctl_print_json(struct json_object *value)
+{
+	printf("%s\n", json_object_to_json_string_ext(value, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+struct json_object *hbctl_get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (o == NULL || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *hbctl_get_string(struct json_object *o, const char *key, const char *fallback)
+{
+	struct json_object *v = hbctl_get(o, key);
+	return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : fallback;
+}
+
+long long hbctl_get_int(struct json_object *o, const char *key, long long fallback)
+{
+	struct json_object *v = hbctl_get(o, key);
+	return v != NULL && json_object_is_type(v, json_type_int) ? (long long)json_object_get_int64(v) : fallback;
+}
+
+int hbctl_get_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v = hbctl_get(o, key);
+	return v != NULL && json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) != 0 : -1;
+}
+
+/* ---- the socket path ----------------------------------------------------- */
+
+static bool is_query(const char *cmd)
+{
+	static const char *const queries[] = {"ping", "status", "liveset", "timeouts", "statefile"};
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+		if (strcmp(cmd, queries[i]) == 0)
+			return true;
+	return false;
+}
+
+int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const char **path)
+{
+	if (opts->socket_path != NULL) {
+		*path = opts->socket_path;
+		return HB_EXIT_SUCCESS;
+	}
+	const struct hb_config *cfg = NULL;
+	int rc = hbctl_config(opts, true, &cfg);
+	if (rc == HB_EXIT_SUCCESS) {
+		*path = cfg->control_socket[0] != '\0' ? cfg->control_socket : HB_DEFAULT_CONTROL_SOCKET;
+		return HB_EXIT_SUCCESS;
+	}
+	if (query) {
+		*path = HB_DEFAULT_CONTROL_SOCKET;
+		return HB_EXIT_SUCCESS;
+	}
+	if (!quiet)
+		(void)hbctl_config(opts, false, &cfg); /* prints why */
+	return rc;
+}
+
+/* ---- one exchange -------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before the deadline, for poll(); 0 when past. */
+static int left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+__attribute__((format(printf, 5, 6)))
+static int fail(struct hb_err *err, const char *cmd, const char *cls, int code, const char *fmt, ...)
+{
+	char reason[HB_ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	hb_err_set(err, "%s: %s (%d %s): %s", cmd, cls, code, hb_exit_name(code), reason);
+	return code;
+}
+
+struct exchange {
+	const char *cmd;
+	const char *path;
+	unsigned timeout_ms;
+	int64_t deadline;
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static int do_connect(struct exchange *x, struct hb_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t plen = strlen(x->path);
+	if (plen >= sizeof sa.sun_path)
+		return fail(err, x->cmd, "bad-socket", HB_EXIT_INVALID_PARAMETER,
+		            "the control socket path %s is longer than %zu characters", x->path, sizeof sa.sun_path - 1u);
+	memcpy(sa.sun_path, x->path, plen + 1u);
+	for (;;) {
+		x->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (x->fd < 0)
+			return fail(err, x->cmd, "system", HB_EXIT_SYSTEM_ERROR, "socket: %s", strerror(errno));
+		if (connect(x->fd, (const struct sockaddr *)&sa, sizeof sa) == 0)
+			return HB_EXIT_SUCCESS;
+		int e = errno;
+		close(x->fd);
+		x->fd = -1;
+		switch (e) {
+		case ENOENT:
+		case ECONNREFUSED:
+		case ENOTDIR:
+			return fail(err, x->cmd, "no-agent", HB_EXIT_DAEMON_IS_NOT_PRESENT, "no agent listens on %s (%s)",
+			            x->path, strerror(e));
+		case EACCES:
+		case EPERM:
+			return fail(err, x->cmd, "permission-denied", HB_EXIT_INVALID_ENVIRONMENT, "cannot connect to %s: %s",
+			            x->path, strerror(e));
+		case EAGAIN:
+		case EINTR:
+			if (left_ms(x->deadline) == 0)
+				return fail(err, x->cmd, "timeout", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
+				            "the agent on %s accepted no connection within %u ms", x->path, x->timeout_ms);
+			(void)poll(NULL, 0, CONNECT_RETRY_MS);
+			break;
+		default:
+			return fail(err, x->cmd, "system", HB_EXIT_SYSTEM_ERROR, "cannot connect to %s: %s", x->path,
+			            strerror(e));
+		}
+	}
+}
+
+static int do_send(struct exchange *x, const char *line, size_t len, struct hb_err *err)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = send(x->fd, line + off, len - off, MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return fail(err, x->cmd, "closed", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
+			            "the agent on %s closed the connection: %s", x->path, strerror(errno));
+		struct pollfd p = {.fd = x->fd, .events = POLLOUT};
+		int left = left_ms(x->deadline);
+		if (left == 0 || (poll(&p, 1, left) == 0 && left_ms(x->deadline) == 0))
+			return fail(err, x->cmd, "timeout", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
+			            "the agent on %s took no request within %u ms", x->path, x->timeout_ms);
+	}
+	return HB_EXIT_SUCCESS;
+}
+
+/* Read until the first newline; x->buf then holds the line, NUL-terminated. */
+static int do_receive(struct exchange *x, struct hb_err *err)
+{
+	for (;;) {
+		char *nl = x->len > 0 ? memchr(x->buf, '\n', x->len) : NULL;
+		if (nl != NULL) {
+			*nl = '\0';
+			return HB_EXIT_SUCCESS;
+		}
+		if (x->len + 1u >= x->cap) {
+			if (x->cap >= REPLY_MAX)
+				return fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
+				            "the agent's reply exceeds %u bytes", REPLY_MAX);
+			size_t cap = x->cap == 0 ? REPLY_INITIAL : x->cap * 2u;
+			char *b = realloc(x->buf, cap);
+			if (b == NULL)
+				return fail(err, x->cmd, "system", HB_EXIT_SYSTEM_ERROR, "out of memory for the reply");
+			x->buf = b;
+			x->cap = cap;
+		}
+		ssize_t r = recv(x->fd, x->buf + x->len, x->cap - 1u - x->len, 0);
+		if (r > 0) {
+			x->len += (size_t)r;
+			continue;
+		}
+		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			return fail(err, x->cmd, "closed", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
+			            "the agent on %s closed the connection without answering%s%s", x->path,
+			            r == 0 ? "" : ": ", r == 0 ? "" : strerror(errno));
+		struct pollfd p = {.fd = x->fd, .events = POLLIN};
+		int left = left_ms(x->deadline);
+		if (left == 0 || (poll(&p, 1, left) == 0 && left_ms(x->deadline) == 0))
+			return fail(err, x->cmd, "timeout", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
+			            "no answer from the agent on %s within %u ms", x->path, x->timeout_ms);
+	}
+}
+
+/* Map the response line to the result or the exit code. */
+static int decode(struct exchange *x, struct json_object **result, struct hb_err *err)
+{
+	struct json_object *rep = json_tokener_parse(x->buf);
+	struct json_object *ok = NULL, *code = NULL, *v = NULL, *res = NULL;
+	int rc;
+	if (rep == NULL || !json_object_is_type(rep, json_type_object) || !json_object_object_get_ex(rep, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean)) {
+		rc = fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
+		          "the agent on %s sent no {\"ok\":...} object: %.160s", x->path, x->buf);
+	} else if (json_object_object_get_ex(rep, "v", &v) &&
+	           (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != PROTOCOL_VERSION)) {
+		rc = fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
+		          "the agent on %s speaks protocol version %s, hbctl speaks %d", x->path,
+		          json_object_to_json_string(v), PROTOCOL_VERSION);
+	} else if (json_object_get_boolean(ok)) {
+		if (json_object_object_get_ex(rep, "result", &res))
+			*result = json_object_get(res);
+		rc = HB_EXIT_SUCCESS;
+	} else {
+		int64_t c = -1;
+		if (json_object_object_get_ex(rep, "code", &code) && json_object_is_type(code, json_type_int))
+			c = json_object_get_int64(code);
+		/* a failure always fails: an absent or out-of-range code is a system error */
+		rc = c >= 1 && c <= 255 ? (int)c : HB_EXIT_SYSTEM_ERROR;
+		hb_err_set(err, "%s: %s (%d %s): %s", x->cmd, hbctl_get_string(rep, "error", "error"), rc,
+		           hbctl_get_string(rep, "code_name", hb_exit_name(rc)), hbctl_get_string(rep, "reason", "(no reason given)"));
+	}
+	json_object_put(rep);
+	return rc;
+}
+
+int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_object *args,
+                  struct json_object **result, struct hb_err *err)
+{
+	struct exchange x = {.cmd = cmd, .timeout_ms = opts->timeout_ms, .fd = -1};
+	*result = NULL;
+	struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "v", json_object_new_int(PROTOCOL_VERSION));
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "args", args != NULL ? args : json_object_new_object());
+	int rc = hbctl_socket(opts, is_query(cmd), true, &x.path);
+	if (rc != HB_EXIT_SUCCESS) {
+		json_object_put(req);
+		return fail(err, cmd, "bad-config", rc, "%s; and no -S SOCKET names the control socket",
+		            hbctl_config_error());
+	}
+	x.deadline = now_ms() + (int64_t)opts->timeout_ms;
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(text);
+	char *line = malloc(len + 2u);
+	if (line == NULL) {
+		json_object_put(req);
+		return fail(err, cmd, "system", HB_EXIT_SYSTEM_ERROR, "out of memory for the request");
+	}
+	memcpy(line, text, len);
+	line[len] = '\n';
+	line[len + 1u] = '\0';
+	json_object_put(req);
+	rc = do_connect(&x, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = do_send(&x, line, len + 1u, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = do_receive(&x, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = decode(&x, result, err);
+	if (x.fd >= 0)
+		close(x.fd);
+	free(x.buf);
+	free(line);
+	return rc;
+}
+
+int hbctl_call(const struct hbctl_opts *opts, const char *cmd, struct json_object *args, struct json_object **result)
+{
+	struct hb_err err = {{0}};
+	int rc = hbctl_request(opts, cmd, args, result, &err);
+	if (rc != HB_EXIT_SUCCESS)
+		fprintf(stderr, "hbctl: %s\n", err.msg);
+	return rc;
+}
+
+int hbctl_agent_present(const struct hbctl_opts *opts)
+{
+	struct hb_err err = {{0}};
+	struct json_object *result = NULL;
+	int rc = hbctl_request(opts, "ping", NULL, &result, &err);
+	json_object_put(result);
+	return rc == HB_EXIT_DAEMON_IS_NOT_PRESENT ? HB_EXIT_DAEMON_IS_NOT_PRESENT : HB_EXIT_SUCCESS;
+}

@@ -1,0 +1,161 @@
+/*
+ * hbctl_fencelog.c: `hbctl fence-log`: why and when each host last fenced
+ * itself, from the last words in its statefile slot. Needs no agent.
+ *
+ * Owns reading every configured slot (hb_sftool_dump, with its deadline),
+ * the per-host rendering (human, --json array), the wall-clock formatting of
+ * last words shared with `hbctl status`, and the exit codes: 8 when a block
+ * cannot be read, 9 when the global block or a slot does not decode.
+ */
+#include "hbctl.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hb_config.h"
+#include "hb_exit.h"
+#include "hb_sftool.h"
+#include "hb_uuid.h"
+
+void hbctl_format_realtime(unsigned long long ms, char *out, size_t len)
+{
+	struct tm tm;
+	time_t sec = (time_t)(ms / 1000u);
+	if (ms == 0 || gmtime_r(&sec, &tm) == NULL) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	char base[32];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03uZ", base, (unsigned)(ms % 1000u));
+}
+
+/* What the slot says about last words, or why it says nothing. */
+static const char *slot_problem(const struct hb_sf_dump *d, unsigned i, char *buf, size_t len)
+{
+	switch (hb_sf_dump_slot_state(d, i)) {
+	case HB_SF_SLOT_IOERROR:
+		if (d->slot_io[i].status == HB_SFIO_ERROR)
+			snprintf(buf, len, "slot unreadable (%s)", strerror(d->slot_io[i].error));
+		else
+			snprintf(buf, len, "slot unreadable (%s)", hb_sfio_status_name(d->slot_io[i].status));
+		return buf;
+	case HB_SF_SLOT_INVALID:
+		snprintf(buf, len, "slot invalid (%s)", hb_reject_name(d->slot_reject[i]));
+		return buf;
+	case HB_SF_SLOT_VALID:
+	case HB_SF_SLOT_EMPTY:
+		break;
+	}
+	return NULL;
+}
+
+static void print_human(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	char u[HB_UUID_STR_LEN], buf[128];
+	for (unsigned i = 0; i < t->n_hosts; i++) {
+		printf("host %u %s%s: ", i, hb_uuid_format(&t->host_uuids[i], u), i == t->local_index ? " (this host)" : "");
+		const char *problem = slot_problem(d, i, buf, sizeof buf);
+		const struct hb_last_words *lw = &d->slots[i].last_words;
+		if (problem != NULL) {
+			printf("%s\n", problem);
+		} else if (lw->reason == HB_FENCE_NONE) {
+			printf("never fenced\n");
+		} else {
+			hbctl_format_realtime(lw->realtime_ms, buf, sizeof buf);
+			printf("fenced %s at %s (boot id %" PRIu64 "): %s\n",
+			       hb_fence_reason_name((enum hb_fence_reason)lw->reason), buf, lw->boot_id, lw->text);
+		}
+	}
+}
+
+static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	char u[HB_UUID_STR_LEN], buf[128];
+	json_object *arr = json_object_new_array();
+	for (unsigned i = 0; i < t->n_hosts; i++) {
+		json_object *o = json_object_new_object();
+		const enum hb_sf_slot_state st = hb_sf_dump_slot_state(d, i);
+		const struct hb_last_words *lw = &d->slots[i].last_words;
+		json_object_object_add(o, "index", json_object_new_int((int)i));
+		json_object_object_add(o, "uuid", json_object_new_string(hb_uuid_format(&t->host_uuids[i], u)));
+		json_object_object_add(o, "local", json_object_new_boolean(i == t->local_index));
+		json_object_object_add(o, "slot", json_object_new_string(hb_sf_slot_state_name(st)));
+		const char *problem = slot_problem(d, i, buf, sizeof buf);
+		json_object_object_add(o, "error", problem != NULL ? json_object_new_string(problem) : NULL);
+		json_object *words = NULL;
+		if (problem == NULL && lw->reason != HB_FENCE_NONE) {
+			words = json_object_new_object();
+			hbctl_format_realtime(lw->realtime_ms, buf, sizeof buf);
+			json_object_object_add(words, "reason",
+			                       json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
+			json_object_object_add(words, "text", json_object_new_string(lw->text));
+			json_object_object_add(words, "boot_id", json_object_new_uint64(lw->boot_id));
+			json_object_object_add(words, "realtime_ms", json_object_new_uint64(lw->realtime_ms));
+			json_object_object_add(words, "time", json_object_new_string(buf));
+		}
+		json_object_object_add(o, "last_words", words);
+		json_object_array_add(arr, o);
+	}
+	hbctl_print_json(arr);
+	json_object_put(arr);
+}
+
+/* 8 when a block could not be read, 9 when the global block or a slot does
+ * not decode (with a line on stderr), else 0. */
+static int verdict(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	unsigned io_errors = hb_sf_dump_io_errors(d, t->n_hosts), invalid = 0;
+	for (unsigned i = 0; i < t->n_hosts; i++)
+		invalid += hb_sf_dump_slot_state(d, i) == HB_SF_SLOT_INVALID;
+	if (io_errors > 0) {
+		fprintf(stderr, "hbctl: fence-log: statefile %s: %u block(s) could not be read\n", t->path, io_errors);
+		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	}
+	if (d->global_reject != HB_REJECT_NONE) {
+		fprintf(stderr, "hbctl: fence-log: statefile %s: the global block is invalid (%s)\n", t->path,
+		        hb_reject_name(d->global_reject));
+		return HB_EXIT_INVALID_STATE_FILE;
+	}
+	if (!d->global_generation_ok || !d->global_n_hosts_ok) {
+		fprintf(stderr, "hbctl: fence-log: statefile %s belongs to another pool (generation or host count differ)\n",
+		        t->path);
+		return HB_EXIT_INVALID_STATE_FILE;
+	}
+	if (invalid > 0) {
+		fprintf(stderr, "hbctl: fence-log: statefile %s: %u slot(s) do not decode\n", t->path, invalid);
+		return HB_EXIT_INVALID_STATE_FILE;
+	}
+	return HB_EXIT_SUCCESS;
+}
+
+int hbctl_fence_log(const struct hbctl_opts *opts, int argc, char **argv)
+{
+	static struct hb_sf_dump dump;
+	struct hbctl_args a;
+	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, "fence-log [--json]", &a);
+	if (rc != 0)
+		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
+	const struct hb_config *cfg = NULL;
+	if ((rc = hbctl_config(opts, false, &cfg)) != HB_EXIT_SUCCESS)
+		return rc;
+	struct hb_sftool_target t;
+	struct hb_err err = {{0}};
+	hb_sftool_target_from_config(cfg, HB_SFTOOL_TIMEOUT_DEFAULT_MS, &t);
+	rc = hb_sftool_dump(&t, &dump, &err);
+	if (rc != HB_EXIT_SUCCESS) {
+		fprintf(stderr, "hbctl: fence-log: %s\n", err.msg);
+		return rc;
+	}
+	if (a.json)
+		print_json(&t, &dump);
+	else
+		print_human(&t, &dump);
+	rc = verdict(&t, &dump);
+	if (fflush(stdout) != 0 && rc == HB_EXIT_SUCCESS)
+		rc = HB_EXIT_SYSTEM_ERROR;
+	return rc;
+}

@@ -1,0 +1,213 @@
+/*
+ * hbctl_status.c: `hbctl status`: the agent's status document
+ * (docs/control.md, "The status document") for a human.
+ *
+ * Owns the human rendering: the summary (phase, protected, liveset, master,
+ * armed, pool state, statefile access, warnings) and one row per host
+ * (liveness, statefile access, excluded, weight, heartbeat age per path,
+ * statefile age, slot, last words), coloured on a terminal. --json prints
+ * the agent's result unchanged. Fetching the document is hbctl_client.c's.
+ */
+#include "hbctl.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hb_exit.h"
+
+#define GREEN "\033[32m"
+#define RED "\033[1;31m"
+#define RESET "\033[0m"
+
+struct out {
+	bool color;
+};
+
+/* Print text padded to width, in colour (the padding stays outside the
+ * escape sequences' count). */
+static void cell(const struct out *o, const char *color, int width, const char *text)
+{
+	int pad = width - (int)strlen(text);
+	if (o->color && color != NULL)
+		printf("%s%s%s", color, text, RESET);
+	else
+		printf("%s", text);
+	printf("%*s", pad > 0 ? pad : 0, "");
+}
+
+static void label(const char *name)
+{
+	printf("%-18s", name);
+}
+
+static const char *yes_no(int b)
+{
+	return b < 0 ? "?" : b ? "yes" : "no";
+}
+
+/* "0 1 2" from an array of ints, "-" when empty. */
+static void int_list(struct json_object *arr, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	size_t n = arr != NULL && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	for (size_t i = 0; i < n && used < len; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		used += (size_t)snprintf(out + used, len - used, "%s%lld", used ? " " : "",
+		                         (long long)json_object_get_int64(v));
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "-");
+}
+
+/* An age in ms, "never" for null. */
+static void age(struct json_object *v, char *out, size_t len)
+{
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		snprintf(out, len, "never");
+	else
+		snprintf(out, len, "%lld", (long long)json_object_get_int64(v));
+}
+
+static void summary(const struct out *o, struct json_object *s)
+{
+	char buf[1024];
+	label("phase:");
+	printf("%s\n", hbctl_get_string(s, "phase", "?"));
+
+	int prot = hbctl_get_bool(s, "protected");
+	label("protected:");
+	cell(o, prot == 1 ? GREEN : RED, 0, prot == 1 ? "yes" : prot == 0 ? "NO" : "?");
+	printf("\n");
+
+	int_list(hbctl_get(s, "liveset"), buf, sizeof buf);
+	label("liveset:");
+	printf("%s\n", buf);
+
+	long long master = hbctl_get_int(s, "master", -1);
+	label("master:");
+	if (master < 0)
+		printf("none\n");
+	else
+		printf("host %lld%s\n", master, hbctl_get_bool(s, "i_am_master") == 1 ? " (this host)" : "");
+
+	int armed = hbctl_get_bool(s, "armed");
+	label("armed:");
+	cell(o, armed == 0 ? RED : NULL, 0, yes_no(armed));
+	printf("\n");
+
+	label("pool state:");
+	printf("%s\n", hbctl_get_string(s, "pool_state", "?"));
+
+	int sf = hbctl_get_bool(s, "sf_access");
+	label("statefile access:");
+	cell(o, sf == 0 ? RED : NULL, 0, yes_no(sf));
+	printf("%s\n", hbctl_get_bool(s, "rule2") == 1 ? " (survival rule 2: the statefile is lost by every host)" : "");
+
+	if (hbctl_get_bool(s, "excluded") == 1) {
+		label("excluded:");
+		printf("yes\n");
+	}
+
+	struct json_object *wd = hbctl_get(s, "watchdog");
+	if (wd != NULL) {
+		label("watchdog:");
+		printf("%s (%s), timeout %lld ms, %s\n", hbctl_get_string(wd, "backend", "?"),
+		       hbctl_get_string(wd, "identity", "?"), hbctl_get_int(wd, "timeout_ms", -1),
+		       hbctl_get_bool(wd, "armed") == 1 ? (hbctl_get_bool(wd, "feeding") == 1 ? "armed, fed" : "armed")
+		                                        : "disarmed");
+	}
+
+	struct json_object *w = hbctl_get(s, "warnings");
+	size_t nw = w != NULL && json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;
+	label("warnings:");
+	if (nw == 0)
+		printf("none");
+	for (size_t i = 0; i < nw; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(w, i));
+		if (i > 0)
+			printf(", ");
+		cell(o, RED, 0, name != NULL ? name : "?");
+	}
+	printf("\n");
+}
+
+static void print_words(const char *prefix, struct json_object *lw)
+{
+	char when[64];
+	hbctl_format_realtime((unsigned long long)hbctl_get_int(lw, "realtime_ms", 0), when, sizeof when);
+	printf("%s%s at %s (boot id %lld): %s\n", prefix, hbctl_get_string(lw, "reason", "?"), when,
+	       hbctl_get_int(lw, "boot_id", 0), hbctl_get_string(lw, "text", ""));
+}
+
+static void host_row(const struct out *o, struct json_object *h)
+{
+	char buf[256], idx[16];
+	bool local = hbctl_get_bool(h, "local") == 1;
+	snprintf(idx, sizeof idx, "%lld%s", hbctl_get_int(h, "index", -1), local ? "*" : "");
+	printf("%4s  ", idx);
+	cell(o, NULL, 38, hbctl_get_string(h, "uuid", "?"));
+	const char *live = hbctl_get_string(h, "liveness", "?");
+	cell(o, strcmp(live, "live") == 0 ? GREEN : RED, 10, live);
+	cell(o, NULL, 10, hbctl_get_string(h, "phase", "-"));
+	cell(o, NULL, 5, yes_no(hbctl_get_bool(h, "sf_access")));
+	cell(o, NULL, 6, yes_no(hbctl_get_bool(h, "excluded")));
+	long long weight = hbctl_get_int(h, "weight", -1);
+	if (weight < 0)
+		snprintf(buf, sizeof buf, "-");
+	else
+		snprintf(buf, sizeof buf, "%lld", weight);
+	cell(o, NULL, 8, buf);
+	/* heartbeat age per path, "12/15" */
+	struct json_object *paths = hbctl_get(h, "heartbeat_age_ms");
+	size_t np = paths != NULL && json_object_is_type(paths, json_type_array) ? json_object_array_length(paths) : 0;
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t p = 0; p < np && used < sizeof buf; p++) {
+		char a[32];
+		age(json_object_array_get_idx(paths, p), a, sizeof a);
+		used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", p ? "/" : "", a);
+	}
+	cell(o, NULL, 14, np == 0 ? "-" : buf);
+	age(hbctl_get(h, "statefile_advance_age_ms"), buf, sizeof buf);
+	cell(o, NULL, 11, buf);
+	printf("%s\n", hbctl_get_string(h, "slot", "?"));
+	struct json_object *lw = hbctl_get(h, "last_words");
+	if (lw != NULL && json_object_is_type(lw, json_type_object))
+		print_words("      last words: ", lw);
+}
+
+static void hosts_table(const struct out *o, struct json_object *s)
+{
+	struct json_object *hosts = hbctl_get(s, "hosts");
+	size_t n = hosts != NULL && json_object_is_type(hosts, json_type_array) ? json_object_array_length(hosts) : 0;
+	printf("\n%4s  %-38s%-10s%-10s%-5s%-6s%-8s%-14s%-11s%s\n", "HOST", "UUID (* = this host)", "LIVENESS", "PHASE",
+	       "SF", "EXCL", "WEIGHT", "HB AGE ms", "SF AGE ms", "SLOT");
+	for (size_t i = 0; i < n; i++)
+		host_row(o, json_object_array_get_idx(hosts, i));
+	struct json_object *prev = hbctl_get(s, "previous_last_words");
+	if (prev != NULL && json_object_is_type(prev, json_type_object))
+		print_words("\nthis host's last words before this start: ", prev);
+}
+
+int hbctl_status(const struct hbctl_opts *opts, int argc, char **argv)
+{
+	struct hbctl_args a;
+	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, "status [--json]", &a);
+	if (rc != 0)
+		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
+	struct json_object *s = NULL;
+	rc = hbctl_call(opts, "status", NULL, &s);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	if (a.json) {
+		hbctl_print_json(s);
+	} else {
+		const struct out o = {.color = hbctl_use_color(opts)};
+		summary(&o, s);
+		hosts_table(&o, s);
+	}
+	json_object_put(s);
+	return fflush(stdout) == 0 ? HB_EXIT_SUCCESS : HB_EXIT_SYSTEM_ERROR;
+}
