@@ -21,7 +21,7 @@ ninja -C "$dir" >/dev/null || { ninja -C "$dir"; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 rc=0
-for name in packet slot global config; do
+for name in packet slot global config control; do
 	mkdir -p "$scratch/$name"
 	[ -d "$src/tests/fuzz/corpus/$name" ] && cp -r "$src/tests/fuzz/corpus/$name/." "$scratch/$name/"
 	if "$dir/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -print_final_stats=1 \

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# test_control_socket.sh HBAGENT HBCTL HBWATCHDOG_TEST CTL_CLIENT
+#
+# The control socket under misbehaving clients (docs/control.md, section 1):
+# a one-host pool with <ControlGroup>4242</ControlGroup>, then
+# control_abuse.py: a silent client, 1 MiB without a newline, invalid JSON,
+# unknown members, commands and versions, a non-root caller in and out of the
+# control group, a client that never reads, a 17th client; meanwhile another
+# client asks for the status every 20 ms and every answer must come within
+# 100 ms. Also checks the socket's mode and group, and that the agent still
+# answers while disarmed. Root and python3 only (skips otherwise).
+set -uo pipefail
+hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
+here=$(dirname "$0")
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root"
+	exit 77
+fi
+command -v python3 >/dev/null && command -v jq >/dev/null || { echo "SKIP: needs python3 and jq"; exit 77; }
+
+tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbctl-socket-test)
+chmod 0755 "$tmp" # the uid-65534 client must reach the socket's directory
+declare -a pids=() helpers=()
+fails=0
+port=$((20000 + $$ % 20000))
+source "$here/../agent/lib.sh"
+cleanup() {
+	kill_all
+	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat >"$tmp/conf.0" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<xhad-config version="1.0">
+  <common-config>
+    <GenerationUUID>$gen</GenerationUUID>
+    <UDPport>$port</UDPport>
+    <host><HostID>${uuid[0]}</HostID><IPaddress>127.0.0.1</IPaddress></host>
+    <parameters>
+      <HeartbeatInterval>1</HeartbeatInterval>
+      <HeartbeatTimeout>6</HeartbeatTimeout>
+      <StateFileInterval>2</StateFileInterval>
+      <StateFileTimeout>6</StateFileTimeout>
+      <HeartbeatWatchdogTimeout>6</HeartbeatWatchdogTimeout>
+      <StateFileWatchdogTimeout>21</StateFileWatchdogTimeout>
+      <BootJoinTimeout>66</BootJoinTimeout>
+      <EnableJoinTimeout>66</EnableJoinTimeout>
+      <WatchdogTimeout>3</WatchdogTimeout>
+    </parameters>
+  </common-config>
+  <local-config>
+    <localhost>
+      <HostID>${uuid[0]}</HostID>
+      <StateFile>$tmp/statefile</StateFile>
+      <WatchdogBackend>test</WatchdogBackend>
+      <TestFenceLog>$tmp/fence.0.log</TestFenceLog>
+      <ControlSocket>$tmp/sock/ctl.0.sock</ControlSocket>
+      <ControlGroup>4242</ControlGroup>
+    </localhost>
+  </local-config>
+</xhad-config>
+XML
+ctl() { "$client" "$tmp/sock/ctl.$1.sock" "$2" 2>/dev/null; }
+status() { ctl "$1" '{"v":1,"cmd":"status"}' | jq -c .result 2>/dev/null; }
+
+"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
+HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.0" -l "$tmp/lock.0" --no-syslog ${HBAGENT_ARGS:-} \
+	>>"$tmp/agent.0.log" 2>&1 &
+pids[0]=$!
+if wait_for 30 online 0 '[0]'; then
+	pass "a one-host pool is online"
+else
+	fail "the one-host pool did not come online"
+	exit 1
+fi
+
+mode=$(stat -c '%a %g' "$tmp/sock/ctl.0.sock")
+dmode=$(stat -c '%a %g' "$tmp/sock")
+[ "$mode" = "660 4242" ] && [ "$dmode" = "750 4242" ] &&
+	pass "socket mode 0660 group 4242, directory 0750 (ControlGroup)" ||
+	fail "socket mode/group '$mode', directory '$dmode'"
+
+python3 "$here/control_abuse.py" "$tmp/sock/ctl.0.sock"
+rc=$?
+fails=$((fails + rc))
+
+[ "$(field 0 .phase)" = '"online"' ] && kill -0 "${pids[0]}" 2>/dev/null &&
+	pass "the agent is still online after the abuse" || fail "the agent did not survive the abuse"
+
+# disarmed: still answering, and saying so
+r=$(ctl 0 '{"v":1,"cmd":"disarm"}' | jq -r .result)
+w=$(field 0 '[.armed, .protected, (.warnings | index("fencing_disarmed") != null)]')
+[ "$r" = disarmed ] && [ "$w" = '[false,false,true]' ] &&
+	pass "disarmed: still answering, not protected, warning fencing_disarmed" || fail "disarm: '$r', $w"
+grep -q "control: disarm by uid 0 pid [0-9]*: done" "$tmp/agent.0.log" &&
+	pass "the disarm is in the log with the caller's uid and pid" || fail "no audit line for the disarm"
+grep -q "control: disarm by uid 65534 pid [0-9]*: permission denied" "$tmp/agent.0.log" &&
+	pass "the refused non-root disarm is in the log too" || fail "no audit line for the refused disarm"
+
+r=$(ctl 0 '{"v":1,"cmd":"shutdown"}' | jq -r .result)
+wait "${pids[0]}"
+rc=$?
+[ "$r" = stopping ] && [ $rc -eq 0 ] && pass "clean shutdown: exit 0" || fail "shutdown: '$r', exit $rc"
+[ ! -e "$tmp/sock/ctl.0.sock" ] && pass "the socket is removed at exit" || fail "the socket is left behind"
+
+[ "$fails" -eq 0 ] && echo "all passed"
+exit $((fails > 0))
