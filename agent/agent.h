@@ -171,9 +171,9 @@ bool agent_warn_sf_approaching(const struct agent *a, const struct hb_core_statu
 bool agent_protected(const struct hb_core_status *s);
 struct json_object;
 /* The query documents (docs/control.md); the caller owns the reference.
- * agent_liveset_json starts a new latency period when Online. */
+ * agent_liveset_json starts a new latency period when Online and asked to. */
 struct json_object *agent_status_json(struct agent *a);
-struct json_object *agent_liveset_json(struct agent *a);
+struct json_object *agent_liveset_json(struct agent *a, bool reset_latency);
 struct json_object *agent_statefile_json(struct agent *a);
 struct json_object *agent_timeouts_json(const struct agent *a);
 

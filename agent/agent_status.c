@@ -446,7 +446,7 @@ static bool host_sf_access(const struct agent *a, const struct hb_core_status *s
 	return v != NULL && (v->flags & HB_VF_SF_ACCESS) != 0;
 }
 
-struct json_object *agent_liveset_json(struct agent *a)
+struct json_object *agent_liveset_json(struct agent *a, bool reset_latency)
 {
 	char u[HB_UUID_STR_LEN];
 	struct hb_core_status *s = &a->st;
@@ -517,8 +517,10 @@ struct json_object *agent_liveset_json(struct agent *a)
 	jset(o, "warning", w);
 
 	/* xhad: an Online query starts a new latency period */
-	hb_core_reset_latency(a->core);
-	hb_sfdev_reset_latency(&a->sf.dev);
+	if (reset_latency) {
+		hb_core_reset_latency(a->core);
+		hb_sfdev_reset_latency(&a->sf.dev);
+	}
 	return o;
 }
 

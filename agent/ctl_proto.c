@@ -92,6 +92,10 @@ static int parse_args(struct json_object *args, struct ctl_request *out, struct 
 			else
 				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.state: expected \"init\", \"active\" or \"invalid\"");
 			have_state = true;
+		} else if (out->cmd == CTL_LIVESET && strcmp(key, "keep_latency") == 0) {
+			if (!json_object_is_type(val, json_type_boolean))
+				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.keep_latency: expected true or false");
+			out->keep_latency = json_object_get_boolean(val);
 		} else if (out->cmd == CTL_SET_WEIGHT && strcmp(key, "weight") == 0) {
 			int64_t w = json_object_is_type(val, json_type_int) ? json_object_get_int64(val) : -1;
 			if (w < 1 || w > UINT16_MAX)

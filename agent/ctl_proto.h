@@ -53,6 +53,7 @@ struct ctl_request {
 	struct json_object *id;      /* echoed; owned by the request (NULL = none) */
 	enum hb_pool_state pool_state; /* CTL_SET_POOL_STATE */
 	uint16_t weight;             /* CTL_SET_WEIGHT */
+	bool keep_latency;           /* CTL_LIVESET: no new latency period */
 };
 
 /* A parse failure: the class, its exit code and one sentence. */

@@ -102,6 +102,7 @@ int hbctl_parse_args(const struct hbctl_opts *opts, int argc, char **argv, bool 
 	static const struct option long_opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"xml", no_argument, NULL, 'x'},
+		{"keep-latency", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -118,6 +119,14 @@ int hbctl_parse_args(const struct hbctl_opts *opts, int argc, char **argv, bool 
 				out->xml = true;
 			} else {
 				fprintf(stderr, "hbctl %s: --xml is for liveset only\n", argv[0]);
+				bad = true;
+			}
+			break;
+		case 'k':
+			if (xml_ok) {
+				out->keep_latency = true;
+			} else {
+				fprintf(stderr, "hbctl %s: --keep-latency is for liveset only\n", argv[0]);
 				bad = true;
 			}
 			break;

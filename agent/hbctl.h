@@ -66,6 +66,7 @@ const char *hbctl_config_error(void);
 struct hbctl_args {
 	bool json;  /* --json here or before the command */
 	bool xml;   /* --xml */
+	bool keep_latency; /* --keep-latency (liveset): do not start a new latency period */
 	int n_pos;
 	char **pos;
 };

@@ -63,7 +63,7 @@ static void print_human(const struct hb_sftool_target *t, const struct hb_sf_dum
 		if (problem != NULL) {
 			printf("%s\n", problem);
 		} else if (lw->reason == HB_FENCE_NONE) {
-			printf("never fenced\n");
+			printf("no last words (never fenced itself; a watchdog reset leaves none)\n");
 		} else {
 			hbctl_format_realtime(lw->realtime_ms, buf, sizeof buf);
 			printf("fenced %s at %s (boot id %" PRIu64 "): %s\n",

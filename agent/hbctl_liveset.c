@@ -237,11 +237,15 @@ static void print_human(struct json_object *l)
 int hbctl_liveset(const struct hbctl_opts *opts, int argc, char **argv)
 {
 	struct hbctl_args a;
-	int rc = hbctl_parse_args(opts, argc, argv, true, 0, 0, "liveset [--xml | --json]", &a);
+	int rc = hbctl_parse_args(opts, argc, argv, true, 0, 0, "liveset [--xml | --json] [--keep-latency]", &a);
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
-	struct json_object *l = NULL;
-	rc = hbctl_call(opts, "liveset", NULL, &l);
+	struct json_object *l = NULL, *args = NULL;
+	if (a.keep_latency) {
+		args = json_object_new_object();
+		json_object_object_add(args, "keep_latency", json_object_new_boolean(true));
+	}
+	rc = hbctl_call(opts, "liveset", args, &l);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (a.xml)
