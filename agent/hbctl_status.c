@@ -169,9 +169,10 @@ static void host_row(const struct out *o, struct json_object *h)
 		age(json_object_array_get_idx(paths, p), a, sizeof a);
 		used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", p ? "/" : "", a);
 	}
-	cell(o, NULL, 14, np == 0 ? "-" : buf);
+	/* ages are of peers only */
+	cell(o, NULL, 14, np == 0 || local ? "-" : buf);
 	age(hbctl_get(h, "statefile_advance_age_ms"), buf, sizeof buf);
-	cell(o, NULL, 11, buf);
+	cell(o, NULL, 11, local ? "-" : buf);
 	printf("%s\n", hbctl_get_string(h, "slot", "?"));
 	struct json_object *lw = hbctl_get(h, "last_words");
 	if (lw != NULL && json_object_is_type(lw, json_type_object))
