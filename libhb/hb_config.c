@@ -247,6 +247,32 @@ static int parse_uint(const struct parse_ctx *pc, const xmlNode *node, uint32_t 
 	return 0;
 }
 
+/* A duration: whole seconds as xapi writes them, or (extension) whole
+ * milliseconds with the suffix "ms", for test pools run faster than real
+ * time (hbpool --scale). Either way within min..max seconds, the
+ * milliseconds form from 1 ms up. Out in milliseconds. */
+static int parse_duration(const struct parse_ctx *pc, const xmlNode *node, uint32_t min_s, uint32_t max_s, uint32_t *out_ms)
+{
+	char text[HB_CONFIG_PATH_MAX];
+	char shown[CFG_SHOW_MAX + 4];
+	if (leaf_text(pc, node, text) < 0)
+		return -1;
+	size_t len = strlen(text);
+	bool ms = len > 2 && strcmp(text + len - 2, "ms") == 0;
+	size_t nd = ms ? len - 2 : len;
+	if (nd == 0 || strspn(text, "0123456789") != nd)
+		return fail(pc, node, "<%s>: expected a whole number of seconds (or of milliseconds, ending in \"ms\"), got \"%s\"",
+		            nname(node), show(text, shown));
+	errno = 0;
+	unsigned long long v = strtoull(text, NULL, 10);
+	unsigned long long lo = ms ? 1u : min_s, hi = ms ? (unsigned long long)max_s * 1000u : max_s;
+	if (errno != 0 || v < lo || v > hi)
+		return fail(pc, node, "<%s>: %s is out of range %llu..%llu %s", nname(node), show(text, shown), lo, hi,
+		            ms ? "ms" : "seconds");
+	*out_ms = (uint32_t)(ms ? v : v * 1000u);
+	return 0;
+}
+
 static int parse_uuid(const struct parse_ctx *pc, const xmlNode *node, hb_uuid *out)
 {
 	char text[HB_CONFIG_PATH_MAX];
@@ -465,10 +491,10 @@ static int parse_params(const struct parse_ctx *pc, const xmlNode *node)
 		uint32_t v;
 		if (nodes[i] == NULL)
 			continue; /* keep the default */
-		if (parse_uint(pc, nodes[i], d->min, d->max, d->is_count ? "" : "seconds", &v) < 0)
+		if (d->is_count ? parse_uint(pc, nodes[i], d->min, d->max, "", &v) : parse_duration(pc, nodes[i], d->min, d->max, &v))
 			return -1;
 		uint32_t *field = (uint32_t *)(void *)((char *)&pc->cfg->params + d->offset);
-		*field = d->is_count ? v : v * 1000u;
+		*field = v;
 	}
 	return 0;
 }

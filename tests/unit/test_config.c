@@ -265,6 +265,7 @@ static void test_extensions(void **state)
 	assert_string_equal(cfg.control_group, "hbadmin");
 	assert_int_equal(cfg.params.watchdog_timeout_ms, S(3));
 	assert_int_equal(cfg.params.hb_interval_ms, S(1));
+	assert_int_equal(cfg.params.sf_interval_ms, 2000); /* "2000ms" */
 	assert_int_equal(cfg.params.xapi_restart_attempts, 0);
 	/* not in the file: defaults */
 	assert_int_equal(cfg.params.xapi_hc_interval_ms, S(60));
@@ -493,6 +494,10 @@ static void test_err_not_a_number(void **state)
 	EXPECT_ERROR(m, "test.conf:22: ", "<StateFileTimeout>", "expected a whole number", "\"-1\"");
 	const struct edit s[] = { { 22, "<StateFileTimeout>3 0</StateFileTimeout>" } };
 	EXPECT_ERROR(s, "test.conf:22: ", "<StateFileTimeout>", "expected a whole number");
+	const struct edit zm[] = { { 22, "<StateFileTimeout>0ms</StateFileTimeout>" } };
+	EXPECT_ERROR(zm, "test.conf:22: ", "<StateFileTimeout>", "out of range 1..3600000 ms");
+	const struct edit um[] = { { 22, "<StateFileTimeout>ms</StateFileTimeout>" } };
+	EXPECT_ERROR(um, "test.conf:22: ", "<StateFileTimeout>", "expected a whole number");
 	const struct edit h[] = { { 5, "<UDPport>0x2b6</UDPport>" } };
 	EXPECT_ERROR(h, "test.conf:5: ", "<UDPport>", "expected a whole number");
 	const struct edit z[] = { { 5, "<UDPport></UDPport>" } };
