@@ -12,6 +12,7 @@
 # (EnableJoinTimeout is 70 s).
 hosts 4
 timeout 10
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 30s

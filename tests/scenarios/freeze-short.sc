@@ -12,6 +12,7 @@
 # (EnableJoinTimeout is 70 s).
 hosts 4
 timeout 10
+paths 2   # hbpool: two heartbeat paths
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 30s

@@ -15,6 +15,7 @@
 # 10 s.
 hosts 3
 timeout 10
+paths 2   # hbpool: two heartbeat paths
 
 at 0s start all
 expect 0s liveset 0,1,2 within 30s

@@ -14,6 +14,7 @@
 # then removal wait 28.012 s, settle 8 s, tick 1 s: dropped within 85.012 s.
 hosts 4
 timeout 20
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 40s

@@ -16,6 +16,7 @@
 # fires W + slack = 6 s later: every host is down within F = 18 s (+ 1 s).
 hosts 4
 timeout 10
+paths 2   # hbpool: two heartbeat paths
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 30s

@@ -13,6 +13,8 @@
 # 60 s under rule 2 is six times T2.
 hosts 4
 timeout 10
+paths 2   # hbpool: two heartbeat paths
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 30s

@@ -10,6 +10,7 @@
 # A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
 hosts 4
 timeout 20
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 40s

@@ -13,6 +13,7 @@
 # 85.012 s (see sf-hang-one.sc).
 hosts 3
 timeout 20
+paths 2   # hbpool: two heartbeat paths
 
 at 0s start all
 expect 0s liveset 0,1,2 within 40s

@@ -16,6 +16,8 @@
 # acknowledge it: a few cycles; 30 s allowed (BootJoinTimeout 70 s).
 hosts 4
 timeout 10
+paths 2   # hbpool: two heartbeat paths
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2,3 within 30s

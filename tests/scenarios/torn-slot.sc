@@ -13,6 +13,7 @@
 # The next write comes t2 = 2 s later, well within T2 = 10 s.
 hosts 3
 timeout 10
+paths 2   # hbpool: two heartbeat paths
 
 at 0s start all
 expect 0s liveset 0,1,2 within 30s

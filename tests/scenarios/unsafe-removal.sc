@@ -15,6 +15,8 @@
 # (EnableJoinTimeout is 70 s).
 hosts 3
 timeout 10
+paths 2   # hbpool: two heartbeat paths
+sector 4096   # hbpool: 4 KiB logical sectors
 
 at 0s start all
 expect 0s liveset 0,1,2 within 30s
