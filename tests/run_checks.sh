@@ -3,6 +3,8 @@
 #  1. the sanitizer build (address + undefined) in BUILD/sanitize, where meson
 #     runs the unit, cli and statefile suites;
 #  2. a brief libFuzzer run of every decoder (BUILD/fuzz, clang);
+#  3. real Xen: one-host dom0s under QEMU fenced by the Xen watchdog, with
+#     the plain (not sanitized) binaries of BUILD (tests/xen, root only);
 # then one closing line: "check: N passed, N failed, N skipped".
 set -uo pipefail
 build=${1:-build}
@@ -31,6 +33,18 @@ case $? in
 	0) passed=$((passed + 1)) ;;
 	77) skipped=$((skipped + 1)) ;;
 	*) failed=$((failed + 1)) ;;
+esac
+
+src_dir=$src
+xen_scenarios=()
+for s in xen-sigstop-fires xen-disarm-no-fire linux-sigstop-fires linux-disarm-no-fire xen-rearm-kill-fires; do
+	xen_scenarios+=(--scenario "$src_dir/tests/xen/scenarios/$s.sc")
+done
+"$src/tests/xen/run_xen_checks.sh" "$build" "${xen_scenarios[@]}" 2>&1 | tail -n 40
+case ${PIPESTATUS[0]} in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)); echo "skipped: xen (see above)" ;;
+	*) failed=$((failed + 1)); echo "FAILED: xen" ;;
 esac
 
 echo "check: $passed passed, $failed failed, $skipped skipped"
