@@ -168,11 +168,18 @@ class Probers:
             p.wait()
 
 
-def expect(name, probers, want):
-    """want(a, b, p) -> bool: b should receive from a on path p."""
-    m = probers.matrix()
-    wrong = ["%d->%d p%d %s" % (a, b, p, "received" if got else "lost")
-             for (a, b, p), got in sorted(m.items()) if got != want(a, b, p)]
+def expect(name, probers, want, settle_s=0.0):
+    """want(a, b, p) -> bool: b should receive from a on path p. With
+    settle_s, a wrong matrix is probed again until settle_s has passed (a
+    link that just came up needs its carrier and its neighbours back)."""
+    limit = time.monotonic() + settle_s
+    while True:
+        m = probers.matrix()
+        wrong = ["%d->%d p%d %s" % (a, b, p, "received" if got else "lost")
+                 for (a, b, p), got in sorted(m.items()) if got != want(a, b, p)]
+        if not wrong or time.monotonic() >= limit:
+            break
+        time.sleep(0.2)
     check(not wrong, name, ", ".join(wrong))
 
 
@@ -247,14 +254,15 @@ def main_4hosts(prefix):
         expect("switch port of host 2 path 0 down: 2 lost on path 0 only", probers,
                lambda a, b, p: p == 1 or 2 not in (a, b))
         timed_fault("heal (link up)", net.heal, net, times)
-        expect("heal brings the switch port up: all reachable", probers, everyone)
+        expect("heal brings the switch port up: all reachable", probers, everyone, settle_s=3.0)
 
         # a host taking its own link down and up: bound sockets survive
         subprocess.run(["ip", "-n", net.ns(1), "link", "set", "p0", "down"], check=True)
         expect("host 1 sets its p0 down: 1 lost on path 0 only", probers,
                lambda a, b, p: p == 1 or 1 not in (a, b))
         subprocess.run(["ip", "-n", net.ns(1), "link", "set", "p0", "up"], check=True)
-        expect("host 1 sets its p0 up again: the same bound sockets send and receive", probers, everyone)
+        expect("host 1 sets its p0 up again: the same bound sockets send and receive", probers, everyone,
+               settle_s=3.0)
         check(probers.procs[1].poll() is None, "host 1's prober kept running (no socket error)")
 
         print("fault times, 4 hosts x 2 paths:")
