@@ -29,9 +29,6 @@ class View:
         s = self.status.get(i)
         return s is not None and s.get("phase") == "online"
 
-    def running(self, i):
-        return self.hosts[i].alive()
-
     def down_set(self):
         return sorted(h.i for h in self.hosts if not h.alive())
 
