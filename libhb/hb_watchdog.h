@@ -91,6 +91,7 @@ struct hb_wd_ops {
 struct hb_wd_xen_state {
 	struct xc_interface_core *xch;
 	uint32_t slot;            /* 1 or 2 while armed, 0 = none */
+	int kmsg_fd;              /* /dev/kmsg for the fence's console line, -1 = none */
 };
 
 struct hb_wd_linux_state {

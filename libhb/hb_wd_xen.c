@@ -7,9 +7,12 @@
  * timeout feeds it; timeout 0 closes it, only on disarm), and the fence:
  * shorten the slot to 1 s as a backstop, pause every guest domain, then
  * reboot the host through the hypervisor (remote shutdown of dom0 with
- * SHUTDOWN_reboot). There is no read-back hypercall: a valid slot id from
- * the create call and an immediate successful feed (hb_watchdog_arm) are it.
- * Cannot be exercised without Xen; kept small.
+ * SHUTDOWN_reboot). Just before the reboot it writes one line to the dom0
+ * kernel log (/dev/kmsg, opened at open): the reason and how many guests it
+ * paused, which dom0's console (Xen's serial console on a real host) shows
+ * as the host's last line. There is no read-back hypercall: a valid slot id
+ * from the create call and an immediate successful feed (hb_watchdog_arm)
+ * are it. Exercised on real Xen by tests/xen; kept small.
  */
 /* xenctrl.h pulls in Xen public headers that insist on GNU C (anonymous
  * structs, __attribute__ alignment) and test __STRICT_ANSI__, which -std=c11
@@ -20,6 +23,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 #include <xenctrl.h>
 
 #define HB_XEN_PRIVCMD "/dev/xen/privcmd"
+#define HB_XEN_KMSG "/dev/kmsg"
 /* Xen gives each domain two watchdog slots (NR_DOMAIN_WATCHDOG_TIMERS). */
 #define HB_XEN_MAX_SLOT 2
 #define HB_XEN_DOMINFO_BATCH 64u
@@ -63,6 +68,7 @@ static int xen_open(struct hb_watchdog *wd, struct hb_err *err)
 {
 	wd->b.xen.xch = NULL;
 	wd->b.xen.slot = 0;
+	wd->b.xen.kmsg_fd = -1;
 	if (access(HB_XEN_PRIVCMD, R_OK | W_OK) < 0)
 		return hb_err_set(err, "the xen watchdog backend needs %s (%s): not a Xen dom0, not root, or xen-privcmd is not loaded",
 		                  HB_XEN_PRIVCMD, strerror(errno));
@@ -71,6 +77,9 @@ static int xen_open(struct hb_watchdog *wd, struct hb_err *err)
 		return hb_err_set(err, "xc_interface_open failed: %s (the xen watchdog backend needs a Xen dom0)",
 		                  strerror(errno));
 	wd->b.xen.xch = xch;
+	/* Opened now so the fence path needs no open; without it the fence
+	 * just has no console line. */
+	wd->b.xen.kmsg_fd = open(HB_XEN_KMSG, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	return 0;
 }
 
@@ -109,34 +118,59 @@ static int xen_disarm(struct hb_watchdog *wd, struct hb_err *err)
 		return hb_err_set(err, "cannot close Xen watchdog slot %u: %s; it is still armed", wd->b.xen.slot,
 		                  strerror(errno));
 	wd->b.xen.slot = 0;
+	snprintf(wd->identity, sizeof wd->identity, "xen, no slot (disarmed)");
 	return 0;
 }
 
+struct pause_count {
+	unsigned guests;          /* guest domains found */
+	unsigned paused;          /* of those, xc_domain_pause succeeded */
+};
+
 /* Pause every domain but dom0 (stops their I/O at once). Best effort: a
  * failure to pause one domain does not stop the fence. */
-static void pause_guests(xc_interface *xch)
+static struct pause_count pause_guests(xc_interface *xch)
 {
+	struct pause_count pc = {0, 0};
 	uint32_t first = 1;
 	for (unsigned round = 0; round < HB_XEN_DOMINFO_ROUNDS && first < DOMID_FIRST_RESERVED; round++) {
 		int n = xc_domain_getinfolist(xch, first, HB_XEN_DOMINFO_BATCH, dominfo);
 		if (n <= 0)
-			return;
+			break;
 		for (int i = 0; i < n; i++) {
-			if (dominfo[i].domain != 0 && !(dominfo[i].flags & XEN_DOMINF_dying))
-				(void)xc_domain_pause(xch, dominfo[i].domain);
+			if (dominfo[i].domain != 0 && !(dominfo[i].flags & XEN_DOMINF_dying)) {
+				pc.guests++;
+				if (xc_domain_pause(xch, dominfo[i].domain) == 0)
+					pc.paused++;
+			}
 		}
 		first = (uint32_t)dominfo[n - 1].domain + 1u;
 	}
+	return pc;
+}
+
+/* One line for dom0's kernel log and console (priority 2, critical). A
+ * non-blocking write of a stack buffer; a failure changes nothing. */
+static void console_line(int fd, const char *reason, struct pause_count pc)
+{
+	if (fd < 0)
+		return;
+	char line[160];
+	int n = snprintf(line, sizeof line,
+	                 "<2>hbagent: FENCE (%s): paused %u of %u guest domain(s); rebooting the host through Xen\n",
+	                 reason, pc.paused, pc.guests);
+	if (n > 0)
+		(void)!write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static int xen_reboot(struct hb_watchdog *wd, const char *reason, struct hb_err *err)
 {
-	(void)reason;
 	xc_interface *xch = wd->b.xen.xch;
 	assert(xch != NULL);
 	if (wd->b.xen.slot != 0)
 		(void)xc_watchdog(xch, wd->b.xen.slot, 1); /* backstop if a step hangs */
-	pause_guests(xch);
+	struct pause_count pc = pause_guests(xch);
+	console_line(wd->b.xen.kmsg_fd, reason, pc);
 	if (xc_domain_shutdown(xch, 0, SHUTDOWN_reboot) < 0)
 		return hb_err_set(err, "reboot through the hypervisor failed: %s; the watchdog is the backstop",
 		                  strerror(errno));
@@ -149,6 +183,9 @@ static void xen_close(struct hb_watchdog *wd)
 	 * counting after the handle (or the process) is gone. */
 	if (wd->b.xen.xch != NULL)
 		xc_interface_close(wd->b.xen.xch);
+	if (wd->b.xen.kmsg_fd >= 0)
+		close(wd->b.xen.kmsg_fd);
+	wd->b.xen.kmsg_fd = -1;
 	wd->b.xen.xch = NULL;
 	wd->b.xen.slot = 0;
 }

@@ -12,13 +12,16 @@
 #   vmlinuz      the Debian 6.1 dom0 kernel
 #   initrd.gz    the dom0 initramfs (cpio newc, gzip)
 #   manifest.txt what went in (package versions, files)
+#   hbx-conf.sh, pool.key  the configuration writer and the pool key of the
+#                guests (tests/xen/hbxen uses them to read the statefile
+#                back from the shared disk image)
 #
 # The initramfs /init (busybox sh) of every host:
 #   1. mounts proc, sys, devtmpfs, tmpfs /run; loads the modules (in this
 #      order: xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc watchdog
 #      xen_wdt virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
 #      virtio_pci virtio_blk failover net_failover virtio_net virtio_console);
-#      mounts xenfs on /proc/xen; starts xenstored;
+#      mounts xenfs on /proc/xen; starts xenstored and runs xen-init-dom0;
 #   2. reads its identity from /proc/cmdline:
 #        hbx.index=N      this host's index, 0-based (required)
 #        hbx.hosts=M      pool size (default 1); host i has IP 10.0.0.(i+1)
@@ -52,6 +55,9 @@
 #       disarm | arm | shutdown                hbctl disarm / arm / shutdown
 #       status                                 print an HBX-STATUS line now
 #       start-agent                            start hbagent (if not running)
+#       start-guest                            xenconsoled + `xl create` of a
+#                                              PV guest (128 MiB, capped at 10 %
+#                                              of the CPU) that only sleeps
 #       sh TEXT                                run TEXT with sh, output as HBX-OUT
 #
 # Environment: HBXEN_CACHE (download cache), HBXEN_KERNEL_DEB (use this
@@ -196,12 +202,45 @@ install_bin "$build/agent/hbagent" usr/sbin/hbagent
 install_bin "$build/agent/hbctl" usr/sbin/hbctl
 install_bin "$build/agent/hbwatchdog-test" usr/libexec/hbagent/hbwatchdog-test
 install_bin "$udir/usr/lib/xen-4.17/bin/xenstored" usr/sbin/xenstored
+# a guest domain for the fence's pause (xl, xenconsoled; command start-guest):
+# a PV guest running the same kernel with a tiny initramfs that only sleeps
+install_bin "$udir/usr/lib/xen-4.17/bin/xl" usr/sbin/xl
+install_bin "$udir/usr/lib/xen-4.17/bin/xenconsoled" usr/sbin/xenconsoled
+install_bin "$udir/usr/lib/xen-4.17/bin/xen-init-dom0" usr/sbin/xen-init-dom0
+mkdir -p "$root"/{boot,etc/xen,var/lib/xen,var/log/xen}
+cp "$vml" "$root/boot/guest-vmlinuz"
+groot=$(mktemp -d "${TMPDIR:-/tmp}/hbxen-guest.XXXXXX")
+mkdir -p "$groot"/{bin,proc,dev}
+cp "$bdir/bin/busybox" "$groot/bin/busybox"
+for a in sh sleep mount echo; do ln -s busybox "$groot/bin/$a"; done
+cat >"$groot/init" <<'GINIT'
+#!/bin/sh
+mount -t proc proc /proc
+echo "hbxen guest running"
+while :; do sleep 1; done
+GINIT
+chmod 755 "$groot/init"
+(cd "$groot" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$root/boot/guest-initrd.gz"
+rm -rf "$groot"
+echo "# xl defaults (none needed)" >"$root/etc/xen/xl.conf"
+cat >"$root/etc/xen/guest.cfg" <<'GCFG'
+# hbxen's guest: PV, 128 MiB (the kernel image alone needs 58), one vCPU capped at 10 % so dom0 keeps its CPU
+name = "guest1"
+type = "pv"
+kernel = "/boot/guest-vmlinuz"
+ramdisk = "/boot/guest-initrd.gz"
+extra = "console=hvc0 quiet"
+memory = 128
+vcpus = 1
+cap = 10
+on_crash = "preserve"
+GCFG
 for f in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists; do
 	[ -f "$sdir/usr/bin/$f" ] && install_bin "$sdir/usr/bin/$f" "usr/bin/$f"
 done
 [ -f "$root/lib64/ld-linux-x86-64.so.2" ] || die "the dynamic loader was not collected"
 # every library the programs need must be in the image
-for f in usr/sbin/hbagent usr/sbin/hbctl usr/sbin/xenstored; do
+for f in usr/sbin/hbagent usr/sbin/hbctl usr/sbin/xenstored usr/sbin/xl usr/sbin/xenconsoled; do
 	for lib in $(ldd "$root/$f" | awk '/=>/ { print $1 }'); do
 		[ -e "$root/lib/x86_64-linux-gnu/$lib" ] || die "$f needs $lib, which was not collected"
 	done
@@ -302,6 +341,7 @@ ip=10.0.0.$((index + 1))
 # xenstored (dom0 is its own xenstore domain here)
 xenstored --pid-file /run/xenstored.pid >/run/xenstored.out 2>&1 ||
 	say "HBX-WARN xenstored failed: $(cat /run/xenstored.out)"
+xen-init-dom0 >/run/xen-init-dom0.out 2>&1 || say "HBX-WARN xen-init-dom0 failed: $(tail -n1 /run/xen-init-dom0.out)"
 xenstore-write /local/domain/0/name Domain-0 2>/dev/null || say "HBX-WARN xenstore-write failed"
 
 # network
@@ -364,6 +404,12 @@ run_cmd() {
 	disarm|arm|shutdown) hbctl $cmd >/run/cmd.out 2>&1; rc=$?; sed "s/^/HBX-OUT $seq /" /run/cmd.out ;;
 	status) status_line; rc=0 ;;
 	start-agent) start_agent; rc=0 ;;
+	start-guest)
+		mkdir -p /run/xen /var/log/xen /var/lib/xen
+		pidof xenconsoled >/dev/null || xenconsoled --log=none >/run/xenconsoled.out 2>&1
+		xl create /etc/xen/guest.cfg >/run/cmd.out 2>&1; rc=$?
+		xl list >>/run/cmd.out 2>&1
+		sed "s/^/HBX-OUT $seq /" /run/cmd.out ;;
 	sh) sh -c "$*" >/run/cmd.out 2>&1; rc=$?; sed "s/^/HBX-OUT $seq /" /run/cmd.out ;;
 	*) rc=127 ;;
 	esac
@@ -401,6 +447,8 @@ conf=$(mktemp)
 "$build/agent/hbctl" -c "$conf" timeouts >"$out/timeouts.txt" 2>&1 || {
 	cat "$out/timeouts.txt" >&2; rm -f "$conf"; die "hbctl timeouts refuses the default timing"; }
 cp "$conf" "$out/xhad.conf.sample"
+cp "$root/etc/hbx-conf.sh" "$out/hbx-conf.sh"
+cp "$root/etc/hbagent/pool.key" "$out/pool.key"
 rm -f "$conf"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$out/initrd.gz.tmp"

@@ -10,4 +10,4 @@ build=$1; shift
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 is not installed (apt-get install --no-install-recommends qemu-system-x86)"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: the Xen tests need root"; exit 77; }
 "$here/build-image.sh" "$build" "$build/xen-image"
-exec "$here/hbxen" --image "$build/xen-image" "$@"
+exec "$here/hbxen" --image "$build/xen-image" --hbctl "$build/agent/hbctl" "$@"
