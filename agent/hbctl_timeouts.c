@@ -52,6 +52,7 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 	static const struct option long_opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	bool json = opts->json, have_T = false;
@@ -60,6 +61,10 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "T:", long_opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
+		} else if (c == 'h') {
+			printf("usage: hbctl [-c FILE] timeouts [-T SECONDS] [--json]\n"
+			       "  -T, --timeout SECONDS  xapi's derivation from HA timeout T instead of the config\n");
+			return HB_EXIT_SUCCESS;
 		} else if (c == 'T' && parse_T(optarg, &T_s) == 0) {
 			have_T = true;
 		} else {
