@@ -14,7 +14,8 @@
 #     are plain sh);
 #     rpm -V; hbctl --version, hbagent --version and hbctl timeouts on the
 #     example config from the root (LD_LIBRARY_PATH into it, so libhb.so.0 is
-#     the package's); a program built against hbagent-devel through libhb.pc;
+#     the package's); systemd-analyze verify of the unit; a program built
+#     against hbagent-devel through libhb.pc;
 #  6. %preun with an hbagent in the root's /proc (a regular file there: the
 #     scratch root has no procfs): an erase is refused, the package stays, an
 #     upgrade goes through; without it, the erase removes everything.
@@ -126,6 +127,20 @@ else
 		fail "hbctl timeouts on the example config: no fence bound of 38 s"
 	else
 		echo "rpm: hbctl timeouts on the packaged example: $(grep '^  fence bound F' "$work/timeouts.txt" | tr -s ' ')"
+	fi
+	# the unit as systemd reads it, with its commands pointed into the root:
+	# no warning at all (an unknown key or a bad value is only a warning)
+	if command -v systemd-analyze >/dev/null; then
+		mkdir -p "$work/unit"
+		sed -E "s#^(Exec[A-Za-z]*=)/usr/#\1$root/usr/#" "$root/usr/lib/systemd/system/hbagent.service" \
+			>"$work/unit/hbagent.service"
+		if ! systemd-analyze verify --man=no "$work/unit/hbagent.service" >"$work/verify.txt" 2>&1 ||
+			[ -s "$work/verify.txt" ]; then
+			cat "$work/verify.txt" >&2
+			fail "systemd-analyze verify hbagent.service"
+		fi
+	else
+		echo "rpm: no systemd-analyze: the unit file is not verified"
 	fi
 	# hbagent-devel: libhb.pc relocated into the root, a program using libhb
 	cat >"$work/use_libhb.c" <<-'EOF'
