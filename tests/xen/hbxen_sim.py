@@ -1,0 +1,339 @@
+"""hbxen_sim: hbsim's scenario files (tests/scenarios/*.sc) on real Xen hosts.
+
+Owns the translation of hbsim's timed language (docs/scenarios.md: `at TIME
+ACTION`, `expect TIME WHAT [within D]`) onto hbxen's hosts, with the meaning
+hbpool gives it (docs/testing.md), and the safety contract checked while the
+scenario runs. The file is parsed by libhb's own parser (hbscenario-json,
+built next to hbctl), so hbsim, hbpool and hbxen read the same statements.
+
+Where it applies: the Xen testbed has one network path per host on a shared
+multicast segment and one statefile disk per host behind QEMU, so
+  start, boot, crash, shutdown, freeze, isolate, heal, storage-hang,
+  storage-heal, propose-master, disarm, set-weight, set-pool-state
+run for real, and a scenario that uses partition, one-way cut, storage-fail,
+storage-slow or storage-torn is refused with a message (hbpool runs those).
+`paths 2` runs on one path; `sector 4096` gives the disk 4 KiB sectors.
+
+Time: the hosts boot first (dom0 up, agent not started; boot is 20-60 s of
+emulation), then the scenario clock starts and `at 0s start all` starts the
+agents. `--scale F` multiplies every time, every window and every configured
+timeout (the watchdog timeout rounded up to whole seconds), as hbpool does.
+An expectation holds if it is true at some moment of its window; one with no
+window gets the status period's grace (3 s x scale).
+
+Meanings (hbpool's): liveset = every host reporting Online shows it;
+master M = M holds the lock and every reporting host names M (none: nobody);
+down = hosts whose QEMU is not running (a fence reboots, so a fenced host is
+down until `boot`) or whose agent is not running (not started yet, or it
+exited: HBX-AGENT-EXIT); fenced = hosts for which Xen printed its watchdog or dom0
+shutdown line during the scenario.
+Safety contract, every round: at most one host holds the master lock; when a
+reporting host's liveset loses host h, h is not running Online and armed one
+second later (the console's lag), unless h was disarmed or shut down.
+"""
+
+import json
+import math
+import os
+import subprocess
+import threading
+import time
+
+SUPPORTED = {"start", "boot", "crash", "shutdown", "freeze", "isolate", "heal", "storage-hang",
+             "storage-heal", "propose-master", "disarm", "set-weight", "set-pool-state"}
+STATUS_FRESH_S = 8.0
+
+
+def load(tool, path):
+    r = subprocess.run([tool, path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ValueError(r.stderr.strip() or f"cannot parse {path}")
+    return json.loads(r.stdout)
+
+
+def is_sim_language(text):
+    """hbsim's files have `at TIME ...` steps or `expect TIME ...`."""
+    for raw in text.splitlines():
+        w = raw.split("#", 1)[0].split()
+        if len(w) >= 2 and (w[0] == "at" or (w[0] == "expect" and w[1][:1].isdigit())):
+            return True
+    return False
+
+
+def unsupported(doc):
+    return [s for s in doc["statements"]
+            if not s["kind"].startswith("expect-") and s["kind"] not in SUPPORTED]
+
+
+def timing_kargs(hbctl, T, scale):
+    out = subprocess.run([hbctl, "--json", "timeouts", "-T", str(T)], capture_output=True, text=True,
+                         check=True).stdout
+    c = json.loads(out)["configured"]
+
+    def ms(key, whole_s=False):
+        v = c[key] * scale
+        if whole_s:
+            return str(int(math.ceil(v / 1000.0)))
+        v = int(round(v))
+        return f"{v // 1000}" if v % 1000 == 0 else f"{v}ms"
+    return " ".join([f"hbx.t1={ms('heartbeat_interval_ms')}", f"hbx.T1={ms('heartbeat_timeout_ms')}",
+                     f"hbx.t2={ms('statefile_interval_ms')}", f"hbx.T2={ms('statefile_timeout_ms')}",
+                     f"hbx.W={ms('watchdog_timeout_ms', True)}",
+                     f"hbx.Wh={ms('heartbeat_watchdog_timeout_ms')}",
+                     f"hbx.Ws={ms('statefile_watchdog_timeout_ms')}",
+                     f"hbx.Tboot={ms('boot_join_timeout_ms')}"])
+
+
+class SimExecutor:
+    def __init__(self, run, doc, scale):
+        self.run = run
+        self.doc = doc
+        self.scale = scale
+        self.t0 = None
+        self.disarmed = set()
+        self.isolated = set()
+        self.crashed = set()
+        self.pending_losses = []   # (check_at, observer, lost)
+        self.last_liveset = {}     # host -> liveset last seen Online
+        self.safety = []
+        self.departures = []       # [t, what, hosts]
+        self.met = 0
+        self.failed = 0
+
+    # ---- clock and logging ----
+    def clock(self):
+        return self.run.now() - self.t0
+
+    def say(self, msg):
+        self.run.say(f"{self.clock():8.3f}s {msg}" if self.t0 is not None else msg)
+
+    # ---- view ----
+    def alive(self, h):
+        return h.alive() and h.exit_t is None
+
+    def reporting(self, h):
+        s = h.status or {}
+        return (self.alive(h) and h.status_t is not None and self.run.now() - h.status_t < STATUS_FRESH_S
+                and s.get("phase") == "online")
+
+    def down_set(self):
+        return sorted(h.i for h in self.run.hostobjs if not (self.alive(h) and h.agent_running))
+
+    def fenced_set(self):
+        out = []
+        for h in self.run.hostobjs:
+            cur = [t for t in (h.shutdown_t, h.fired_t) if t is not None]
+            if h.fenced_at or cur:
+                if any(t >= self.t0 for t in h.fenced_at + cur):
+                    out.append(h.i)
+        return sorted(out)
+
+    def holds(self, st):
+        kind = st["kind"]
+        want = st["hosts"]
+        hosts = self.run.hostobjs
+        if kind == "expect-fenced":
+            return self.fenced_set() == want
+        if kind == "expect-down":
+            return self.down_set() == want
+        if kind == "expect-liveset":
+            rep = [h for h in hosts if self.reporting(h)]
+            if not rep:
+                return want == []
+            return all(sorted(h.status.get("liveset") or []) == want for h in rep)
+        if kind == "expect-master":
+            m = st["host"] if st["host"] != "none" else -1
+            if m >= 0 and not (self.reporting(hosts[m]) and hosts[m].status.get("i_am_master")):
+                return False
+            for h in hosts:
+                if not self.reporting(h):
+                    continue
+                s = h.status
+                if s.get("i_am_master") and h.i != m:
+                    return False
+                if (s.get("master") if s.get("master") is not None else -1) != m:
+                    return False
+            return True
+        raise ValueError("not an expectation: " + kind)
+
+    def describe(self):
+        parts = []
+        for h in self.run.hostobjs:
+            s = h.status or {}
+            if not self.alive(h):
+                parts.append(f"{h.i}:down")
+            elif not self.reporting(h):
+                parts.append(f"{h.i}:{s.get('phase') or 'no-agent'}")
+            else:
+                m = "*" if s.get("i_am_master") else ""
+                parts.append(f"{h.i}{m}:{','.join(map(str, s.get('liveset') or []))}")
+        return " ".join(parts)
+
+    # ---- the safety contract ----
+    def monitor(self):
+        now = self.run.now()
+        hosts = self.run.hostobjs
+        holders = [h.i for h in hosts if self.reporting(h) and h.status.get("i_am_master")]
+        if len(holders) > 1:
+            self.violation(f"at-most-one-master: hosts {holders} all hold the lock")
+        for h in hosts:
+            if not self.reporting(h):
+                self.last_liveset.pop(h.i, None)
+                continue
+            cur = set(h.status.get("liveset") or [])
+            prev = self.last_liveset.get(h.i)
+            if prev is not None:
+                for lost in sorted(prev - cur):
+                    self.pending_losses.append((now + 1.0, h.i, lost))
+            self.last_liveset[h.i] = cur
+        keep = []
+        for check_at, g, lost in self.pending_losses:
+            if now < check_at:
+                keep.append((check_at, g, lost))
+                continue
+            x = hosts[lost]
+            s = x.status or {}
+            running_armed = (self.alive(x) and x.shutdown_t is None and x.fired_t is None and
+                             s.get("phase") == "online" and s.get("armed") is True and
+                             x.status_t is not None and now - x.status_t < STATUS_FRESH_S)
+            if running_armed and lost not in self.disarmed:
+                self.violation(f"removal-means-fenced: host {g} dropped host {lost}, which still runs "
+                               f"Online and armed")
+        self.pending_losses = keep
+
+    def violation(self, text):
+        if text not in self.safety:
+            self.safety.append(text)
+            self.say(f"VIOLATION {text}  [{self.describe()}]")
+
+    def measure_departures(self):
+        for d in list(self.departures):
+            rep = [h for h in self.run.hostobjs if self.reporting(h) and h.i not in d[2]]
+            if rep and all(not set(d[2]) & set(h.status.get("liveset") or []) for h in rep):
+                dt = self.run.now() - d[0]
+                self.say(f"failover: host(s) {','.join(map(str, d[2]))} left every survivor's liveset "
+                         f"{dt:.3f} s after the {d[1]}")
+                self.run.timings.append(f"host(s) {','.join(map(str, d[2]))} left every survivor's "
+                                        f"liveset {dt:.3f} s after the {d[1]}")
+                self.departures.remove(d)
+
+    # ---- actions ----
+    def background(self, h, command, note=None):
+        def go():
+            seq, sent, ack = h.send(command)
+            outs = " | ".join(h.outs.get(seq, []))
+            rc = ack[1] if ack else "no ACK"
+            self.say(f"host {h.i}: `{command}` -> rc={rc}{(' ' + outs) if outs else ''}")
+            if note:
+                note()
+        threading.Thread(target=go, daemon=True).start()
+
+    def act(self, st):
+        k = st["kind"]
+        hosts = self.run.hostobjs
+        h = hosts[st["host"]] if isinstance(st["host"], int) else None
+        if k == "start":
+            for x in hosts:
+                if self.alive(x):
+                    self.background(x, "start-agent")
+        elif k == "boot":
+            if not self.alive(h):
+                h.start(start_agent=True)
+                self.crashed.discard(h.i)
+                self.disarmed.discard(h.i)
+        elif k == "crash":
+            h.ref_t = h.ref_sent_t = self.run.now()
+            h.ref_what = "crash"
+            h.proc.kill()
+            self.crashed.add(h.i)
+            self.departures.append([self.run.now(), "crash", [h.i]])
+        elif k == "shutdown":
+            self.disarmed.add(h.i)
+            self.background(h, "sh hbctl disarm; hbctl shutdown")
+        elif k == "freeze":
+            self.background(h, "stop-agent")
+            d = st["duration_ms"] * self.scale / 1000.0
+            threading.Timer(d, lambda: self.background(h, "cont-agent")).start()
+        elif k == "isolate":
+            h.qmp_cmd("set_link", {"name": "n0", "up": False})
+            h.ref_t = h.ref_sent_t = self.run.now()
+            h.ref_what = "isolate"
+            self.isolated.add(h.i)
+            self.departures.append([self.run.now(), "isolation", [h.i]])
+        elif k == "heal":
+            for i in sorted(self.isolated):
+                if self.alive(hosts[i]):
+                    hosts[i].qmp_cmd("set_link", {"name": "n0", "up": True})
+            self.isolated.clear()
+        elif k in ("storage-hang", "storage-heal"):
+            targets = hosts if st["host"] == "all" else [h]
+            args = {"device": "sf", "bps": 1 if k == "storage-hang" else 0, "bps_rd": 0, "bps_wr": 0,
+                    "iops": 0, "iops_rd": 0, "iops_wr": 0}
+            for x in targets:
+                if self.alive(x):
+                    x.qmp_cmd("block_set_io_throttle", args)
+        elif k == "propose-master":
+            self.background(h, "sh hbctl propose-master")
+        elif k == "disarm":
+            self.disarmed.add(h.i)
+            self.background(h, "disarm")
+        elif k == "set-weight":
+            self.background(h, f"sh hbctl set-weight {st['weight']}")
+        elif k == "set-pool-state":
+            self.background(h, f"sh hbctl set-pool-state {st['pool_state']}")
+        else:
+            raise ValueError("unsupported action " + k)
+
+    # ---- the run ----
+    def execute(self):
+        r = self.run
+        statements = self.doc["statements"]
+        r.ensure_hosts()
+        for h in r.hostobjs:
+            h.start(start_agent=False)
+            r.say(f"host {h.i}: QEMU started (pid {h.proc.pid}), agent not started, console {h.log.name}")
+        # every dom0 up (its status loop runs) before the scenario clock starts
+        for h in r.hostobjs:
+            if not h.wait(lambda: h.status_t is not None or h.exit_t is not None, 900) or h.exit_t:
+                r.say(f"host {h.i}: dom0 did not come up in 900 s (or QEMU exited)")
+                self.failed = sum(1 for s in statements if s["kind"].startswith("expect-"))
+                return
+        self.t0 = r.now()
+        r.say(f"every dom0 is up ({self.t0:.1f} s); the scenario clock starts (scale {self.scale:g})")
+        pending = list(statements)
+        open_x = []
+        last_desc = ""
+        grace = 3.0 * self.scale
+        while pending or open_x:
+            now = self.clock()
+            while pending and pending[0]["at_ms"] * self.scale / 1000.0 <= now:
+                st = pending.pop(0)
+                if st["kind"].startswith("expect-"):
+                    open_x.append(st)
+                    continue
+                self.say(f"line {st['line']}: {st['text']}")
+                try:
+                    self.act(st)
+                except Exception as e:  # a failed fault is reported, the run goes on
+                    self.say(f"line {st['line']}: `{st['text']}` failed: {e}")
+            self.monitor()
+            self.measure_departures()
+            desc = self.describe()
+            if desc != last_desc:
+                self.say(desc)
+                last_desc = desc
+            still = []
+            for st in open_x:
+                start = st["at_ms"] * self.scale / 1000.0
+                end = start + max(st["within_ms"] * self.scale / 1000.0, grace if st["within_ms"] == 0 else 0)
+                if self.holds(st):
+                    self.met += 1
+                    self.say(f"ok: line {st['line']}: {st['text']}  [{desc}]")
+                elif now > end:
+                    self.failed += 1
+                    self.say(f"VIOLATION: line {st['line']}: {st['text']} not met by "
+                             f"{end:.1f} s  [{desc}]")
+                else:
+                    still.append(st)
+            open_x = still
+            time.sleep(0.2)
