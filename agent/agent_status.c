@@ -182,12 +182,15 @@ static struct json_object *host_json(const struct agent *a, const struct hb_core
 		jset(h, "phase", json_object_new_string(hb_phase_name(s->phase)));
 		jset(h, "sf_access", json_object_new_boolean(s->sf_access));
 		jset(h, "excluded", json_object_new_boolean(s->excluded));
+		jset(h, "armed", json_object_new_boolean(s->armed));
 		jset(h, "weight", json_object_new_int(a->weight));
 	} else {
 		const struct hb_view *v = latest_view(a, i);
 		jset(h, "phase", v ? json_object_new_string(hb_phase_name((enum hb_phase)v->phase)) : NULL);
 		jset(h, "sf_access", v ? json_object_new_boolean((v->flags & HB_VF_SF_ACCESS) != 0) : NULL);
 		jset(h, "excluded", json_object_new_boolean(v != NULL && (v->flags & HB_VF_EXCLUDED) != 0));
+		/* what the host last announced: a disarmed peer is unprotected */
+		jset(h, "armed", v ? json_object_new_boolean((v->flags & HB_VF_ARMED) != 0) : NULL);
 		jset(h, "weight", v ? json_object_new_int(v->weight) : NULL);
 	}
 	struct json_object *paths = json_object_new_array();

@@ -4,7 +4,7 @@
  *
  * Owns the human rendering: the summary (phase, protected, liveset, master,
  * armed, pool state, statefile access, warnings) and one row per host
- * (liveness, statefile access, excluded, weight, heartbeat age per path,
+ * (liveness, statefile access, excluded, armed, weight, heartbeat age per path,
  * statefile age, slot, last words), coloured on a terminal. --json prints
  * the agent's result unchanged. Fetching the document is hbctl_client.c's.
  */
@@ -153,6 +153,7 @@ static void host_row(const struct out *o, struct json_object *h)
 	cell(o, NULL, 10, hbctl_get_string(h, "phase", "-"));
 	cell(o, NULL, 5, yes_no(hbctl_get_bool(h, "sf_access")));
 	cell(o, NULL, 6, yes_no(hbctl_get_bool(h, "excluded")));
+	cell(o, hbctl_get_bool(h, "armed") == 0 ? RED : NULL, 6, yes_no(hbctl_get_bool(h, "armed")));
 	long long weight = hbctl_get_int(h, "weight", -1);
 	if (weight < 0)
 		snprintf(buf, sizeof buf, "-");
@@ -183,8 +184,8 @@ static void hosts_table(const struct out *o, struct json_object *s)
 {
 	struct json_object *hosts = hbctl_get(s, "hosts");
 	size_t n = hosts != NULL && json_object_is_type(hosts, json_type_array) ? json_object_array_length(hosts) : 0;
-	printf("\n%4s  %-38s%-10s%-10s%-5s%-6s%-8s%-14s%-11s%s\n", "HOST", "UUID (* = this host)", "LIVENESS", "PHASE",
-	       "SF", "EXCL", "WEIGHT", "HB AGE ms", "SF AGE ms", "SLOT");
+	printf("\n%4s  %-38s%-10s%-10s%-5s%-6s%-6s%-8s%-14s%-11s%s\n", "HOST", "UUID (* = this host)", "LIVENESS",
+	       "PHASE", "SF", "EXCL", "ARMED", "WEIGHT", "HB AGE ms", "SF AGE ms", "SLOT");
 	for (size_t i = 0; i < n; i++)
 		host_row(o, json_object_array_get_idx(hosts, i));
 	struct json_object *prev = hbctl_get(s, "previous_last_words");

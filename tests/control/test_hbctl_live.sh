@@ -16,7 +16,7 @@
 #   - the pool of three: propose-master TRUE on host 0, FALSE on host 1;
 #     `--json status`, status, liveset (human, --json, --xml) and
 #     `statefile dump --json` (golden, masked); disarm / arm (the warning
-#     fencing_disarmed comes and goes); set-weight 5 (seen locally and by a
+#     fencing_disarmed comes and goes, the peers' hosts[].armed follows); set-weight 5 (seen locally and by a
 #     peer), set-weight 0 and abc 1; set-pool-state init 15; watchdog probe
 #     15; a non-root caller: with the config unreadable, a query refused
 #     by the default socket (14 or 16, never 0), a change 6; 16 from the
@@ -276,11 +276,21 @@ expect 0 "disarm on host 1" hc 1 disarm
 disarmed() { [ "$(field 1 '[.armed, .protected, (.warnings | index("fencing_disarmed") != null)]')" = '[false,false,true]' ]; }
 wait_for 5 disarmed && pass "host 1: disarmed, not protected, warning fencing_disarmed" ||
 	fail "host 1 after disarm: $(field 1 '{armed, protected, warnings}')"
+# the others see it: hosts[1].armed false in host 0's status and its table
+peer_disarmed() { [ "$(field 0 '.hosts[1].armed')" = false ]; }
+wait_for 10 peer_disarmed && pass "host 0 sees host 1 disarmed (hosts[1].armed false)" ||
+	fail "host 0's view of host 1 after disarm: $(field 0 '.hosts[1]')"
+expect 0 "status on host 0" hc 0 status
+grep -Eq '^ +1  22222222-2222-4222-8222-222222222222  live +online +yes +no +no ' "$tmp/out" &&
+	pass "host 0's table shows host 1 ARMED no" || fail "host 0's table: $(grep -E '^ +1 ' "$tmp/out")"
 expect 0 "arm on host 1" hc 1 arm
 [ "$(cat "$tmp/out")" = armed ] && pass "arm says armed" || fail "arm: $(cat "$tmp/out")"
 armed() { [ "$(field 1 '[.armed, .protected, (.warnings | index("fencing_disarmed") != null)]')" = '[true,true,false]' ]; }
 wait_for 5 armed && pass "host 1: armed, protected, no fencing_disarmed" ||
 	fail "host 1 after arm: $(field 1 '{armed, protected, warnings}')"
+peer_armed() { [ "$(field 0 '.hosts[1].armed')" = true ]; }
+wait_for 10 peer_armed && pass "host 0 sees host 1 armed again" ||
+	fail "host 0's view of host 1 after arm: $(field 0 '.hosts[1]')"
 
 # --- set-weight (host 1) ------------------------------------------------------
 expect 0 "set-weight 5 on host 1" hc 1 set-weight 5
