@@ -35,6 +35,7 @@ second later (the console's lag), unless h was disarmed or shut down.
 import json
 import math
 import os
+import re
 import subprocess
 import threading
 import time
@@ -52,10 +53,11 @@ def load(tool, path):
 
 
 def is_sim_language(text):
-    """hbsim's files have `at TIME ...` steps or `expect TIME ...`."""
+    """hbsim's files have `at TIME ...` steps or `expect TIME ...`, where a
+    time has a unit (`30s`); hbxen's own `expect I ...` names a host."""
     for raw in text.splitlines():
         w = raw.split("#", 1)[0].split()
-        if len(w) >= 2 and (w[0] == "at" or (w[0] == "expect" and w[1][:1].isdigit())):
+        if len(w) >= 2 and (w[0] == "at" or (w[0] == "expect" and re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h)", w[1]))):
             return True
     return False
 

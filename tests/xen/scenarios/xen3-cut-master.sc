@@ -3,7 +3,8 @@
 # fence itself at once: its last words go to its statefile slot, its guest is
 # paused and Xen reboots its dom0 (the agent's reboot through the hypervisor;
 # the watchdog is the backstop). The two survivors agree on the liveset 1,2
-# only after the master has gone, and the master moves to a survivor.
+# only after the master has gone, and the master moves to a survivor; what
+# the survivors publish in xenstore matches their status.
 #
 # Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): t1 = 3 s,
 # t2 = 2 s, T1 = T2 = 20 s, W = 5 s, settle 8 s (20 s with inconsistent
@@ -33,5 +34,7 @@ cmd 1 sh hbctl propose-master
 expect 1 output TRUE
 expect 1 master 1 within 60s
 expect 2 master 1 within 30s
+expect 1 xenstore-matches-status within 30s
+expect 2 xenstore-matches-status within 30s
 expect 1 alive
 expect 2 alive

@@ -2,7 +2,8 @@
 # answering on every host at once (every request waits inside QEMU) while
 # the network is whole. Survival rule 2 (everyone hears everyone and nobody
 # has the statefile) keeps all three alive: nobody fences, the liveset stays
-# 0,1,2. When the disk answers again, every host has statefile access again.
+# 0,1,2 (and xenstore shows host 1's warnings as its status does). When the
+# disk answers again, every host has statefile access again.
 #
 # Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): T2 = 20 s,
 # statefile loss grace 24 s, fence bound 28 s: a host that wrongly kept no
@@ -17,6 +18,7 @@ expect all liveset 0,1,2 within 120s
 storage-hang all
 expect all status sf_access = false within 60s
 expect all status rule2 = true within 30s
+expect 1 xenstore-matches-status within 30s
 expect all no-fire for 120s
 expect all liveset 0,1,2
 storage-heal all
