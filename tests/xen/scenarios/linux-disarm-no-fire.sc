@@ -1,4 +1,4 @@
-# linux-disarm-no-fire.sc (also built into hbxen)
+# linux-disarm-no-fire.sc
 # One host, backend linux (xen_wdt): disarm, then SIGSTOP does not fire.
 hosts 1
 backend linux

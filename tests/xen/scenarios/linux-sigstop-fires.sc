@@ -1,4 +1,4 @@
-# linux-sigstop-fires.sc (also built into hbxen)
+# linux-sigstop-fires.sc
 # One host, backend linux: /dev/watchdog is xen_wdt, itself the Xen watchdog
 # of dom0; SIGSTOP of the agent makes Xen fire within W (+ 5 s).
 hosts 1

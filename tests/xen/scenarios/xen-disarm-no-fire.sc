@@ -1,4 +1,4 @@
-# xen-disarm-no-fire.sc (also built into hbxen)
+# xen-disarm-no-fire.sc
 # One host, backend xen: `hbctl disarm` closes the Xen watchdog slot; then a
 # SIGSTOP of the agent does not fire it within 2 W; dom0 keeps running.
 hosts 1

@@ -1,4 +1,4 @@
-# xen-rearm-kill-fires.sc (also built into hbxen)
+# xen-rearm-kill-fires.sc
 # One host, backend xen: disarm, arm again (a new Xen slot), then SIGKILL of
 # the agent: the slot is a hypervisor timer of dom0 and outlives the process,
 # so Xen fires within W (+ 5 s).

@@ -1,4 +1,4 @@
-# xen-sigstop-fires.sc (also built into hbxen)
+# xen-sigstop-fires.sc
 # One host, backend xen: the agent arms Xen's watchdog and goes Online;
 # SIGSTOP of the agent makes Xen fire the watchdog of domain 0 within W
 # (+ 5 s of slack for the emulation and the console).
