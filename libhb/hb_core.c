@@ -496,6 +496,20 @@ enum hb_reject hb_core_peer_slot_reject(const struct hb_core *c, unsigned k)
 	return c->peers[k].slot_read == HB_CORE_SLOT_CORRUPT ? c->peers[k].slot_reject : HB_REJECT_NONE;
 }
 
+hb_mono_ms hb_core_peer_heard_at(const struct hb_core *c, unsigned k)
+{
+	assert(k < c->cfg.n_hosts);
+	return c->peers[k].rx_at;
+}
+
+hb_mono_ms hb_core_peer_seen_at(const struct hb_core *c, unsigned k)
+{
+	assert(k < c->cfg.n_hosts);
+	return c->peers[k].slot_adv_at;
+}
+
+hb_mono_ms hb_core_confirmed_at(const struct hb_core *c) { return c->confirmed_at; }
+
 void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight)
 {
 	advance(c, now);

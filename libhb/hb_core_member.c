@@ -306,13 +306,18 @@ static void update_members(struct hb_core *c, hb_mono_ms now)
 		if (v && boot <= c->peers[k].removed_boot)
 			v = NULL;
 		bool reachable = (c->hb_heard & bit) && ((c->sf_seen & bit) || c->rule2);
+		/* It joined the liveset I am in: it lists every member of mine
+		 * (two hosts that complete their joins at the same moment each
+		 * go Online without the other). */
+		bool same_lineage = v && ((v->liveset | core_self_bit(c)) & c->liveset) == c->liveset;
 		if (v && v->phase == HB_PHASE_JOINING && reachable) {
 			c->proposed |= bit; /* acknowledge its join */
 		} else if (v && v->phase == HB_PHASE_ONLINE && (v->flags & HB_VF_ARMED) && (v->liveset & bit) &&
-		           ((c->proposed & bit) || (v->liveset & core_self_bit(c)) || listed_by_member(c, k, now))) {
+		           ((c->proposed & bit) || (v->liveset & core_self_bit(c)) || same_lineage ||
+		            listed_by_member(c, k, now))) {
 			/* It went Online, armed, with every ack: mine, or, when it
-			 * joined while I was joining, the pool's (it lists me, or a
-			 * member lists it). */
+			 * joined while I was joining, the pool's (it lists me, it
+			 * lists all my members, or a member lists it). */
 			make_member(c, k, boot, v, now);
 			c->proposed &= ~bit;
 			c->epoch++;

@@ -27,6 +27,9 @@
 #define SC_DEFAULT_TIMEOUT_S 30u
 #define SC_MAX_TIMEOUT_S 3600u
 #define SC_MAX_WEIGHT 65535u
+#define SC_MAX_OVERRIDE_MS 3600000u           /* header overrides of t1, T1, t2, T2, W */
+#define SC_PPM_PER_PERCENT 10000u
+#define SC_RATE_DECIMALS 4u                   /* 0.0001% = 1 ppm */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,6 +47,12 @@ enum arg_shape {
 	ARGS_LIST,         /* expect liveset|down LIST|none */
 	ARGS_HOST_NONE,    /* expect master H|none */
 	ARGS_POOL_STATE,   /* set-pool-state H init|active|invalid */
+	ARGS_RATE_LINK,    /* loss|duplicate RATE [LINK] [path P] */
+	ARGS_DELAY_LINK,   /* delay DURATION [jitter DURATION] [LINK] [path P] */
+	ARGS_DUR_LINK,     /* replay DURATION [LINK] [path P] */
+	ARGS_HOST_STEP,    /* clock-step H +D|-D */
+	ARGS_HOST_HOST_NONE, /* expect reported-master H J|none */
+	ARGS_FORGE,        /* forge-slot H WHAT | forge-heartbeat H WHAT [-> K] */
 	ARGS_SHAPE_COUNT
 };
 
@@ -52,6 +61,8 @@ static const unsigned shape_words[ARGS_SHAPE_COUNT] = {
 	[ARGS_NONE] = 0, [ARGS_ALL] = 1, [ARGS_HOST] = 1, [ARGS_HOST_ALL] = 1,
 	[ARGS_HOST_DUR] = 2, [ARGS_HOST_ALL_DUR] = 2, [ARGS_GROUPS] = 0,
 	[ARGS_CUT] = 3, [ARGS_WEIGHT] = 2, [ARGS_LIST] = 1, [ARGS_HOST_NONE] = 1, [ARGS_POOL_STATE] = 2,
+	[ARGS_RATE_LINK] = 0, [ARGS_DELAY_LINK] = 0, [ARGS_DUR_LINK] = 0, /* parse_link_args counts */
+	[ARGS_HOST_STEP] = 2, [ARGS_HOST_HOST_NONE] = 2, [ARGS_FORGE] = 0, /* parse_forge counts */
 };
 
 struct verb {
@@ -85,16 +96,36 @@ static const struct verb verbs[] = {
 	{HB_SC_SET_WEIGHT, "set-weight", ARGS_WEIGHT, false, "set-weight", "set-weight H W"},
 	{HB_SC_SET_POOL_STATE, "set-pool-state", ARGS_POOL_STATE, false, "set-pool-state",
 	 "set-pool-state H init|active|invalid"},
+	{HB_SC_LOSS, "loss", ARGS_RATE_LINK, false, "loss", "loss RATE [H | A -> B] [path P]"},
+	{HB_SC_DUPLICATE, "duplicate", ARGS_RATE_LINK, false, "duplicate", "duplicate RATE [H | A -> B] [path P]"},
+	{HB_SC_DELAY, "delay", ARGS_DELAY_LINK, false, "delay",
+	 "delay DURATION [jitter DURATION] [H | A -> B] [path P]"},
+	{HB_SC_REPLAY, "replay", ARGS_DUR_LINK, false, "replay", "replay DURATION [H | A -> B] [path P]"},
+	{HB_SC_CLOCK_STEP, "clock-step", ARGS_HOST_STEP, false, "clock-step", "clock-step H +DURATION|-DURATION"},
+	{HB_SC_SUSPEND, "suspend", ARGS_HOST_DUR, false, "suspend", "suspend H DURATION"},
+	{HB_SC_RESTART_AGENT, "restart-agent", ARGS_HOST, false, "restart-agent", "restart-agent H"},
+	{HB_SC_FORGE_SLOT, "forge-slot", ARGS_FORGE, false, "forge-slot",
+	 "forge-slot H stopped|fencing|huge-sequence|next-boot"},
+	{HB_SC_FORGE_HEARTBEAT, "forge-heartbeat", ARGS_FORGE, false, "forge-heartbeat",
+	 "forge-heartbeat H stopped|fencing|huge-sequence|next-boot [-> K]"},
 	{HB_SC_EXPECT_LIVESET, "liveset", ARGS_LIST, true, "expect-liveset",
 	 "liveset LIST|none [within DURATION]"},
 	{HB_SC_EXPECT_MASTER, "master", ARGS_HOST_NONE, true, "expect-master", "master H|none [within DURATION]"},
 	{HB_SC_EXPECT_DOWN, "down", ARGS_LIST, true, "expect-down", "down LIST|none [within DURATION]"},
 	{HB_SC_EXPECT_FENCED, "fenced", ARGS_LIST, true, "expect-fenced", "fenced LIST|none [within DURATION]"},
+	{HB_SC_EXPECT_REPORTED_MASTER, "reported-master", ARGS_HOST_HOST_NONE, true, "expect-reported-master",
+	 "reported-master H J|none [within DURATION]"},
 };
 _Static_assert(ARRAY_LEN(verbs) == HB_SC_KIND_COUNT, "verbs[] must have one entry per kind");
 
 /* Header statements; index into parser.header_line. */
-enum header_id { HDR_HOSTS, HDR_TIMEOUT, HDR_PATHS, HDR_SECTOR, HDR_COUNT };
+enum header_id {
+	HDR_HOSTS, HDR_TIMEOUT, HDR_PATHS, HDR_SECTOR,
+	/* overrides of the derivation from T: durations */
+	HDR_HB_INTERVAL, HDR_HB_TIMEOUT, HDR_SF_INTERVAL, HDR_SF_TIMEOUT, HDR_WATCHDOG,
+	HDR_COUNT
+};
+#define HDR_FIRST_DURATION HDR_HB_INTERVAL
 
 struct header {
 	const char *name;
@@ -107,6 +138,11 @@ static const struct header headers[HDR_COUNT] = {
 	[HDR_TIMEOUT] = {"timeout", 1, SC_MAX_TIMEOUT_S, "whole seconds from 1 to 3600, e.g. 30 or 30s"},
 	[HDR_PATHS] = {"paths", 1, HB_MAX_PATHS, "a whole number from 1 to 4"},
 	[HDR_SECTOR] = {"sector", 512, 4096, "512 or 4096"},
+	[HDR_HB_INTERVAL] = {"heartbeat-interval", 1, SC_MAX_OVERRIDE_MS, "a duration from 1ms to 3600s, e.g. 1s"},
+	[HDR_HB_TIMEOUT] = {"heartbeat-timeout", 1, SC_MAX_OVERRIDE_MS, "a duration from 1ms to 3600s, e.g. 3s"},
+	[HDR_SF_INTERVAL] = {"statefile-interval", 1, SC_MAX_OVERRIDE_MS, "a duration from 1ms to 3600s, e.g. 4s"},
+	[HDR_SF_TIMEOUT] = {"statefile-timeout", 1, SC_MAX_OVERRIDE_MS, "a duration from 1ms to 3600s, e.g. 30s"},
+	[HDR_WATCHDOG] = {"watchdog-timeout", 1000, SC_MAX_OVERRIDE_MS, "whole seconds from 1s to 3600s, e.g. 5s"},
 };
 _Static_assert(HB_MAX_HOSTS == 64u && HB_MAX_PATHS == 4u, "update headers[].expected");
 
@@ -376,13 +412,161 @@ static int parse_weight(const struct parser *p, const char *const *a, struct hb_
 	return 0;
 }
 
+/* "5%", "0.1%", "100%" -> parts per million. */
+static int parse_rate(const struct parser *p, const struct verb *v, const char *tok, uint32_t *out)
+{
+	size_t len = strlen(tok);
+	const char *dot = strchr(tok, '.');
+	size_t int_len = dot ? (size_t)(dot - tok) : len - 1;
+	size_t dec_len = dot ? len - 1 - int_len - 1 : 0;
+	uint64_t whole = 0, frac = 0;
+	if (len < 2 || tok[len - 1] != '%' || !parse_digits(tok, int_len, &whole) ||
+	    (dot && (dec_len == 0 || dec_len > SC_RATE_DECIMALS || !parse_digits(dot + 1, dec_len, &frac))))
+		return fail(p, "bad rate \"%s\" for %s (expected a percentage with at most %u decimals, e.g. 5%% or 0.1%%)",
+		            tok, v->name, SC_RATE_DECIMALS);
+	for (size_t i = dec_len; i < SC_RATE_DECIMALS; i++)
+		frac *= 10u;
+	uint64_t ppm = whole * SC_PPM_PER_PERCENT + frac / (10000u / SC_PPM_PER_PERCENT);
+	if (whole > 100 || ppm > 100u * SC_PPM_PER_PERCENT)
+		return fail(p, "rate %s is over 100%% (expected 0%% to 100%%)", tok);
+	*out = (uint32_t)ppm;
+	return 0;
+}
+
+/* The optional tail of a network-quality action: [H | A -> B] [path P]. */
+static int parse_link_tail(const struct parser *p, const struct verb *v, const char *const *a, unsigned n,
+                           struct hb_sc_statement *st)
+{
+	char usage[128];
+	unsigned i = 0;
+	verb_usage(v, usage, sizeof usage);
+	if (i < n && strcmp(a[i], "path") != 0) {
+		if (parse_host(p, a[i], 0, &st->host) < 0)
+			return -1;
+		i++;
+		if (i < n && strcmp(a[i], "->") == 0) {
+			if (i + 1 >= n)
+				return fail(p, "\"->\" needs a target host (expected \"%s\")", usage);
+			if (parse_host(p, a[i + 1], 0, &st->host2) < 0)
+				return -1;
+			if (st->host == st->host2)
+				return fail(p, "link from host %d to itself (expected two different hosts)", st->host);
+			i += 2;
+		}
+	}
+	if (i < n && strcmp(a[i], "path") == 0) {
+		uint64_t path;
+		if (i + 1 >= n)
+			return fail(p, "\"path\" needs a path index (expected \"%s\")", usage);
+		if (!parse_number(a[i + 1], &path))
+			return fail(p, "bad path \"%s\" (expected a path index from 0 to %u)", a[i + 1], p->sc->paths - 1);
+		if (path >= p->sc->paths)
+			return fail(p, "path %s is out of range (pool has %u path%s)", a[i + 1], p->sc->paths,
+			            p->sc->paths == 1 ? "" : "s");
+		st->path = (int)path;
+		i += 2;
+	}
+	if (i < n)
+		return fail(p, "unexpected \"%s\" after %s (expected \"%s\")", a[i], v->name, usage);
+	return 0;
+}
+
+static int parse_link_args(const struct parser *p, const struct verb *v, const char *const *a, unsigned n,
+                           struct hb_sc_statement *st)
+{
+	char usage[128];
+	unsigned used = 1;
+	verb_usage(v, usage, sizeof usage);
+	if (n < 1)
+		return fail(p, "%s needs more arguments (expected \"%s\")", v->name, usage);
+	switch (v->shape) {
+	case ARGS_RATE_LINK:
+		if (parse_rate(p, v, a[0], &st->rate_ppm) < 0)
+			return -1;
+		break;
+	case ARGS_DELAY_LINK:
+		if (parse_time(p, a[0], &st->duration_ms) < 0)
+			return -1;
+		if (n >= 2 && strcmp(a[1], "jitter") == 0) {
+			if (n < 3)
+				return fail(p, "\"jitter\" needs a duration (expected \"%s\")", usage);
+			if (parse_time(p, a[2], &st->jitter_ms) < 0)
+				return -1;
+			used = 3;
+		}
+		break;
+	case ARGS_DUR_LINK:
+		if (parse_duration(p, v, a[0], &st->duration_ms) < 0)
+			return -1;
+		break;
+	default:
+		assert(!"not a link shape");
+		return -1;
+	}
+	return parse_link_tail(p, v, a + used, n - used, st);
+}
+
+static const char *const forge_names[HB_SC_FORGE_COUNT] = {
+	[HB_SC_FORGE_STOPPED] = "stopped", [HB_SC_FORGE_FENCING] = "fencing",
+	[HB_SC_FORGE_HUGE_SEQUENCE] = "huge-sequence", [HB_SC_FORGE_NEXT_BOOT] = "next-boot",
+};
+
+const char *hb_sc_forge_name(enum hb_sc_forge f)
+{
+	return (unsigned)f < HB_SC_FORGE_COUNT ? forge_names[f] : "unknown";
+}
+
+static int parse_forge(const struct parser *p, const struct verb *v, const char *const *a, unsigned n,
+                       struct hb_sc_statement *st)
+{
+	char usage[128];
+	verb_usage(v, usage, sizeof usage);
+	bool target = v->kind == HB_SC_FORGE_HEARTBEAT;
+	if (n < 2)
+		return fail(p, "%s needs more arguments (expected \"%s\")", v->name, usage);
+	if (parse_host(p, a[0], 0, &st->host) < 0)
+		return -1;
+	unsigned f = 0;
+	while (f < HB_SC_FORGE_COUNT && strcmp(forge_names[f], a[1]) != 0)
+		f++;
+	if (f == HB_SC_FORGE_COUNT)
+		return fail(p, "unknown forgery \"%s\" (expected stopped, fencing, huge-sequence or next-boot)", a[1]);
+	st->forge = (uint8_t)f;
+	if (n == 2)
+		return 0;
+	if (!target || n != 4 || strcmp(a[2], "->") != 0)
+		return fail(p, "unexpected \"%s\" after %s (expected \"%s\")", a[2], v->name, usage);
+	if (parse_host(p, a[3], 0, &st->host2) < 0)
+		return -1;
+	if (st->host2 == st->host)
+		return fail(p, "forge-heartbeat of host %d sent to itself (expected another host)", st->host);
+	return 0;
+}
+
+/* "+30s" or "-1.5s": a signed, non-zero duration. */
+static int parse_step(const struct parser *p, const struct verb *v, const char *const *a, struct hb_sc_statement *st)
+{
+	int64_t d;
+	if (parse_host(p, a[0], 0, &st->host) < 0)
+		return -1;
+	if (a[1][0] != '+' && a[1][0] != '-')
+		return fail(p, "clock step \"%s\" has no sign (expected +DURATION or -DURATION, e.g. -30s)", a[1]);
+	if (parse_time(p, a[1] + 1, &d) < 0)
+		return -1;
+	if (d == 0)
+		return fail(p, "%s needs a non-zero step, not \"%s\" (expected e.g. -30s)", v->name, a[1]);
+	st->duration_ms = a[1][0] == '-' ? -d : d;
+	return 0;
+}
+
 static int check_count(const struct parser *p, const struct verb *v, const char *const *a, unsigned n)
 {
 	char usage[128];
 	unsigned want = shape_words[v->shape];
 	verb_usage(v, usage, sizeof usage);
-	if (v->shape == ARGS_GROUPS)
-		return 0; /* parse_groups counts */
+	if (v->shape == ARGS_GROUPS || v->shape == ARGS_RATE_LINK || v->shape == ARGS_DELAY_LINK ||
+	    v->shape == ARGS_DUR_LINK || v->shape == ARGS_FORGE)
+		return 0; /* parse_groups, parse_link_args and parse_forge count */
 	if (n < want)
 		return fail(p, "%s needs more arguments (expected \"%s\")", v->name, usage);
 	if (n > want)
@@ -435,6 +619,18 @@ static int parse_args(const struct parser *p, const struct verb *v, const char *
 		return parse_host(p, a[0], HOST_NONE_OK, &st->host);
 	case ARGS_POOL_STATE:
 		return parse_pool_state(p, a, st);
+	case ARGS_RATE_LINK:
+	case ARGS_DELAY_LINK:
+	case ARGS_DUR_LINK:
+		return parse_link_args(p, v, a, n, st);
+	case ARGS_HOST_STEP:
+		return parse_step(p, v, a, st);
+	case ARGS_HOST_HOST_NONE:
+		if (parse_host(p, a[0], 0, &st->host) < 0)
+			return -1;
+		return parse_host(p, a[1], HOST_NONE_OK, &st->host2);
+	case ARGS_FORGE:
+		return parse_forge(p, v, a, n, st);
 	case ARGS_SHAPE_COUNT:
 		break;
 	}
@@ -468,6 +664,7 @@ static void statement_init(struct hb_sc_statement *st, int line, enum hb_sc_kind
 	st->at_ms = at_ms;
 	st->host = -1;
 	st->host2 = -1;
+	st->path = -1;
 }
 
 static int check_time(const struct parser *p, int64_t at)
@@ -522,10 +719,19 @@ static int find_header(const char *name)
 	return -1;
 }
 
-/* timeout: bare whole seconds ("30") or a time in whole seconds ("30s"). */
+/* timeout: bare whole seconds ("30") or a time in whole seconds ("30s");
+ * the overrides of t1, T1, t2, T2 and W: a duration, in ms. */
 static int header_value(const struct parser *p, enum header_id id, const char *tok, uint64_t *out)
 {
 	int64_t ms;
+	if (id >= HDR_FIRST_DURATION) {
+		if (parse_time(p, tok, &ms) < 0)
+			return -1;
+		if (id == HDR_WATCHDOG && ms % 1000 != 0)
+			return fail(p, "watchdog-timeout \"%s\" is not whole seconds (expected %s)", tok, headers[id].expected);
+		*out = (uint64_t)ms;
+		return 0;
+	}
 	if (parse_number(tok, out))
 		return 0;
 	if (id != HDR_TIMEOUT || tok[0] < '0' || tok[0] > '9')
@@ -559,6 +765,11 @@ static int parse_header(struct parser *p, const struct words *w, enum header_id 
 	case HDR_TIMEOUT: p->sc->timeout_s = (uint32_t)v; break;
 	case HDR_PATHS: p->sc->paths = (unsigned)v; break;
 	case HDR_SECTOR: p->sc->sector = (unsigned)v; break;
+	case HDR_HB_INTERVAL: p->sc->hb_interval_ms = (uint32_t)v; break;
+	case HDR_HB_TIMEOUT: p->sc->hb_timeout_ms = (uint32_t)v; break;
+	case HDR_SF_INTERVAL: p->sc->sf_interval_ms = (uint32_t)v; break;
+	case HDR_SF_TIMEOUT: p->sc->sf_timeout_ms = (uint32_t)v; break;
+	case HDR_WATCHDOG: p->sc->watchdog_ms = (uint32_t)v; break;
 	case HDR_COUNT: assert(!"bad header id"); break;
 	}
 	p->header_line[id] = p->line;
@@ -609,7 +820,8 @@ static int parse_line(struct parser *p, const char *s, size_t n)
 	int id = find_header(w.w[0]);
 	if (id >= 0)
 		return parse_header(p, &w, (enum header_id)id);
-	return fail(p, "unknown statement \"%s\" (expected hosts, timeout, paths, sector, at or expect)", w.w[0]);
+	return fail(p, "unknown statement \"%s\" (expected hosts, timeout, paths, sector, heartbeat-interval, "
+	            "heartbeat-timeout, statefile-interval, statefile-timeout, watchdog-timeout, at or expect)", w.w[0]);
 }
 
 static void scenario_init(struct hb_scenario *sc, const char *name)
@@ -620,6 +832,7 @@ static void scenario_init(struct hb_scenario *sc, const char *name)
 	sc->timeout_s = SC_DEFAULT_TIMEOUT_S;
 	sc->paths = 1;
 	sc->sector = 512;
+	sc->hb_interval_ms = sc->hb_timeout_ms = sc->sf_interval_ms = sc->sf_timeout_ms = sc->watchdog_ms = 0;
 	sc->n_statements = 0;
 }
 
@@ -757,6 +970,31 @@ static void put_list(struct out *o, hb_hostmap map)
 	}
 }
 
+/* parts per million -> "5%", "0.1%", "0.0025%" */
+static void put_rate(struct out *o, uint32_t ppm)
+{
+	uint32_t whole = ppm / SC_PPM_PER_PERCENT, frac = ppm % SC_PPM_PER_PERCENT;
+	if (frac == 0) {
+		put(o, " %" PRIu32 "%%", whole);
+		return;
+	}
+	char digits[8];
+	snprintf(digits, sizeof digits, "%04" PRIu32, frac);
+	for (size_t i = strlen(digits); i > 0 && digits[i - 1] == '0'; i--)
+		digits[i - 1] = '\0';
+	put(o, " %" PRIu32 ".%s%%", whole, digits);
+}
+
+static void put_link(struct out *o, const struct hb_sc_statement *st)
+{
+	if (st->host >= 0)
+		put(o, " %d", st->host);
+	if (st->host >= 0 && st->host2 >= 0)
+		put(o, " -> %d", st->host2);
+	if (st->path >= 0)
+		put(o, " path %d", st->path);
+}
+
 static void put_args(struct out *o, const struct verb *v, const struct hb_sc_statement *st)
 {
 	switch (v->shape) {
@@ -781,6 +1019,37 @@ static void put_args(struct out *o, const struct verb *v, const struct hb_sc_sta
 	case ARGS_WEIGHT: put(o, " %d %u", st->host, (unsigned)st->weight); break;
 	case ARGS_LIST: put_list(o, st->hosts); break;
 	case ARGS_POOL_STATE: put(o, " %d %s", st->host, hb_pool_state_name((enum hb_pool_state)st->pool_state)); break;
+	case ARGS_RATE_LINK:
+		put_rate(o, st->rate_ppm);
+		put_link(o, st);
+		break;
+	case ARGS_DELAY_LINK:
+		put_time(o, st->duration_ms);
+		if (st->jitter_ms > 0) {
+			put(o, " jitter");
+			put_time(o, st->jitter_ms);
+		}
+		put_link(o, st);
+		break;
+	case ARGS_DUR_LINK:
+		put_time(o, st->duration_ms);
+		put_link(o, st);
+		break;
+	case ARGS_HOST_STEP: {
+		char t[32];
+		hb_sc_format_time(st->duration_ms < 0 ? -st->duration_ms : st->duration_ms, t, sizeof t);
+		put(o, " %d %c%s", st->host, st->duration_ms < 0 ? '-' : '+', t);
+		break;
+	}
+	case ARGS_HOST_HOST_NONE:
+		put_host(o, st->host);
+		put_host(o, st->host2);
+		break;
+	case ARGS_FORGE:
+		put(o, " %d %s", st->host, hb_sc_forge_name((enum hb_sc_forge)st->forge));
+		if (st->host2 >= 0)
+			put(o, " -> %d", st->host2);
+		break;
 	case ARGS_SHAPE_COUNT: assert(!"unknown argument shape"); break;
 	}
 }
@@ -804,4 +1073,21 @@ void hb_sc_statement_format(const struct hb_sc_statement *st, char *buf, size_t 
 		put(&o, " within");
 		put_time(&o, st->within_ms);
 	}
+}
+
+int hb_scenario_timing_params(const struct hb_scenario *sc, struct hb_timing_params *out, struct hb_err *err)
+{
+	if (hb_timing_params_from_T(sc->timeout_s, out, err) < 0)
+		return -1;
+	if (sc->hb_interval_ms)
+		out->hb_interval_ms = sc->hb_interval_ms;
+	if (sc->hb_timeout_ms)
+		out->hb_timeout_ms = sc->hb_timeout_ms;
+	if (sc->sf_interval_ms)
+		out->sf_interval_ms = sc->sf_interval_ms;
+	if (sc->sf_timeout_ms)
+		out->sf_timeout_ms = sc->sf_timeout_ms;
+	if (sc->watchdog_ms)
+		out->watchdog_timeout_ms = sc->watchdog_ms;
+	return 0;
 }

@@ -153,6 +153,10 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	t->warn_hb_ms = p->hb_timeout_ms / 2u;
 	t->warn_sf_ms = p->sf_timeout_ms / 2u;
 	t->lock_wait_ms = 3u * (p->sf_interval_ms + t->sf_io_timeout_ms);
+	/* Once faults stop, every running member publishes the same liveset and
+	 * master within this: the last victim is dropped (a crash or an
+	 * isolation, whichever is slower), then the views settle. */
+	t->agreement_bound_ms = max_u32(t->failover_bound_ms, t->isolation_bound_ms) + t->settle_ms + t->tick_ms;
 }
 
 /* Values that must be positive and whole, before any relation is checked. */

@@ -66,6 +66,7 @@ struct hb_timing {
 	uint32_t warn_hb_ms;          /* heartbeat approaching timeout warning at T1/2 */
 	uint32_t warn_sf_ms;          /* statefile approaching timeout warning at T2/2 */
 	uint32_t lock_wait_ms;        /* propose-master never waits longer */
+	uint32_t agreement_bound_ms;  /* faults stop -> every member publishes the same liveset and master */
 	unsigned warnings;            /* enum hb_timing_warning bits */
 };
 

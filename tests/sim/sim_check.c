@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hb_partition.h"
 #include "sim_check.h"
 
 #define SIM_SLACK_US 1000000      /* scheduling slack added to time bounds */
@@ -48,6 +49,8 @@ static const char *const check_names[CK_COUNT] = {
 	[CK_IO] = "io-discipline",
 	[CK_WIRE] = "wire-codec",
 	[CK_STARTUP] = "pool-formation",
+	[CK_RENEW] = "renew-after-silence",
+	[CK_REPORTED] = "reported-master",
 };
 
 const char *sim_check_name(enum sim_check_id id)
@@ -64,6 +67,10 @@ int64_t sim_bound_us(uint32_t ms)
 void sim_check_reset(struct sim_world *w)
 {
 	memset(&w->chk, 0, sizeof w->chk);
+	for (unsigned i = 0; i < HB_MAX_HOSTS; i++)
+		w->chk.touched_us[i] = w->chk.net_since[i] = -1;
+	w->chk.rule2_cut_since = -1;
+	w->chk.quiet_checked_us = -1;
 }
 
 static hb_mono_ms now_of(const struct sim_world *w, const struct sim_host *h)
@@ -149,13 +156,13 @@ static void check_removal(struct sim_world *w, const struct sim_host *k, hb_host
 {
 	const struct sim_host *v = &w->hosts[j];
 	if (boot_id == 0)
-		boot_id = v->inc; /* the core did not say: assume the current one */
-	if (!sim_host_alive(v) || v->inc != boot_id)
+		boot_id = v->boot_id; /* the core did not say: assume the current one */
+	if (!sim_host_alive(v) || v->boot_id != boot_id)
 		return;
 	if (v->wd_disarmed && !v->wd_armed)
 		return; /* protection explicitly off */
-	if (frozen_past_fence_bound(w, v))
-		return;
+	if (frozen_past_fence_bound(w, v) || v->suspended)
+		return; /* a suspended host does nothing until it resumes: checked then */
 	static const char *const states[] = {"down", "running", "fencing", "agent exited, watchdog armed"};
 	char ls[200];
 	sim_hostmap_format(now_live, ls, sizeof ls);
@@ -166,9 +173,11 @@ static void check_removal(struct sim_world *w, const struct sim_host *k, hb_host
 	              v->wd_armed ? "armed" : "not armed", w->cfg.timing.removal_wait_ms);
 }
 
+/* A host that holds the lock, or reports itself as master, counts as a
+ * master while it runs (armed, and not frozen past its fence bound). */
 static bool master_counts(const struct sim_world *w, const struct sim_host *h)
 {
-	if (!sim_host_alive(h) || !h->i_am_master)
+	if (!sim_host_alive(h) || !(h->i_am_master || (h->phase == HB_PHASE_ONLINE && h->master == (int)h->idx)))
 		return false;
 	if (h->wd_disarmed && !h->wd_armed)
 		return false;
@@ -181,7 +190,63 @@ static void check_masters(struct sim_world *w, const struct sim_host *h)
 		return;
 	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
 		if (i != h->idx && master_counts(w, &w->hosts[i])) {
-			sim_violation(w, CK_MASTER, "hosts %u and %u both hold the master lock", i, h->idx);
+			sim_violation(w, CK_MASTER, "hosts %u and %u both hold the master lock (or report themselves master)",
+			              i, h->idx);
+			return;
+		}
+	}
+}
+
+/* (b) The master a host reports is never a running host other than the
+ * one that holds the lock. (A dead holder may still be reported until it
+ * leaves the reporter's liveset.) */
+static void check_reported(struct sim_world *w, const struct sim_host *r)
+{
+	if (!sim_host_reporting(r) || r->master < 0 || (unsigned)r->master >= w->cfg.n_hosts)
+		return;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+		const struct sim_host *holder = &w->hosts[i];
+		if (!master_counts(w, holder) || (int)i == r->master)
+			continue;
+		if (sim_host_alive(&w->hosts[r->master]))
+			sim_violation(w, CK_REPORTED, "host %u reports master %d, a running host, while host %u holds the lock",
+			              r->idx, r->master, i);
+		return;
+	}
+}
+
+/* (a) Two running, armed Online hosts whose livesets leave each other out:
+ * each has removed (or never admitted) the other, so one of them runs
+ * outside a liveset that the pool acts on. */
+static bool counts_for_split(const struct sim_world *w, const struct sim_host *h)
+{
+	return h->state == HS_RUNNING && h->phase == HB_PHASE_ONLINE && h->wd_armed && !frozen_past_fence_bound(w, h);
+}
+
+/* Two hosts that complete their joins of the same liveset at the same
+ * moment each go Online without the other and add each other at the first
+ * heartbeat (the master lock waits for agreement meanwhile): not a split. */
+static bool joined_together(const struct sim_world *w, const struct sim_host *a, const struct sim_host *b)
+{
+	int64_t grace = sim_bound_us(w->cfg.timing.settle_ms);
+	return (a->liveset & b->liveset) != 0 && a->online_us >= 0 && b->online_us >= 0 &&
+	       w->now_us - a->online_us < grace && w->now_us - b->online_us < grace;
+}
+
+static void check_split(struct sim_world *w, const struct sim_host *h)
+{
+	if (!counts_for_split(w, h))
+		return;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+		const struct sim_host *k = &w->hosts[i];
+		if (i == h->idx || !counts_for_split(w, k) || joined_together(w, h, k))
+			continue;
+		if (!(h->liveset & hb_host_bit(i)) && !(k->liveset & hb_host_bit(h->idx))) {
+			char a[200], b[200];
+			sim_hostmap_format(h->liveset, a, sizeof a);
+			sim_hostmap_format(k->liveset, b, sizeof b);
+			sim_violation(w, CK_REMOVAL, "hosts %u (liveset %s) and %u (liveset %s) are both running, armed and "
+			              "Online, and neither lists the other", h->idx, a, i, b);
 			return;
 		}
 	}
@@ -206,6 +271,10 @@ void sim_check_host(struct sim_world *w, struct sim_host *h)
 	hb_core_status(h->core, now_of(w, h), &st);
 	trace_changes(w, h, &st);
 	bool liveset_changed = st.liveset != h->liveset;
+	bool went_online = st.phase == HB_PHASE_ONLINE && h->phase != HB_PHASE_ONLINE;
+	bool master_changed = st.master != h->master || st.i_am_master != h->i_am_master;
+	if (went_online)
+		h->online_us = w->now_us;
 	if (h->phase == HB_PHASE_ONLINE && st.phase == HB_PHASE_ONLINE) {
 		hb_hostmap removed = h->liveset & ~st.liveset & ~hb_host_bit(h->idx);
 		for (unsigned j = 0; removed != 0 && j < w->cfg.n_hosts && !w->stop; j++)
@@ -216,11 +285,67 @@ void sim_check_host(struct sim_world *w, struct sim_host *h)
 	h->liveset = st.liveset;
 	h->master = st.master;
 	h->i_am_master = st.i_am_master;
+	h->armed_seen = st.armed;
 	memcpy(h->member_boot, st.member_boot_id, sizeof h->member_boot);
-	if (h->i_am_master)
+	if (w->stop)
+		return;
+	if (liveset_changed || went_online)
+		check_split(w, h);
+	if (master_changed || went_online) {
 		check_masters(w, h);
+		check_reported(w, h);
+		if (master_counts(w, h))
+			for (unsigned i = 0; i < w->cfg.n_hosts && !w->stop; i++)
+				check_reported(w, &w->hosts[i]);
+	}
 	if (liveset_changed)
 		watches_update(w);
+}
+
+/* A host resumed from a suspend: if a peer dropped it meanwhile, it must
+ * not carry on as a member (its first steps after the resume fence it). */
+void sim_check_resumed(struct sim_world *w, struct sim_host *h)
+{
+	if (w->stop || h->state != HS_RUNNING || h->phase != HB_PHASE_ONLINE || !h->wd_armed)
+		return;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+		const struct sim_host *k = &w->hosts[i];
+		if (i != h->idx && sim_host_reporting(k) && !(k->liveset & hb_host_bit(h->idx)) &&
+		    (h->liveset & hb_host_bit(i))) {
+			sim_violation(w, CK_REMOVAL, "host %u resumed from a suspend and carries on Online and armed, "
+			              "although host %u dropped it meanwhile", h->idx, i);
+			return;
+		}
+	}
+}
+
+/* (e) The fence-bound argument, asserted directly: a host renews its
+ * healthy_until only while some input of its proof is fresh, and every
+ * such input means somebody heard it (a peer took its heartbeat or saw
+ * its slot advance, or its own read confirmed its write) within
+ * max(T1, T2) on its clock. */
+void sim_check_renew(struct sim_world *w, struct sim_host *h)
+{
+	const struct hb_timing_params *p = &w->cfg.timing.p;
+	uint32_t window = p->hb_timeout_ms > p->sf_timeout_ms ? p->hb_timeout_ms : p->sf_timeout_ms;
+	if (!h->wd_armed || w->stop)
+		return;
+	/* The argument protects peers that would remove h: without one (a lone
+	 * member), there is nobody to protect. */
+	bool listed = false;
+	for (unsigned i = 0; i < w->cfg.n_hosts && !listed; i++) {
+		const struct sim_host *k = &w->hosts[i];
+		listed = i != h->idx && sim_host_alive(k) && k->phase == HB_PHASE_ONLINE && (k->liveset & hb_host_bit(h->idx));
+	}
+	if (!listed)
+		return;
+	if (h->heard_us < 0 || w->now_us > h->heard_us + sim_bound_us(window)) {
+		char ts[32];
+		sim_time_format(h->heard_us, ts, sizeof ts);
+		sim_violation(w, CK_RENEW, "host %u renewed healthy_until although nobody has heard it since %s "
+		              "(max(T1, T2) = %" PRIu32 " ms): its fence bound no longer holds", h->idx,
+		              h->heard_us < 0 ? "it started" : ts, window);
+	}
 }
 
 void sim_check_host_gone(struct sim_world *w, struct sim_host *h)
@@ -239,28 +364,172 @@ void sim_check_healthy(struct sim_world *w, struct sim_host *h, hb_mono_ms now, 
 		              h->idx, healthy_until - now, p);
 }
 
-/* ---- (d) minimal fencing -------------------------------------------- */
+/* ---- (d) minimal fencing, judged per fault ---------------------------- */
+
+/* A fence decided (or fired) this long after the fault that caused it is
+ * still that fault's: a loser decides on settled views (isolation bound),
+ * a host with hung storage within the hung-storage bounds. */
+static int64_t justify_window_us(const struct sim_world *w)
+{
+	const struct hb_timing *t = &w->cfg.timing;
+	uint32_t m = t->isolation_bound_ms;
+	if (t->hung_storage_bound_ms > m)
+		m = t->hung_storage_bound_ms;
+	if (t->hung_storage_decide_ms > m)
+		m = t->hung_storage_decide_ms;
+	return sim_bound_us(m + t->settle_inconsistent_ms);
+}
+
+static void touch(struct sim_world *w, unsigned h, int64_t until_us)
+{
+	if (until_us > w->chk.touched_us[h])
+		w->chk.touched_us[h] = until_us;
+}
+
+/* Its own statefile works (a slow one counts as working while its latency
+ * stays well under the I/O deadline). */
+static bool storage_ok(const struct sim_world *w, const struct sim_host *h)
+{
+	return h->sf_fault == SF_OK ||
+	       (h->sf_fault == SF_SLOW && h->sf_slow_us * 2 < (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS);
+}
+
+static bool participating(const struct sim_host *h)
+{
+	return h->state == HS_RUNNING && !h->frozen && h->phase == HB_PHASE_ONLINE;
+}
+
+static bool link_good(const struct sim_world *w, unsigned a, unsigned b)
+{
+	for (unsigned p = 0; p < w->cfg.n_paths; p++)
+		if (sim_net_up(w, p, a, b))
+			return !sim_net_link_bad(w, a, b);
+	return false;
+}
+
+static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, const hb_hostmap *adj);
+
+/* The survival rules' verdict on the world as it is now, as an oracle: the
+ * Online hosts that a fence may legitimately take. Without rule 2: hosts
+ * without a working statefile while some host has one, and hosts outside
+ * the best clique (weight, size, lowest indices) of good links among the
+ * hosts with a working statefile. With every Online host's statefile gone
+ * (rule 2): nobody, until a further failure (a link, a member lost), then
+ * everybody. */
+static void justify_refresh(struct sim_world *w)
+{
+	unsigned n = w->cfg.n_hosts;
+	hb_hostmap part = 0, ok = 0, adj[HB_MAX_HOSTS] = {0};
+	for (unsigned i = 0; i < n; i++) {
+		if (!participating(&w->hosts[i]))
+			continue;
+		part |= hb_host_bit(i);
+		if (storage_ok(w, &w->hosts[i]))
+			ok |= hb_host_bit(i);
+	}
+	for (unsigned a = 0; a < n; a++)
+		for (unsigned b = a + 1; b < n; b++)
+			if ((part & hb_host_bit(a)) && (part & hb_host_bit(b)) && link_good(w, a, b) && link_good(w, b, a)) {
+				adj[a] |= hb_host_bit(b);
+				adj[b] |= hb_host_bit(a);
+			}
+	hb_hostmap vulnerable = 0, net_vulnerable = 0;
+	bool rule2 = part != 0 && ok == 0;
+	/* A network fault shorter than this cannot make anyone miss a peer for
+	 * T1 (a heartbeat gets through every t1): it touches nobody. */
+	int64_t net_min = (int64_t)(w->cfg.timing.p.hb_timeout_ms - 2 * w->cfg.timing.p.hb_interval_ms) * SIM_US_PER_MS;
+	if (rule2) {
+		/* rule 2 needs every member heard: a member that is not here (it
+		 * crashed and is not yet removed, or froze) breaks it as a cut does */
+		hb_hostmap stopped = 0; /* a clean stop is announced: it never breaks rule 2 */
+		for (unsigned i = 0; i < n; i++)
+			if ((w->hosts[i].state == HS_DOWN && w->hosts[i].down_why == DOWN_EXIT) ||
+			    (w->hosts[i].state == HS_RUNNING && w->hosts[i].phase == HB_PHASE_STOPPED))
+				stopped |= hb_host_bit(i);
+		bool cut = false;
+		for (unsigned a = 0; a < n; a++) {
+			if (!(part & hb_host_bit(a)))
+				continue;
+			if ((w->hosts[a].liveset & ~(part | stopped)) != 0)
+				w->chk.rule2_broken = true; /* a member missing: crashed, frozen */
+			if (((adj[a] | hb_host_bit(a)) & part) != part)
+				cut = true;
+		}
+		if (!cut) {
+			w->chk.rule2_cut_since = -1;
+		} else if (w->chk.rule2_cut_since < 0) {
+			w->chk.rule2_cut_since = w->now_us;
+			sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
+		} else if (w->now_us - w->chk.rule2_cut_since >= net_min) {
+			w->chk.rule2_broken = true;
+		}
+		if (w->chk.rule2_broken)
+			vulnerable = part;
+	} else {
+		w->chk.rule2_broken = false;
+		w->chk.rule2_cut_since = -1;
+		vulnerable = part & ~ok;
+		net_vulnerable = ok & ~best_clique_of(w, ok, adj);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!(net_vulnerable & hb_host_bit(i))) {
+			w->chk.net_since[i] = -1;
+		} else if (w->chk.net_since[i] < 0) {
+			w->chk.net_since[i] = w->now_us;
+			sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
+		} else if (w->now_us - w->chk.net_since[i] >= net_min) {
+			vulnerable |= hb_host_bit(i);
+		}
+	}
+	w->chk.sf_all_faulty = rule2;
+	int64_t until = w->now_us + justify_window_us(w);
+	for (unsigned i = 0; i < n; i++)
+		if (vulnerable & hb_host_bit(i))
+			touch(w, i, until);
+}
+
+/* A fault statement was applied. Faults that touch one host directly (a
+ * long freeze or suspend, an armed agent killed) and the failures that end
+ * survival rule 2 are noted here; the rest follows from the world. */
+static void justify_fault(struct sim_world *w, int stmt, unsigned bits)
+{
+	const struct hb_sc_statement *st = stmt >= 0 ? &w->stmts[stmt].st : NULL;
+	bool breaker = (bits & (FB_CRASH | FB_FREEZE_LONG | FB_SUSPEND | FB_RESTART)) != 0;
+	if (w->chk.sf_all_faulty && breaker)
+		w->chk.rule2_broken = true;
+	if (st != NULL && st->host >= 0 && (unsigned)st->host < w->cfg.n_hosts) {
+		const struct sim_host *h = &w->hosts[st->host];
+		if (bits & (FB_FREEZE_LONG | FB_SUSPEND))
+			touch(w, (unsigned)st->host, w->now_us + st->duration_ms * SIM_US_PER_MS + justify_window_us(w));
+		if ((bits & FB_RESTART) && h->wd_armed)
+			touch(w, (unsigned)st->host, w->now_us + justify_window_us(w));
+	}
+	justify_refresh(w);
+}
+
+void sim_check_touch(struct sim_world *w, unsigned h)
+{
+	touch(w, h, w->now_us + justify_window_us(w));
+}
+
+void sim_check_world_changed(struct sim_world *w)
+{
+	justify_refresh(w);
+}
 
 void sim_check_fence(struct sim_world *w, struct sim_host *h, const char *how)
 {
-	unsigned m = w->chk.fault_mask;
 	w->fenced_ever |= hb_host_bit(h->idx);
-	if ((m & ~(unsigned)FB_BENIGN) == 0) {
-		sim_violation(w, CK_MIN_FENCE, "host %u %s although the only faults so far are crashes, boots, clean "
-		              "shutdowns, short freezes or torn writes (fault mask 0x%x)", h->idx, how, m);
+	justify_refresh(w);
+	if (w->chk.touched_us[h->idx] >= w->now_us)
 		return;
-	}
-	if ((m & ~(unsigned)FB_RULE2) == 0) {
-		sim_violation(w, CK_MIN_FENCE, "host %u %s although the only faults are storage faults on every host with "
-		              "the network whole (survival rule 2: nobody fences)", h->idx, how);
-		return;
-	}
-	if (w->chk.no_fence_active && (w->chk.no_fence & hb_host_bit(h->idx))) {
-		char ws[200];
-		sim_hostmap_format(w->chk.no_fence, ws, sizeof ws);
-		sim_violation(w, CK_MIN_FENCE, "host %u %s although it is in the winning partition %s of the only network fault",
-		              h->idx, how, ws);
-	}
+	char ts[32] = "never";
+	if (w->chk.touched_us[h->idx] >= 0)
+		sim_time_format(w->chk.touched_us[h->idx] - justify_window_us(w), ts, sizeof ts);
+	sim_violation(w, CK_MIN_FENCE, "host %u %s although no fault touches it: it is in the best partition of the "
+	              "hosts with a working statefile, its own statefile works (or every host's is gone and the network "
+	              "is whole: rule 2), and it was not frozen, suspended or restarted armed (last touched: %s)",
+	              h->idx, how, ts);
 }
 
 /* ---- (e) failover watches --------------------------------------------- */
@@ -336,20 +605,85 @@ static void watch_add(struct sim_world *w, bool net, hb_hostmap victims, int stm
 	}
 }
 
+/* ---- (c) agreement after every quiet period --------------------------- */
+
+/* Nothing is broken any more: every link up and clean, every host's
+ * statefile working, nobody frozen, no I/O left over from a fault. */
+static bool world_clean(const struct sim_world *w)
+{
+	if (w->netq_active || w->cfg.loss_ppm > 0)
+		return false;
+	hb_hostmap all = hb_hostmap_all(w->cfg.n_hosts);
+	for (unsigned p = 0; p < w->cfg.n_paths; p++)
+		for (unsigned a = 0; a < w->cfg.n_hosts; a++)
+			if ((w->link[p][a] | hb_host_bit(a)) != all)
+				return false;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+		const struct sim_host *h = &w->hosts[i];
+		if (h->sf_fault != SF_OK || h->frozen)
+			return false;
+	}
+	return true;
+}
+
+/* The latest moment an I/O in flight may still complete (a slow one
+ * submitted before a heal keeps its latency). */
+static int64_t io_settled_us(const struct sim_world *w)
+{
+	int64_t t = w->now_us;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++)
+		for (unsigned k = 0; k < SIO_COUNT; k++) {
+			const struct sim_io *io = &w->hosts[i].io[k];
+			if (io->busy && io->done_us > t)
+				t = io->done_us;
+		}
+	return t;
+}
+
+static void quiet_schedule(struct sim_world *w)
+{
+	if (!w->cfg.check_quiet_agreement)
+		return;
+	sim_q_push(w, w->now_us + sim_bound_us(w->cfg.timing.agreement_bound_ms), EV_QUIET, -1, w->chk.last_fault_us, 0);
+}
+
+static void check_agreement(struct sim_world *w);
+
+void sim_check_quiet(struct sim_world *w, int64_t fault_us)
+{
+	if (fault_us != w->chk.last_fault_us || w->chk.quiet_checked_us == fault_us || !world_clean(w))
+		return;
+	int64_t io = io_settled_us(w);
+	if (io > w->now_us) {
+		sim_q_push(w, io + sim_bound_us(w->cfg.timing.agreement_bound_ms), EV_QUIET, -1, fault_us, 0);
+		return;
+	}
+	w->chk.quiet_checked_us = fault_us;
+	check_agreement(w);
+}
+
+/* A command that changes the pool (propose-master): agreement is judged a
+ * quiet period after it, as after a fault. */
+void sim_check_activity(struct sim_world *w)
+{
+	w->chk.last_fault_us = w->now_us;
+	quiet_schedule(w);
+}
+
 /* Record a fault statement; returns the fault mask before it. The bounds
  * hold for one fault at a time: a later fault ends every failover watch
  * (but a crash does not end a crash's: removing a crashed host does not wait
  * for settled views) and the winner's no-fence rule. */
 unsigned sim_check_fault(struct sim_world *w, int stmt, unsigned bits)
 {
-	(void)stmt;
 	unsigned prev = w->chk.fault_mask;
 	for (unsigned i = 0; i < SIM_MAX_WATCH; i++)
 		if (bits != FB_CRASH || w->chk.watch[i].net)
 			w->chk.watch[i].active = false;
-	w->chk.no_fence_active = false; /* even a crash can change the winner */
 	w->chk.fault_mask |= bits;
 	w->chk.last_fault_us = w->now_us;
+	justify_fault(w, stmt, bits);
+	quiet_schedule(w);
 	return prev;
 }
 
@@ -410,6 +744,27 @@ static bool clique_better(const struct sim_world *w, hb_hostmap a, hb_hostmap b)
 	return d != 0 && (a & d & (~d + 1)) != 0;
 }
 
+/* The best clique of cand under adj (exhaustive: used for small pools;
+ * larger ones take libhb's search, which the core uses too). */
+static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, const hb_hostmap *adj)
+{
+	if (cand == 0)
+		return 0;
+	if (__builtin_popcountll(cand) > 12) {
+		struct hb_partition_input in = {.n_hosts = w->cfg.n_hosts, .candidates = cand};
+		for (unsigned i = 0; i < w->cfg.n_hosts; i++) {
+			in.adj[i] = adj[i];
+			in.weight[i] = w->cfg.weights[i] ? w->cfg.weights[i] : 1;
+		}
+		return hb_partition_best(&in);
+	}
+	hb_hostmap best = 0;
+	for (hb_hostmap s = cand; s != 0; s = (s - 1) & cand)
+		if (is_clique(adj, s) && (best == 0 || clique_better(w, s, best)))
+			best = s;
+	return best;
+}
+
 /* The best partition the survival rules should pick among cand. */
 static hb_hostmap best_partition(const struct sim_world *w, hb_hostmap cand)
 {
@@ -420,11 +775,7 @@ static hb_hostmap best_partition(const struct sim_world *w, hb_hostmap cand)
 		for (unsigned b = 0; b < w->cfg.n_hosts; b++)
 			if ((heard[a] & hb_host_bit(b)) && (heard[b] & hb_host_bit(a)))
 				adj[a] |= hb_host_bit(b);
-	hb_hostmap best = 0;
-	for (hb_hostmap s = cand; s != 0; s = (s - 1) & cand)
-		if (is_clique(adj, s) && (best == 0 || clique_better(w, s, best)))
-			best = s;
-	return best;
+	return best_clique_of(w, cand, adj);
 }
 
 /* A network fault was applied. If it is the first fault of the run, the
@@ -441,8 +792,6 @@ void sim_check_net_fault(struct sim_world *w, int stmt, unsigned prev_mask)
 	if (cand == 0 || __builtin_popcountll(cand) > 16)
 		return;
 	hb_hostmap win = best_partition(w, cand);
-	w->chk.no_fence = win;
-	w->chk.no_fence_active = true;
 	/* A loser that still writes its slot leaves only once it decides it
 	 * lost: isolation_bound, not failover_bound, covers that (and a one-way
 	 * cut, whose views stay inconsistent). */
@@ -473,6 +822,9 @@ void sim_check_event(struct sim_world *w, const struct sim_ev *ev)
 	switch ((enum sim_check_id)ev->a) {
 	case CK_FAILOVER:
 		watch_deadline(w, (unsigned)ev->b);
+		return;
+	case CK_MIN_FENCE:
+		justify_refresh(w); /* a network fault has lasted long enough to count */
 		return;
 	case CK_HUNG:
 		if (h != NULL && h->inc == ev->inc && sim_host_alive(h))

@@ -17,7 +17,18 @@ void sim_check_host(struct sim_world *w, struct sim_host *h);
 void sim_check_host_gone(struct sim_world *w, struct sim_host *h);
 void sim_check_healthy(struct sim_world *w, struct sim_host *h, hb_mono_ms now, hb_mono_ms healthy_until);
 void sim_check_fence(struct sim_world *w, struct sim_host *h, const char *how);
+/* (d) the world changed outside a fault statement (a thaw): re-judge. */
+void sim_check_world_changed(struct sim_world *w);
+/* (d) a fence of h is legitimate for a while (a forgery aimed at it). */
+void sim_check_touch(struct sim_world *w, unsigned h);
+/* (e) h's core just renewed its healthy_until. */
+void sim_check_renew(struct sim_world *w, struct sim_host *h);
+/* h resumed from a suspend and took its first steps. */
+void sim_check_resumed(struct sim_world *w, struct sim_host *h);
+/* (c) EV_QUIET: the pool has been quiet since the fault at fault_us. */
+void sim_check_quiet(struct sim_world *w, int64_t fault_us);
 unsigned sim_check_fault(struct sim_world *w, int stmt, unsigned bits);
+void sim_check_activity(struct sim_world *w);
 void sim_check_crash(struct sim_world *w, unsigned victim, int stmt, unsigned prev_mask);
 void sim_check_net_fault(struct sim_world *w, int stmt, unsigned prev_mask);
 void sim_check_propose_start(struct sim_world *w, struct sim_host *h, int stmt);

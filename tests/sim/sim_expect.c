@@ -1,6 +1,6 @@
 /*
  * sim_expect.c: the expectations of a scenario (`expect TIME liveset|master|
- * down ... [within D]` and hbsim's `#@ expect TIME fenced ...`): each is met
+ * down|fenced|reported-master ... [within D]`): each is met
  * when it holds at some instant of [TIME, TIME + D], evaluated after every
  * event while its window is open, and printed as met or NOT MET with what
  * each host showed.
@@ -48,6 +48,13 @@ static bool holds_master(const struct sim_world *w, int want)
 	return true;
 }
 
+/* Host h runs, is Online and reports master want (-1 none). */
+static bool holds_reported(const struct sim_world *w, int h, int want)
+{
+	const struct sim_host *r = &w->hosts[h];
+	return sim_host_reporting(r) && r->master == want;
+}
+
 static hb_hostmap down_set(const struct sim_world *w)
 {
 	hb_hostmap m = 0;
@@ -66,6 +73,7 @@ static bool expect_holds(const struct sim_world *w, const struct sim_stmt *s)
 	case HB_SC_EXPECT_LIVESET: return holds_liveset(w, st->hosts);
 	case HB_SC_EXPECT_MASTER: return holds_master(w, st->host == HB_SC_NONE ? -1 : st->host);
 	case HB_SC_EXPECT_DOWN: return down_set(w) == st->hosts;
+	case HB_SC_EXPECT_REPORTED_MASTER: return holds_reported(w, st->host, st->host2 == HB_SC_NONE ? -1 : st->host2);
 	default: assert(0 && "not an expectation"); return false;
 	}
 }

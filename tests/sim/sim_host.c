@@ -95,18 +95,36 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 	assert(h->state == HS_DOWN);
 	struct hb_core *core = h->core;
 	int32_t ppm = h->ppm;
-	int64_t off_us = h->off_us, lag = h->wd_lag_ms, slow = h->sf_slow_us;
+	int64_t off_us = h->off_us, wall_us = h->wall_off_us, lag = h->wd_lag_ms, slow = h->sf_slow_us;
+	uint64_t last_boot = h->last_boot_id;
 	enum sim_sf_fault fault = h->sf_fault;
 	bool torn = h->torn_next;
-	*h = (struct sim_host){.idx = idx, .core = core, .ppm = ppm, .off_us = off_us, .wd_lag_ms = lag,
-	                       .sf_fault = fault, .sf_slow_us = slow, .torn_next = torn};
+	*h = (struct sim_host){.idx = idx, .core = core, .ppm = ppm, .off_us = off_us, .wall_off_us = wall_us,
+	                       .wd_lag_ms = lag, .sf_fault = fault, .sf_slow_us = slow, .torn_next = torn,
+	                       .last_boot_id = last_boot};
 	h->state = HS_RUNNING;
 	h->boot_us = w->now_us;
+	h->online_us = -1;
+	h->heard_us = -1;
+	h->last_ok_write_us = -1;
+	h->healthy_seen = -1;
 	h->inc = ++w->boot_counter[idx];
 	h->wake_us = SIM_NEVER;
 	h->master = -1;
 	h->phase = HB_PHASE_STARTING;
 
+	enum hb_reject rej;
+	const struct hb_slot *slot = sim_store_slot(w, idx, &rej);
+	/* as the agent does: above the slot's and the persisted boot id, at
+	 * least the wall clock in microseconds (which clock-step moves) */
+	uint64_t prev = rej == HB_REJECT_NONE ? slot->boot_id : 0;
+	uint64_t wall = (uint64_t)(w->now_us + h->wall_off_us);
+	h->boot_id = wall;
+	if (prev >= h->boot_id)
+		h->boot_id = prev + 1;
+	if (h->last_boot_id >= h->boot_id)
+		h->boot_id = h->last_boot_id + 1;
+	h->last_boot_id = h->boot_id;
 	struct hb_core_config cfg = {
 		.n_hosts = w->cfg.n_hosts,
 		.self = idx,
@@ -115,16 +133,14 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 		.n_paths = w->cfg.n_paths,
 		.timing = w->cfg.timing,
 		.weight = w->cfg.weights[idx],
-		.boot_id = h->inc,
+		.boot_id = h->boot_id,
 		.unsafe_skip_removal_wait = w->cfg.unsafe_skip_removal_wait,
 	};
-	enum hb_reject rej;
-	const struct hb_slot *slot = sim_store_slot(w, idx, &rej);
 	if (rej == HB_REJECT_NONE)
 		cfg.last_words = slot->last_words;
 	hb_mono_ms now = host_now(w, h);
 	hb_core_init(h->core, &cfg, now);
-	host_trace(w, h, TK_BOOT, h->inc, 0);
+	host_trace(w, h, TK_BOOT, h->inc, (int64_t)h->boot_id);
 	pet_schedule(w, h);
 	sim_host_after(w, h, now);
 }
@@ -174,8 +190,51 @@ void sim_host_freeze(struct sim_world *w, unsigned idx, int64_t dur_us)
 	} else if (w->now_us + dur_us > h->thaw_us) {
 		h->thaw_us = w->now_us + dur_us;
 	}
-	sim_check_freeze(w, h, dur_us);
+	if (!h->suspended)
+		sim_check_freeze(w, h, dur_us);
 	sim_q_push(w, h->thaw_us, EV_THAW, (int)idx, 0, 0);
+}
+
+/* The whole host sleeps: like a freeze, but its watchdog timer stops too
+ * (the kernel suspends it) and resumes with the time it had left. The
+ * decision clock counts the suspend (hb_clock), unless the run models the
+ * broken clock that does not. */
+void sim_host_suspend(struct sim_world *w, unsigned idx, int64_t dur_us)
+{
+	struct sim_host *h = &w->hosts[idx];
+	if (h->state != HS_RUNNING || h->frozen)
+		return;
+	h->suspended = true;
+	host_trace(w, h, TK_SUSPEND, dur_us / SIM_US_PER_MS, 0);
+	sim_host_freeze(w, idx, dur_us);
+}
+
+/* The agent of a running host is killed and started again, the host (and
+ * its guests) staying up. An armed watchdog is not disarmed by the kill: it
+ * fires (the new agent would wait for it first, as the real one does). */
+void sim_host_restart_agent(struct sim_world *w, unsigned idx)
+{
+	struct sim_host *h = &w->hosts[idx];
+	if (h->state != HS_RUNNING || h->frozen)
+		return;
+	host_trace(w, h, TK_RESTART, h->wd_armed, 0);
+	if (h->wd_armed) {
+		sim_io_host_down(w, h);
+		h->proposing = false;
+		h->state = HS_ORPHAN;
+		sim_check_host_gone(w, h);
+		watchdog_schedule(w, h);
+		return;
+	}
+	sim_host_down(w, idx, DOWN_EXIT);
+	sim_q_push(w, w->now_us + sim_rng_range(&w->rng, 100000, 500000), EV_AGENT_START, (int)idx, 0, 0);
+}
+
+void sim_host_clock_step(struct sim_world *w, unsigned idx, int64_t step_us)
+{
+	struct sim_host *h = &w->hosts[idx];
+	h->wall_off_us += step_us;
+	host_trace(w, h, TK_CLOCK_STEP, step_us / SIM_US_PER_MS, 0);
 }
 
 static void exec_watchdog(struct sim_world *w, struct sim_host *h, const struct hb_core_out *out, hb_mono_ms now)
@@ -243,6 +302,9 @@ void sim_host_after(struct sim_world *w, struct sim_host *h, hb_mono_ms now)
 	memset(&out, 0, sizeof out);
 	hb_core_poll(h->core, now, &out);
 	sim_check_healthy(w, h, now, out.healthy_until);
+	if (out.healthy_until > h->healthy_seen && h->healthy_seen >= 0)
+		sim_check_renew(w, h);
+	h->healthy_seen = out.healthy_until;
 	h->healthy_until = out.healthy_until;
 	if (out.send)
 		sim_net_send(w, h, &out.packet);
@@ -274,8 +336,8 @@ static void on_pet(struct sim_world *w, struct sim_host *h)
 static void on_watchdog(struct sim_world *w, struct sim_host *h)
 {
 	h->wd_ev_pending = false;
-	if (!sim_host_alive(h) || !h->wd_armed)
-		return;
+	if (!sim_host_alive(h) || !h->wd_armed || h->suspended)
+		return; /* a suspended host's timer is stopped: rescheduled at resume */
 	hb_mono_ms now = host_now(w, h);
 	hb_mono_ms deadline = h->wd_last_pet + (hb_mono_ms)w->cfg.timing.p.watchdog_timeout_ms + h->wd_lag_ms;
 	if (now < deadline) {
@@ -313,8 +375,15 @@ static void on_packet(struct sim_world *w, struct sim_host *h, uint32_t slot)
 	hb_mono_ms now = host_now(w, h);
 	if (w->trace.verbose)
 		host_trace(w, h, TK_RECV, pkt->sender_index, path);
+	unsigned from = pkt->sender_index;
+	uint64_t from_boot = pkt->boot_id;
+	hb_mono_ms before = hb_core_peer_heard_at(h->core, from);
 	hb_core_on_packet(h->core, now, pkt, path);
 	sim_pkt_put(w, slot);
+	/* (e): the sender's incarnation was heard, if the core took the packet */
+	struct sim_host *sender = &w->hosts[from];
+	if (hb_core_peer_heard_at(h->core, from) != before && sender->boot_id == from_boot && sim_host_alive(sender))
+		sender->heard_us = w->now_us;
 	sim_host_after(w, h, now);
 }
 
@@ -346,6 +415,16 @@ static void on_thaw(struct sim_world *w, struct sim_host *h)
 	if (!h->frozen || w->now_us < h->thaw_us)
 		return;
 	h->frozen = false;
+	bool resumed = h->suspended;
+	if (h->suspended) {
+		int64_t slept_us = w->now_us - h->frozen_since_us;
+		h->suspended = false;
+		if (w->cfg.broken_suspend_clock)
+			h->off_us -= slept_us + slept_us * h->ppm / 1000000; /* the clock did not move */
+		else
+			h->wd_last_pet += slept_us / SIM_US_PER_MS; /* the timer resumes where it stopped */
+		watchdog_schedule(w, h);
+	}
 	unsigned n = h->fq_n, dropped = h->fq_dropped;
 	host_trace(w, h, TK_THAW, n, dropped);
 	for (unsigned k = 0; k < SIO_COUNT && sim_host_can_take(h); k++)
@@ -360,6 +439,9 @@ static void on_thaw(struct sim_world *w, struct sim_host *h)
 	thaw_overdue(w, h);
 	if (sim_host_can_take(h))
 		sim_host_after(w, h, host_now(w, h));
+	if (resumed)
+		sim_check_resumed(w, h);
+	sim_check_world_changed(w);
 }
 
 static void on_propose(struct sim_world *w, struct sim_host *h, int stmt)
@@ -409,8 +491,16 @@ void sim_host_propose(struct sim_world *w, unsigned idx, int stmt)
 void sim_host_event(struct sim_world *w, const struct sim_ev *ev)
 {
 	struct sim_host *h = &w->hosts[ev->host];
-	if (ev->kind == EV_PACKET && (ev->inc != h->inc || h->state == HS_DOWN)) {
-		sim_pkt_put(w, (uint32_t)ev->a);
+	if (ev->kind == EV_PACKET) {
+		if ((ev->inc != h->inc && ev->b == 0) || h->state == HS_DOWN)
+			sim_pkt_put(w, (uint32_t)ev->a);
+		else
+			on_packet(w, h, (uint32_t)ev->a);
+		return;
+	}
+	if (ev->kind == EV_AGENT_START) {
+		if (ev->inc == h->inc && h->state == HS_DOWN)
+			sim_host_boot(w, h->idx);
 		return;
 	}
 	if (ev->inc != h->inc || h->state == HS_DOWN)
@@ -423,7 +513,6 @@ void sim_host_event(struct sim_world *w, const struct sim_ev *ev)
 		if (sim_host_can_take(h))
 			sim_host_after(w, h, host_now(w, h));
 		return;
-	case EV_PACKET: on_packet(w, h, (uint32_t)ev->a); return;
 	case EV_IO_DONE:
 		if (h->io[ev->a].busy && !h->io[ev->a].hung && h->io[ev->a].token == (uint32_t)ev->b)
 			sim_io_complete(w, h, (enum sim_io_kind)ev->a);

@@ -2,9 +2,11 @@
  * sim_io.c: the simulated network and shared statefile of hbsim.
  *
  * Network: per path, per directed link up or down (isolate, partition, one-
- * way cut, heal), per-link delay 0.1..2 ms plus the receiver's scheduling
- * delay, optional random loss. Packets travel as structs in a fixed pool,
- * one copy per path, reference-counted by their deliveries.
+ * way cut, heal) and its quality (loss, duplication, added delay with
+ * jitter, which reorders, and replay: every packet delivered once more a
+ * fixed time later, as a recording played back); base delay 0.1..2 ms plus
+ * the receiver's scheduling delay. `heal` repairs all of it. Packets travel
+ * in a fixed pool, one copy per path, reference-counted by their deliveries.
  *
  * Statefile: block 0 and one 4 KiB slot per host, as `hbctl statefile init`
  * leaves them, encoded and decoded with the real hb_slot.c codecs so a torn
@@ -27,6 +29,7 @@
 #define SIM_LINK_MAX_US 2000
 #define SIM_IO_MIN_US 1000
 #define SIM_IO_MAX_US 5000
+#define SIM_BAD_LOSS_PPM 50000u /* 5 %: a link this lossy may break a host's proof */
 
 /* ---- network -------------------------------------------------------- */
 
@@ -36,6 +39,63 @@ void sim_net_heal(struct sim_world *w)
 	for (unsigned p = 0; p < HB_MAX_PATHS; p++)
 		for (unsigned s = 0; s < HB_MAX_HOSTS; s++)
 			w->link[p][s] = s < w->cfg.n_hosts ? all & ~hb_host_bit(s) : 0;
+	if (w->netq_active || w->cfg.loss_ppm > 0)
+		memset(w->linkq, 0, sizeof(struct sim_linkq) * HB_MAX_PATHS * HB_MAX_HOSTS * HB_MAX_HOSTS);
+	w->netq_active = false;
+	w->cfg.loss_ppm = 0;
+}
+
+static void quality_set(struct sim_linkq *q, const struct hb_sc_statement *st)
+{
+	switch (st->kind) {
+	case HB_SC_LOSS: q->loss_ppm = st->rate_ppm; break;
+	case HB_SC_DUPLICATE: q->dup_ppm = st->rate_ppm; break;
+	case HB_SC_DELAY:
+		q->delay_us = st->duration_ms * SIM_US_PER_MS;
+		q->jitter_us = st->jitter_ms * SIM_US_PER_MS;
+		break;
+	case HB_SC_REPLAY: q->replay_us = st->duration_ms * SIM_US_PER_MS; break;
+	default: assert(0 && "not a link quality statement");
+	}
+}
+
+/* The links named by st: every link, every link to and from st->host, or
+ * st->host -> st->host2; on one path or all. */
+void sim_net_quality(struct sim_world *w, const struct hb_sc_statement *st)
+{
+	unsigned n = w->cfg.n_hosts;
+	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
+		if (st->path >= 0 && (unsigned)st->path != p)
+			continue;
+		for (unsigned a = 0; a < n; a++)
+			for (unsigned b = 0; b < n; b++) {
+				if (a == b)
+					continue;
+				bool named = st->host < 0 || (st->host2 >= 0 ? (a == (unsigned)st->host && b == (unsigned)st->host2)
+				                                             : (a == (unsigned)st->host || b == (unsigned)st->host));
+				if (named)
+					quality_set(&w->linkq[p][a][b], st);
+			}
+	}
+	w->netq_active = true;
+}
+
+/* For the minimal-fencing oracle: a link so lossy or slow, on every path,
+ * that the survival rules may treat it as cut. */
+bool sim_net_link_bad(const struct sim_world *w, unsigned from, unsigned to)
+{
+	const struct hb_timing *t = &w->cfg.timing;
+	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
+		if (!sim_net_up(w, p, from, to))
+			continue;
+		if (!w->netq_active)
+			return false;
+		const struct sim_linkq *q = &w->linkq[p][from][to];
+		if (q->loss_ppm < SIM_BAD_LOSS_PPM &&
+		    (q->delay_us + q->jitter_us) * 4 < (int64_t)t->p.hb_interval_ms * SIM_US_PER_MS)
+			return false;
+	}
+	return true;
 }
 
 void sim_net_isolate(struct sim_world *w, unsigned h)
@@ -71,12 +131,13 @@ bool sim_net_up(const struct sim_world *w, unsigned path, unsigned from, unsigne
 	return (w->link[path][from] & hb_host_bit(to)) != 0;
 }
 
+/* UINT32_MAX when the pool is exhausted: the packet is dropped (counted). */
 static uint32_t pkt_alloc(struct sim_world *w)
 {
 	uint32_t slot = w->pkt_free;
 	if (slot == UINT32_MAX) {
-		fprintf(stderr, "hbsim: packet pool exhausted (%u)\n", SIM_PKTCAP);
-		abort();
+		w->pkts_dropped++;
+		return slot;
 	}
 	w->pkt_free = w->pkts[slot].next_free;
 	w->pkts[slot].refs = 0;
@@ -112,13 +173,27 @@ void sim_pkt_put(struct sim_world *w, uint32_t slot)
 		pkt_free(w, slot);
 }
 
-/* Send one packet to every peer on every path whose link is up. */
+/* replay: delivered to whatever incarnation of d runs then (b = 1). */
+static void deliver_at(struct sim_world *w, struct sim_pkt *sp, uint32_t slot, unsigned d, int64_t delay, bool replay)
+{
+	sp->refs++;
+	sim_q_push(w, w->now_us + delay, EV_PACKET, (int)d, slot, replay);
+}
+
+/* Send one packet to every peer on every path whose link is up. A receiver
+ * that is down, or not running an agent, gets nothing (an incarnation that
+ * starts later must not receive packets sent before it existed... except by
+ * a replay, which is delivered whatever the receiver's incarnation). */
 void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packet *pkt)
 {
 	if (w->trace.verbose)
 		sim_trace_add(&w->trace, w->now_us, (int)h->idx, sim_local_ms(h, w->now_us), TK_SEND, (int64_t)pkt->sequence, 0);
+	h->last_pkt = *pkt;
+	h->sent_any = true;
 	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
 		uint32_t slot = pkt_alloc(w);
+		if (slot == UINT32_MAX)
+			return;
 		struct sim_pkt *sp = &w->pkts[slot];
 		sp->pkt = *pkt;
 		sp->pkt.path = (uint8_t)p;
@@ -126,13 +201,48 @@ void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packe
 		if (w->cfg.wire)
 			hb_packet_encode(&sp->pkt, &w->wire_pool, sp->wire);
 		for (unsigned d = 0; d < w->cfg.n_hosts; d++) {
-			if (d == h->idx || w->hosts[d].state != HS_RUNNING || !sim_net_up(w, p, h->idx, d))
+			if (d == h->idx || !sim_net_up(w, p, h->idx, d))
+				continue;
+			const struct sim_linkq *q = w->netq_active ? &w->linkq[p][h->idx][d] : NULL;
+			int64_t base = sim_rng_range(&w->rng, SIM_LINK_MIN_US, SIM_LINK_MAX_US);
+			if (q != NULL && q->replay_us > 0)
+				deliver_at(w, sp, slot, d, base + q->replay_us + sim_sched_delay(w), true);
+			if (w->hosts[d].state != HS_RUNNING)
 				continue;
 			if (w->cfg.loss_ppm > 0 && sim_rng_chance(&w->rng, w->cfg.loss_ppm))
 				continue;
-			int64_t delay = sim_rng_range(&w->rng, SIM_LINK_MIN_US, SIM_LINK_MAX_US) + sim_sched_delay(w);
-			sp->refs++;
-			sim_q_push(w, w->now_us + delay, EV_PACKET, (int)d, slot, 0);
+			if (q != NULL && q->loss_ppm > 0 && sim_rng_chance(&w->rng, q->loss_ppm))
+				continue;
+			if (q != NULL)
+				base += q->delay_us + (q->jitter_us > 0 ? sim_rng_range(&w->rng, 0, q->jitter_us) : 0);
+			deliver_at(w, sp, slot, d, base + sim_sched_delay(w), false);
+			if (q != NULL && q->dup_ppm > 0 && sim_rng_chance(&w->rng, q->dup_ppm))
+				deliver_at(w, sp, slot, d,
+				           base + (q->jitter_us > 0 ? sim_rng_range(&w->rng, 0, q->jitter_us) : 0) + sim_sched_delay(w),
+				           false);
+		}
+		if (sp->refs == 0)
+			pkt_free(w, slot);
+	}
+}
+
+void sim_net_inject(struct sim_world *w, const struct hb_packet *pkt, int to)
+{
+	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
+		uint32_t slot = pkt_alloc(w);
+		if (slot == UINT32_MAX)
+			return;
+		struct sim_pkt *sp = &w->pkts[slot];
+		sp->pkt = *pkt;
+		sp->pkt.path = (uint8_t)p;
+		sp->path = (uint8_t)p;
+		if (w->cfg.wire)
+			hb_packet_encode(&sp->pkt, &w->wire_pool, sp->wire);
+		for (unsigned d = 0; d < w->cfg.n_hosts; d++) {
+			if (d == pkt->sender_index || (to >= 0 && (unsigned)to != d) || w->hosts[d].state != HS_RUNNING)
+				continue;
+			deliver_at(w, sp, slot, d, sim_rng_range(&w->rng, SIM_LINK_MIN_US, SIM_LINK_MAX_US) + sim_sched_delay(w),
+			           false);
 		}
 		if (sp->refs == 0)
 			pkt_free(w, slot);
@@ -185,6 +295,13 @@ const struct hb_slot *sim_store_slot(struct sim_world *w, unsigned idx, enum hb_
 	return &w->store->slot_dec[idx];
 }
 
+void sim_store_forge_slot(struct sim_world *w, unsigned idx, const struct hb_slot *s)
+{
+	struct sim_block *b = &w->store->slot[idx];
+	hb_slot_encode(s, b->bytes);
+	b->version++;
+}
+
 static const struct hb_global *store_global(struct sim_world *w, enum hb_reject *rej)
 {
 	struct sim_block *b = &w->store->global;
@@ -199,7 +316,9 @@ static const struct hb_global *store_global(struct sim_world *w, enum hb_reject 
 
 static void io_schedule(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, int64_t latency_us)
 {
-	sim_q_push(w, w->now_us + latency_us + sim_sched_delay(w), EV_IO_DONE, (int)h->idx, kind, h->io[kind].token);
+	int64_t t = w->now_us + latency_us + sim_sched_delay(w);
+	h->io[kind].done_us = t;
+	sim_q_push(w, t, EV_IO_DONE, (int)h->idx, kind, h->io[kind].token);
 }
 
 void sim_io_submit(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, const void *rec)
@@ -215,6 +334,7 @@ void sim_io_submit(struct sim_world *w, struct sim_host *h, enum sim_io_kind kin
 	io->busy = true;
 	io->token = token;
 	io->submit_local = sim_local_ms(h, w->now_us);
+	io->submit_us = w->now_us;
 	if (kind == SIO_SLOT) {
 		hb_slot_encode(rec, io->block);
 		io->torn = h->torn_next;
@@ -224,7 +344,7 @@ void sim_io_submit(struct sim_world *w, struct sim_host *h, enum sim_io_kind kin
 	}
 	switch (h->sf_fault) {
 	case SF_FAIL: io->err = -EIO; io_schedule(w, h, kind, sim_rng_range(&w->rng, 200, 2000)); break;
-	case SF_HANG: io->hung = true; break;
+	case SF_HANG: io->hung = true; io->done_us = SIM_NEVER; break;
 	case SF_SLOW: io_schedule(w, h, kind, sim_rng_range(&w->rng, SIM_IO_MIN_US, SIM_IO_MAX_US) + h->sf_slow_us); break;
 	case SF_OK: io_schedule(w, h, kind, sim_rng_range(&w->rng, SIM_IO_MIN_US, SIM_IO_MAX_US)); break;
 	}
@@ -267,6 +387,26 @@ static void read_fill(struct sim_world *w, const struct sim_io *io)
 	}
 }
 
+/* Deliver a read batch; (e): note whose slot the core saw advance (that
+ * incarnation was heard) and whether my own write was confirmed. */
+static void read_deliver(struct sim_world *w, struct sim_host *h, hb_mono_ms now)
+{
+	unsigned n = w->cfg.n_hosts;
+	hb_mono_ms seen[HB_MAX_HOSTS];
+	for (unsigned k = 0; k < n; k++)
+		seen[k] = hb_core_peer_seen_at(h->core, k);
+	hb_mono_ms confirmed = hb_core_confirmed_at(h->core);
+	hb_core_on_sf_read(h->core, now, w->readbuf);
+	for (unsigned k = 0; k < n; k++) {
+		struct sim_host *o = &w->hosts[k];
+		if (k != h->idx && hb_core_peer_seen_at(h->core, k) != seen[k] && w->readbuf->slot_reject[k] == HB_REJECT_NONE &&
+		    w->readbuf->slot_err[k] == 0 && w->readbuf->slots[k].boot_id == o->boot_id && sim_host_alive(o))
+			o->heard_us = w->now_us;
+	}
+	if (hb_core_confirmed_at(h->core) != confirmed && h->last_ok_write_us > h->heard_us)
+		h->heard_us = h->last_ok_write_us;
+}
+
 static void io_deliver(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind)
 {
 	struct sim_io *io = &h->io[kind];
@@ -281,8 +421,10 @@ static void io_deliver(struct sim_world *w, struct sim_host *h, enum sim_io_kind
 	io->held = false;
 	if (kind == SIO_READ) {
 		read_fill(w, io);
-		hb_core_on_sf_read(h->core, now, w->readbuf);
+		read_deliver(w, h, now);
 	} else {
+		if (kind == SIO_SLOT && io->err == 0 && !io->overdue)
+			h->last_ok_write_us = io->submit_us;
 		hb_core_on_sf_write(h->core, now, kind == SIO_GLOBAL, io->err);
 	}
 	sim_host_after(w, h, now);

@@ -46,6 +46,7 @@ struct opts {
 	bool verbose;
 	bool unsafe;
 	bool no_wire;
+	bool broken_suspend_clock;
 };
 
 /* What a worker sends for each run, followed by text_len bytes of report. */
@@ -64,9 +65,9 @@ struct run_rec {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hbsim --scenario FILE [--seed S] [--trace] [--trace-verbose] [--unsafe-skip-removal-wait]\n"
-	           "             [--no-wire]\n"
+	           "             [--broken-suspend-clock] [--no-wire]\n"
 	           "       hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose]\n"
-	           "             [--unsafe-skip-removal-wait] [--no-wire]\n");
+	           "             [--unsafe-skip-removal-wait] [--broken-suspend-clock] [--no-wire]\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -89,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"trace", no_argument, NULL, 't'},          {"trace-verbose", no_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},        {"unsafe-skip-removal-wait", no_argument, NULL, 'U'},
 		{"no-wire", no_argument, NULL, 'W'},        {"help", no_argument, NULL, 'h'},
+		{"broken-suspend-clock", no_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){.runs = 1, .seed = 1, .hosts_max = 8, .jobs = 2};
@@ -107,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = true; break;
 		case 'U': o->unsafe = true; break;
 		case 'W': o->no_wire = true; break;
+		case 'S': o->broken_suspend_clock = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -143,6 +146,7 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 	}
 	cfg.seed = o->seed;
 	cfg.unsafe_skip_removal_wait = o->unsafe;
+	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
 	cfg.check_quiet_agreement = true;
 	w->print_expect = true;
@@ -208,6 +212,7 @@ static void run_random_one(struct sim_world *w, const struct opts *o, uint64_t s
 	enum sim_rclass cls;
 	size_t n = sim_random_make(seed, o->hosts_max, &cfg, w->stmts, &cls);
 	cfg.unsafe_skip_removal_wait = o->unsafe;
+	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
 	snprintf(cfg.name, sizeof cfg.name, "random run, seed %" PRIu64 ", class %s", seed, sim_rclass_name(cls));
 	w->trace.verbose = o->trace_verbose;

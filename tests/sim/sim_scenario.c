@@ -176,9 +176,15 @@ int sim_scenario_load(const char *path, struct sim_cfg *cfg, struct sim_stmt *st
 	if (load_ext(path, sc.n_hosts, ext, &n_ext, err) < 0)
 		return -1;
 	struct hb_timing_params p;
-	if (hb_timing_params_from_T(sc.timeout_s, &p, err) < 0 || hb_timing_derive(&p, &cfg->timing, err) < 0)
-		return -1;
+	struct hb_err terr = {{0}};
+	if (hb_scenario_timing_params(&sc, &p, &terr) < 0 || hb_timing_derive(&p, &cfg->timing, &terr) < 0)
+		return hb_err_set(err, "%s: the pool's timing is refused: %s", path, terr.msg);
 	cfg->T_s = sc.timeout_s;
+	cfg->hb_interval_ms = sc.hb_interval_ms;
+	cfg->hb_timeout_ms = sc.hb_timeout_ms;
+	cfg->sf_interval_ms = sc.sf_interval_ms;
+	cfg->sf_timeout_ms = sc.sf_timeout_ms;
+	cfg->watchdog_ms = sc.watchdog_ms;
 	cfg->n_hosts = sc.n_hosts;
 	cfg->n_paths = sc.paths;
 	cfg->sector = sc.sector;

@@ -68,7 +68,7 @@ static void format_body(const struct sim_trace *t, const struct sim_trace_ent *e
 	char m1[160], m2[160];
 	switch ((enum sim_tk)e->kind) {
 	case TK_STMT: sim_stmt_format(t->w, (int)e->a, m1, sizeof m1); snprintf(buf, len, "> %s", m1); return;
-	case TK_BOOT: snprintf(buf, len, "boot (boot_id %" PRId64 ")", e->a); return;
+	case TK_BOOT: snprintf(buf, len, "boot (incarnation %" PRId64 ", boot_id %" PRIu64 ")", e->a, (uint64_t)e->b); return;
 	case TK_PHASE: snprintf(buf, len, "phase %s -> %s", hb_phase_name((enum hb_phase)e->a), hb_phase_name((enum hb_phase)e->b)); return;
 	case TK_LIVESET:
 		sim_hostmap_format((uint64_t)e->a, m1, sizeof m1);
@@ -101,6 +101,9 @@ static void format_body(const struct sim_trace *t, const struct sim_trace_ent *e
 	case TK_SEND: snprintf(buf, len, "send seq %" PRId64, e->a); return;
 	case TK_RECV: snprintf(buf, len, "recv from %" PRId64 " path %" PRId64, e->a, e->b); return;
 	case TK_IO_DONE: snprintf(buf, len, "%s done", io_names[e->a]); return;
+	case TK_SUSPEND: snprintf(buf, len, "suspended for %" PRId64 " ms", e->a); return;
+	case TK_RESTART: snprintf(buf, len, "agent killed and restarted%s", e->a ? " (watchdog armed: it will fire)" : ""); return;
+	case TK_CLOCK_STEP: snprintf(buf, len, "wall clock stepped by %+" PRId64 " ms", e->a); return;
 	case TK_COUNT: break;
 	}
 	snprintf(buf, len, "?");

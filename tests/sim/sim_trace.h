@@ -41,6 +41,9 @@ enum sim_tk {
 	TK_SEND,       /* verbose: a = sequence */
 	TK_RECV,       /* verbose: a = sender, b = path */
 	TK_IO_DONE,    /* verbose: a = io kind, b = err */
+	TK_SUSPEND,    /* a = duration ms */
+	TK_RESTART,    /* restart-agent: a = watchdog armed */
+	TK_CLOCK_STEP, /* a = step ms */
 	TK_COUNT
 };
 

@@ -26,12 +26,13 @@ struct sim_world *sim_world_new(unsigned max_hosts, struct sim_out *out)
 	w->out = out;
 	w->core_size = (hb_core_size() + SIM_CORE_ALIGN - 1) / SIM_CORE_ALIGN * SIM_CORE_ALIGN;
 	w->heap = calloc(SIM_QCAP, sizeof *w->heap);
+	w->linkq = calloc(HB_MAX_PATHS, sizeof *w->linkq);
 	w->pkts = calloc(SIM_PKTCAP, sizeof *w->pkts);
 	w->store = calloc(1, sizeof *w->store);
 	w->readbuf = calloc(1, sizeof *w->readbuf);
 	w->stmts = calloc(SIM_MAX_STMTS, sizeof *w->stmts);
 	w->core_mem = aligned_alloc(SIM_CORE_ALIGN, w->core_size * max_hosts);
-	if (w->heap == NULL || w->pkts == NULL || w->store == NULL || w->readbuf == NULL || w->stmts == NULL ||
+	if (w->heap == NULL || w->linkq == NULL || w->pkts == NULL || w->store == NULL || w->readbuf == NULL || w->stmts == NULL ||
 	    w->core_mem == NULL) {
 		sim_world_free(w);
 		return NULL;
@@ -44,6 +45,7 @@ void sim_world_free(struct sim_world *w)
 	if (w == NULL)
 		return;
 	free(w->heap);
+	free(w->linkq);
 	free(w->pkts);
 	free(w->store);
 	free(w->readbuf);
@@ -93,6 +95,8 @@ static void hosts_reset(struct sim_world *w)
 		h->ppm = (int32_t)sim_rng_range(&w->rng, -(int64_t)HB_DRIFT_PPM, HB_DRIFT_PPM);
 		h->off_us = sim_rng_range(&w->rng, 10000000, 1000000000000);
 		h->wd_lag_ms = sim_rng_range(&w->rng, 0, w->cfg.timing.watchdog_slack_ms);
+		/* wall clock in microseconds since the epoch, about 2026 */
+		h->wall_off_us = INT64_C(1780000000000000) + sim_rng_range(&w->rng, -5000000, 5000000);
 		h->wake_us = SIM_NEVER;
 		h->master = -1;
 		h->phase = HB_PHASE_STOPPED;
@@ -141,6 +145,8 @@ int sim_world_reset(struct sim_world *w, const struct sim_cfg *cfg, size_t n_stm
 	w->stop = false;
 	w->last_stmt = -1;
 	w->fenced_ever = 0;
+	w->pkts_dropped = 0;
+	w->netq_active = true; /* sim_net_heal clears every link's quality */
 	uuids_make(w);
 	hb_key_derive_from_generation(&w->generation, &w->key);
 	w->wire_pool = (struct hb_wire_pool){.key = &w->key, .generation_tag = hb_key_generation_tag(&w->generation),
@@ -204,6 +210,7 @@ static void exec_command(struct sim_world *w, int i)
 {
 	const struct sim_stmt *s = &w->stmts[i];
 	if (s->x == SX_LANG && s->st.kind == HB_SC_PROPOSE_MASTER) {
+		sim_check_activity(w); /* the master may change: agreement waits */
 		sim_host_propose(w, (unsigned)s->st.host, i);
 		return;
 	}
@@ -263,6 +270,88 @@ static void exec_lifecycle(struct sim_world *w, int i)
 		exec_command(w, i);
 		return;
 	default: assert(0 && "not a lifecycle statement");
+	}
+}
+
+/* What a forged record claims, applied to a view. */
+static void forge_view(struct hb_view *v, enum hb_sc_forge f)
+{
+	if (f == HB_SC_FORGE_STOPPED) {
+		v->phase = HB_PHASE_STOPPED;
+		v->flags = (uint8_t)((v->flags & ~(HB_VF_ARMED | HB_VF_RULE2)) | HB_VF_EXCLUDED);
+	} else if (f == HB_SC_FORGE_FENCING) {
+		v->phase = HB_PHASE_FENCING;
+		v->flags |= HB_VF_FENCING;
+	}
+}
+
+#define SIM_HUGE_SEQUENCE (UINT64_C(1) << 62)
+
+/* forge-slot, forge-heartbeat: a record of the host's current incarnation
+ * written by somebody else (a bug, a stray tool, a key holder). */
+static void exec_forge(struct sim_world *w, int i)
+{
+	const struct hb_sc_statement *st = &w->stmts[i].st;
+	struct sim_host *h = &w->hosts[st->host];
+	enum hb_sc_forge f = (enum hb_sc_forge)st->forge;
+	sim_check_fault(w, i, FB_FORGE);
+	/* A forged stop or fence of h may legitimately make h fence itself
+	 * (it learns it was written off); nobody else. */
+	if (f == HB_SC_FORGE_STOPPED || f == HB_SC_FORGE_FENCING)
+		sim_check_touch(w, (unsigned)st->host);
+	if (st->kind == HB_SC_FORGE_SLOT) {
+		enum hb_reject rej;
+		struct hb_slot s = *sim_store_slot(w, (unsigned)st->host, &rej);
+		if (rej != HB_REJECT_NONE) {
+			note(w, i, "the slot does not decode: nothing to forge from");
+			return;
+		}
+		s.sequence = f == HB_SC_FORGE_HUGE_SEQUENCE ? SIM_HUGE_SEQUENCE : f == HB_SC_FORGE_NEXT_BOOT ? 1 : s.sequence + 1;
+		if (f == HB_SC_FORGE_NEXT_BOOT)
+			s.boot_id++;
+		forge_view(&s.view, f);
+		sim_store_forge_slot(w, (unsigned)st->host, &s);
+		return;
+	}
+	if (!h->sent_any) {
+		note(w, i, "the host never sent a heartbeat: nothing to forge from");
+		return;
+	}
+	struct hb_packet pkt = h->last_pkt;
+	pkt.sequence = f == HB_SC_FORGE_HUGE_SEQUENCE ? SIM_HUGE_SEQUENCE : f == HB_SC_FORGE_NEXT_BOOT ? 1 : pkt.sequence + 1;
+	if (f == HB_SC_FORGE_NEXT_BOOT)
+		pkt.boot_id++;
+	forge_view(&pkt.view, f);
+	sim_net_inject(w, &pkt, st->host2);
+}
+
+/* clock-step, suspend, restart-agent: things that happen to one host. */
+static void exec_host_fault(struct sim_world *w, int i)
+{
+	const struct hb_sc_statement *st = &w->stmts[i].st;
+	unsigned h = (unsigned)st->host;
+	switch (st->kind) {
+	case HB_SC_CLOCK_STEP:
+		sim_host_clock_step(w, h, st->duration_ms * SIM_US_PER_MS);
+		sim_check_fault(w, i, FB_CLOCK);
+		return;
+	case HB_SC_SUSPEND:
+		if (w->hosts[h].state != HS_RUNNING || w->hosts[h].frozen) {
+			note(w, i, "host not running, or frozen: suspend ignored");
+			return;
+		}
+		sim_host_suspend(w, h, st->duration_ms * SIM_US_PER_MS);
+		sim_check_fault(w, i, freeze_is_short(w, st->duration_ms) ? FB_FREEZE_SHORT : FB_SUSPEND);
+		return;
+	case HB_SC_RESTART_AGENT:
+		if (w->hosts[h].state != HS_RUNNING || w->hosts[h].frozen) {
+			note(w, i, "host not running, or frozen: restart-agent ignored");
+			return;
+		}
+		sim_check_fault(w, i, FB_RESTART);
+		sim_host_restart_agent(w, h);
+		return;
+	default: assert(0 && "not a host fault");
 	}
 }
 
@@ -329,7 +418,17 @@ static void exec_lang(struct sim_world *w, int i)
 	case HB_SC_PROPOSE_MASTER: case HB_SC_DISARM: case HB_SC_SET_WEIGHT:
 		exec_command(w, i);
 		return;
-	case HB_SC_EXPECT_LIVESET: case HB_SC_EXPECT_MASTER: case HB_SC_EXPECT_DOWN:
+	case HB_SC_LOSS: case HB_SC_DUPLICATE: case HB_SC_DELAY: case HB_SC_REPLAY:
+		sim_net_quality(w, &w->stmts[i].st);
+		sim_check_fault(w, i, FB_NETQ);
+		return;
+	case HB_SC_CLOCK_STEP: case HB_SC_SUSPEND: case HB_SC_RESTART_AGENT:
+		exec_host_fault(w, i);
+		return;
+	case HB_SC_FORGE_SLOT: case HB_SC_FORGE_HEARTBEAT:
+		exec_forge(w, i);
+		return;
+	case HB_SC_EXPECT_LIVESET: case HB_SC_EXPECT_MASTER: case HB_SC_EXPECT_DOWN: case HB_SC_EXPECT_REPORTED_MASTER:
 		sim_check_expect_open(w, i);
 		return;
 	case HB_SC_SET_POOL_STATE: case HB_SC_EXPECT_FENCED: /* mapped to SX_* when loaded */
@@ -343,12 +442,16 @@ static void exec_stmt(struct sim_world *w, int i)
 	const struct sim_stmt *s = &w->stmts[i];
 	bool expect = s->x == SX_EXPECT_FENCED ||
 	              (s->x == SX_LANG && (s->st.kind == HB_SC_EXPECT_LIVESET || s->st.kind == HB_SC_EXPECT_MASTER ||
-	                                   s->st.kind == HB_SC_EXPECT_DOWN));
+	                                   s->st.kind == HB_SC_EXPECT_DOWN || s->st.kind == HB_SC_EXPECT_REPORTED_MASTER));
 	if (!expect)
 		w->last_stmt = i;
 	sim_trace_add(&w->trace, w->now_us, -1, 0, TK_STMT, i, 0);
 	switch (s->x) {
-	case SX_LANG: exec_lang(w, i); return;
+	case SX_LANG:
+		exec_lang(w, i);
+		if (!w->stop)
+			sim_check_world_changed(w); /* (d) judged on the world after the statement */
+		return;
 	case SX_SET_POOL_STATE: exec_command(w, i); return;
 	case SX_LOSS:
 		sim_check_fault(w, i, FB_OTHER);
@@ -368,12 +471,13 @@ static void dispatch(struct sim_world *w, const struct sim_ev *ev)
 	case EV_EXPECT_END: sim_check_expect_end(w, (int)ev->a); return;
 	case EV_CHECK: sim_check_event(w, ev); return;
 	case EV_FORM_POLL: sim_check_formation(w); return;
+	case EV_QUIET: sim_check_quiet(w, ev->a); return;
 	case EV_END:
 		sim_check_end(w);
 		w->stop = true;
 		return;
 	case EV_WAKE: case EV_PACKET: case EV_IO_DONE: case EV_OVERDUE: case EV_PET: case EV_WATCHDOG: case EV_DOWN:
-	case EV_THAW: case EV_PROPOSE:
+	case EV_THAW: case EV_PROPOSE: case EV_AGENT_START:
 		sim_host_event(w, ev);
 		return;
 	}
@@ -434,9 +538,23 @@ void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len)
 	}
 }
 
+static void print_override(struct sim_out *o, const char *name, uint32_t ms)
+{
+	char t[32];
+	if (ms == 0)
+		return;
+	hb_sc_format_time(ms, t, sizeof t);
+	sim_out_printf(o, "    %s %s\n", name, t);
+}
+
 void sim_world_print_script(const struct sim_world *w, struct sim_out *o)
 {
 	sim_out_printf(o, "    hosts %u\n    timeout %" PRIu32 "\n    paths %u\n", w->cfg.n_hosts, w->cfg.T_s, w->cfg.n_paths);
+	print_override(o, "heartbeat-interval", w->cfg.hb_interval_ms);
+	print_override(o, "heartbeat-timeout", w->cfg.hb_timeout_ms);
+	print_override(o, "statefile-interval", w->cfg.sf_interval_ms);
+	print_override(o, "statefile-timeout", w->cfg.sf_timeout_ms);
+	print_override(o, "watchdog-timeout", w->cfg.watchdog_ms);
 	if (w->cfg.loss_ppm > 0)
 		sim_out_printf(o, "    # packet loss %" PRIu32 " ppm\n", w->cfg.loss_ppm);
 	for (size_t i = 0; i < w->n_stmts; i++) {

@@ -31,8 +31,8 @@
 #include "sim_rng.h"
 #include "sim_trace.h"
 
-#define SIM_QCAP (1u << 16)      /* pending events */
-#define SIM_PKTCAP 8192u         /* packets in flight or queued */
+#define SIM_QCAP (1u << 18)      /* pending events */
+#define SIM_PKTCAP 32768u        /* packets in flight or queued */
 #define SIM_FREEZE_Q 64u         /* packets queued for a frozen host */
 #define SIM_MAX_STMTS (HB_SC_MAX_STATEMENTS + 64u)
 #define SIM_MAX_WATCH 16u
@@ -67,6 +67,8 @@ struct sim_cfg {
 	unsigned n_paths;
 	unsigned sector;
 	uint32_t T_s;
+	/* header overrides of the derivation from T (0 = none), for printing */
+	uint32_t hb_interval_ms, hb_timeout_ms, sf_interval_ms, sf_timeout_ms, watchdog_ms;
 	struct hb_timing timing;
 	uint32_t loss_ppm;
 	uint16_t weights[HB_MAX_HOSTS];
@@ -74,6 +76,9 @@ struct sim_cfg {
 	bool wire;          /* packets travel encoded (hb_packet_encode/decode, HMAC) */
 	bool random;        /* random mode: formation check, deferred script */
 	bool check_quiet_agreement; /* agreement at the end, if quiet long enough */
+	/* Test only: the host's decision clock stops while it is suspended (as
+	 * CLOCK_MONOTONIC does), instead of counting the suspend (hb_clock). */
+	bool broken_suspend_clock;
 	char name[256];
 };
 
@@ -100,16 +105,21 @@ struct sim_io {
 	int err;
 	uint32_t token;
 	hb_mono_ms submit_local;
+	int64_t submit_us;
+	int64_t done_us;  /* completion scheduled at (global), SIM_NEVER while hung */
 	uint8_t block[HB_SF_BLOCK_SIZE]; /* write payload */
 };
 
 struct sim_host {
 	unsigned idx;
 	enum sim_hstate state;
-	uint32_t inc;            /* incarnation = boot id, +1 per boot */
+	uint32_t inc;            /* incarnation: +1 per agent start (the simulator's own count) */
+	uint64_t boot_id;        /* the core's boot id of this incarnation */
+	uint64_t last_boot_id;   /* persisted on the host's disk: the last boot id used */
 	struct hb_core *core;
 	int32_t ppm;
 	int64_t off_us;
+	int64_t wall_off_us;     /* wall clock = off + global time; clock-step moves it */
 	int64_t wake_us;         /* earliest pending wake-up, SIM_NEVER none */
 	/* watchdog and feeder */
 	bool wd_armed;
@@ -118,8 +128,9 @@ struct sim_host {
 	hb_mono_ms wd_last_pet;
 	hb_mono_ms healthy_until;
 	int64_t wd_lag_ms;       /* timer granularity, in [0, slack] */
-	/* freeze */
+	/* freeze (and suspend: a freeze during which the watchdog timer stops) */
 	bool frozen;
+	bool suspended;
 	int64_t frozen_since_us;
 	int64_t thaw_us;
 	unsigned fq_n;
@@ -130,6 +141,9 @@ struct sim_host {
 	int64_t sf_slow_us;
 	bool torn_next;
 	struct sim_io io[SIO_COUNT];
+	/* its last heartbeat, for forge-heartbeat */
+	bool sent_any;
+	struct hb_packet last_pkt;
 	/* propose-master in progress */
 	bool proposing;
 	int propose_stmt;
@@ -139,9 +153,17 @@ struct sim_host {
 	hb_hostmap liveset;
 	int master;
 	bool i_am_master;
+	bool armed_seen;         /* the core's own armed flag */
 	uint64_t member_boot[HB_MAX_HOSTS];
+	/* (e): the last moment (global) anyone heard this incarnation: a peer
+	 * accepted its heartbeat or saw its slot advance, or its own read
+	 * confirmed its own write */
+	int64_t heard_us;
+	int64_t last_ok_write_us; /* submission of its last successful slot write */
+	hb_mono_ms healthy_seen;  /* healthy_until last returned by the core */
 	/* lifecycle */
 	int64_t boot_us;
+	int64_t online_us;       /* when it last went Online, -1 never */
 	enum sim_down down_why;
 	int exit_code;
 	int64_t down_us;
@@ -149,6 +171,16 @@ struct sim_host {
 };
 
 /* ---- network and statefile ------------------------------------------ */
+
+/* Quality of one directed link on one path (loss, duplicate, delay, replay
+ * statements); all zero = a perfect link. */
+struct sim_linkq {
+	uint32_t loss_ppm;
+	uint32_t dup_ppm;
+	int64_t delay_us;
+	int64_t jitter_us;
+	int64_t replay_us;   /* every packet delivered again this much later; 0 = no */
+};
 
 struct sim_pkt {
 	struct hb_packet pkt;
@@ -186,7 +218,12 @@ enum sim_fault_bit {
 	FB_SF_ONE = 1u << 8,
 	FB_SF_HEAL = 1u << 9,
 	FB_TORN = 1u << 10,
-	FB_OTHER = 1u << 11,  /* disarm, weights, pool state, loss */
+	FB_OTHER = 1u << 11,  /* disarm, weights, pool state */
+	FB_NETQ = 1u << 12,   /* loss, duplicate, delay, replay */
+	FB_CLOCK = 1u << 13,  /* clock-step */
+	FB_SUSPEND = 1u << 14,
+	FB_RESTART = 1u << 15,/* restart-agent */
+	FB_FORGE = 1u << 16,  /* forge-slot, forge-heartbeat */
 };
 #define FB_BENIGN (FB_CRASH | FB_BOOT | FB_SHUTDOWN | FB_FREEZE_SHORT | FB_TORN)
 #define FB_RULE2 (FB_SF_ALL | FB_SF_HEAL)
@@ -215,12 +252,22 @@ enum sim_check_id {
 	CK_IO,            /* the core broke the one-I/O-in-flight contract */
 	CK_WIRE,          /* a packet the encoder wrote did not decode */
 	CK_STARTUP,       /* random mode: the pool did not form */
+	CK_RENEW,         /* (e) healthy_until renewed too long after anyone heard the host */
+	CK_REPORTED,      /* (b) a host reports as master a running host that is not the holder */
 	CK_COUNT
 };
 
 struct sim_check {
 	unsigned fault_mask;
 	int64_t last_fault_us;
+	int64_t quiet_checked_us;   /* last_fault_us of the quiet period last checked */
+	/* (d) per fault: the last moment a fault touched each host (made its
+	 * fence legitimate), -1 never; and the hosts touched now */
+	int64_t touched_us[HB_MAX_HOSTS];
+	bool rule2_broken;          /* storage lost by all and a further failure since */
+	int64_t rule2_cut_since;    /* rule 2 and the network not whole since, -1 */
+	int64_t net_since[HB_MAX_HOSTS]; /* outside the best clique since, -1 */
+	bool sf_all_faulty;         /* every running host's storage is faulty */
 	bool formed;
 	int64_t formed_us;
 	hb_hostmap no_fence;        /* these hosts must not fence (winner of a lone network fault) */
@@ -242,7 +289,7 @@ struct sim_check {
 enum sim_ev_kind {
 	EV_STMT,      /* a = statement index */
 	EV_WAKE,      /* host: poll the core */
-	EV_PACKET,    /* host = receiver, a = packet slot */
+	EV_PACKET,    /* host = receiver, a = packet slot, b = 1 replay (any incarnation) */
 	EV_IO_DONE,   /* a = io kind, b = token */
 	EV_OVERDUE,   /* a = io kind, b = token */
 	EV_PET,       /* feeder period */
@@ -253,6 +300,8 @@ enum sim_ev_kind {
 	EV_EXPECT_END,/* a = statement index: its window closes */
 	EV_CHECK,     /* a = enum sim_check_id, b = parameter */
 	EV_FORM_POLL, /* random mode: has the pool formed? */
+	EV_QUIET,     /* a = last_fault_us it was scheduled for: agreement after a quiet period */
+	EV_AGENT_START, /* host: restart-agent's new agent starts */
 	EV_END,
 };
 
@@ -291,6 +340,9 @@ struct sim_world {
 	struct sim_host hosts[HB_MAX_HOSTS];
 	uint32_t boot_counter[HB_MAX_HOSTS];
 	hb_hostmap link[HB_MAX_PATHS][HB_MAX_HOSTS]; /* link[p][src]: bit dst = up */
+	struct sim_linkq (*linkq)[HB_MAX_HOSTS][HB_MAX_HOSTS]; /* [path][src][dst] */
+	bool netq_active;        /* some link has a loss, duplicate, delay or replay */
+	uint64_t pkts_dropped;   /* packet pool exhausted: dropped (counted) */
 	struct sim_store *store;
 	struct hb_sf_read *readbuf;
 	unsigned char *core_mem;
@@ -332,6 +384,9 @@ void sim_host_boot(struct sim_world *w, unsigned idx);
 void sim_host_down(struct sim_world *w, unsigned idx, enum sim_down why);
 void sim_host_crash(struct sim_world *w, unsigned idx);
 void sim_host_freeze(struct sim_world *w, unsigned idx, int64_t dur_us);
+void sim_host_suspend(struct sim_world *w, unsigned idx, int64_t dur_us);
+void sim_host_restart_agent(struct sim_world *w, unsigned idx);
+void sim_host_clock_step(struct sim_world *w, unsigned idx, int64_t step_us);
 void sim_host_event(struct sim_world *w, const struct sim_ev *ev);
 /* Deliver a command to a running core and execute its output. */
 void sim_host_after(struct sim_world *w, struct sim_host *h, hb_mono_ms now);
@@ -343,6 +398,16 @@ void sim_net_heal(struct sim_world *w);
 void sim_net_isolate(struct sim_world *w, unsigned h);
 void sim_net_partition(struct sim_world *w, const hb_hostmap *groups, unsigned n_groups);
 void sim_net_cut(struct sim_world *w, unsigned from, unsigned to);
+/* loss, duplicate, delay, replay: set on the links the statement names. */
+void sim_net_quality(struct sim_world *w, const struct hb_sc_statement *st);
+/* The links of the pool whose loss (or delay) makes them count as down for
+ * the minimal-fencing oracle. */
+bool sim_net_link_bad(const struct sim_world *w, unsigned from, unsigned to);
+/* A datagram from someone with the pool key (forge-heartbeat): to host `to`
+ * (or every host when to < 0) on every path, whatever the links. */
+void sim_net_inject(struct sim_world *w, const struct hb_packet *pkt, int to);
+/* Someone other than the host writes its slot (forge-slot). */
+void sim_store_forge_slot(struct sim_world *w, unsigned idx, const struct hb_slot *s);
 bool sim_net_up(const struct sim_world *w, unsigned path, unsigned from, unsigned to);
 void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packet *pkt);
 /* The packet in slot as the receiver sees it (decoded into *tmp with

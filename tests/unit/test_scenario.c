@@ -192,7 +192,8 @@ static bool same_statement(const struct hb_sc_statement *a, const struct hb_sc_s
 {
 	if (a->kind != b->kind || a->at_ms != b->at_ms || a->host != b->host || a->host2 != b->host2 ||
 	    a->duration_ms != b->duration_ms || a->within_ms != b->within_ms || a->weight != b->weight ||
-	    a->hosts != b->hosts || a->n_groups != b->n_groups || a->pool_state != b->pool_state)
+	    a->hosts != b->hosts || a->n_groups != b->n_groups || a->pool_state != b->pool_state ||
+	    a->path != b->path || a->jitter_ms != b->jitter_ms || a->rate_ppm != b->rate_ppm || a->forge != b->forge)
 		return false;
 	for (unsigned g = 0; g < HB_SC_MAX_GROUPS; g++)
 		if (a->groups[g] != b->groups[g])
@@ -331,8 +332,9 @@ static void test_err_unknown(void **state)
 {
 	(void)state;
 	parse_err("hosts 4\nat 1s crash 0\nat 2s explode 1\n", 3, "unknown action \"explode\" (expected start, crash, boot");
-	parse_err("hosts 4\nat 2s explode 1\n", 2, "disarm, set-weight or set-pool-state)");
-	parse_err("hosts 4\nexpect 2s quorum 1\n", 2, "unknown expectation \"quorum\" (expected liveset, master, down or fenced)");
+	parse_err("hosts 4\nat 2s explode 1\n", 2, "restart-agent, forge-slot or forge-heartbeat)");
+	parse_err("hosts 4\nexpect 2s quorum 1\n", 2,
+	          "unknown expectation \"quorum\" (expected liveset, master, down, fenced or reported-master)");
 	parse_err("hosts 4\nwait 2s\n", 2, "unknown statement \"wait\"");
 	parse_err("hosts 4\nexpect 2s crash 1\n", 2, "unknown expectation \"crash\"");
 	parse_err("hosts 4\nat 2s liveset 1\n", 2, "unknown action \"liveset\"");
@@ -537,6 +539,136 @@ static void test_pool_state_and_fenced(void **state)
 	parse_err("hosts 4\nexpect 1s fenced 9\n", 2, "out of range");
 }
 
+/* loss, duplicate, delay, replay: rates, links, paths, and their round trip. */
+static void test_network_quality(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"hosts 4\npaths 2\n"
+		"at 1s loss 5%\n"
+		"at 2s loss 0.25% 2\n"
+		"at 3s loss 100% 1 -> 3 path 1\n"
+		"at 4s duplicate 0.0001% path 0\n"
+		"at 5s delay 200ms jitter 50ms 0 -> 1\n"
+		"at 6s delay 0ms\n"
+		"at 7s replay 35s 2 -> 0\n";
+	parse_ok(text);
+	const struct hb_sc_statement *s = sc.statements;
+	assert_int_equal(sc.n_statements, 7);
+	check_head(&s[0], 3, HB_SC_LOSS, 1000);
+	assert_int_equal(s[0].rate_ppm, 50000);
+	assert_int_equal(s[0].host, -1);
+	assert_int_equal(s[0].host2, -1);
+	assert_int_equal(s[0].path, -1);
+	assert_int_equal(s[1].rate_ppm, 2500);
+	assert_int_equal(s[1].host, 2);
+	assert_int_equal(s[1].host2, -1);
+	assert_int_equal(s[2].rate_ppm, 1000000);
+	assert_int_equal(s[2].host, 1);
+	assert_int_equal(s[2].host2, 3);
+	assert_int_equal(s[2].path, 1);
+	check_head(&s[3], 6, HB_SC_DUPLICATE, 4000);
+	assert_int_equal(s[3].rate_ppm, 1);
+	assert_int_equal(s[3].path, 0);
+	check_head(&s[4], 7, HB_SC_DELAY, 5000);
+	assert_int_equal(s[4].duration_ms, 200);
+	assert_int_equal(s[4].jitter_ms, 50);
+	assert_int_equal(s[4].host, 0);
+	assert_int_equal(s[4].host2, 1);
+	assert_int_equal(s[5].duration_ms, 0);
+	check_head(&s[6], 9, HB_SC_REPLAY, 7000);
+	assert_int_equal(s[6].duration_ms, 35000);
+	formats_as("at 1s loss 5%", "at 1s loss 5%");
+	formats_as("at 1s loss 0.2500% 2", "at 1s loss 0.25% 2");
+	formats_as("at 1s duplicate 1.5% 1 -> 2", "at 1s duplicate 1.5% 1 -> 2");
+	formats_as("at 1s delay 1.5s jitter 0.5s", "at 1s delay 1.500s jitter 500ms");
+	formats_as("at 1s replay 1m 3 -> 1", "at 1s replay 60s 3 -> 1");
+	parse_err("hosts 4\nat 1s loss 5\n", 2, "bad rate \"5\" for loss");
+	parse_err("hosts 4\nat 1s loss 101%\n", 2, "rate 101% is over 100%");
+	parse_err("hosts 4\nat 1s loss 1.00001%\n", 2, "at most 4 decimals");
+	parse_err("hosts 4\nat 1s loss .5%\n", 2, "bad rate");
+	parse_err("hosts 4\nat 1s loss 5% path 1\n", 2, "path 1 is out of range (pool has 1 path)");
+	parse_err("hosts 4\nat 1s loss 5% 1 ->\n", 2, "\"->\" needs a target host");
+	parse_err("hosts 4\nat 1s loss 5% 1 -> 1\n", 2, "link from host 1 to itself");
+	parse_err("hosts 4\nat 1s loss 5% 1 2\n", 2, "unexpected \"2\" after loss");
+	parse_err("hosts 4\nat 1s loss\n", 2, "loss needs more arguments");
+	parse_err("hosts 4\nat 1s delay 1s jitter\n", 2, "\"jitter\" needs a duration");
+	parse_err("hosts 4\nat 1s replay 0s\n", 2, "replay needs a positive duration");
+}
+
+/* clock-step, suspend, restart-agent, forge-slot, forge-heartbeat. */
+static void test_host_faults(void **state)
+{
+	(void)state;
+	const struct hb_sc_statement *st = one("at 10s clock-step 3 -1.5s");
+	assert_int_equal(st->kind, HB_SC_CLOCK_STEP);
+	assert_int_equal(st->host, 3);
+	assert_int_equal(st->duration_ms, -1500);
+	formats_as("at 10s clock-step 3 -1.5s", "at 10s clock-step 3 -1.500s");
+	formats_as("at 10s clock-step 3 +1m", "at 10s clock-step 3 +60s");
+	parse_err("hosts 4\nat 1s clock-step 1 30s\n", 2, "has no sign");
+	parse_err("hosts 4\nat 1s clock-step 1 +0s\n", 2, "non-zero step");
+	st = one("at 10s suspend 2 1m");
+	assert_int_equal(st->kind, HB_SC_SUSPEND);
+	assert_int_equal(st->duration_ms, 60000);
+	st = one("at 10s restart-agent 7");
+	assert_int_equal(st->kind, HB_SC_RESTART_AGENT);
+	assert_int_equal(st->host, 7);
+	st = one("at 10s forge-slot 2 stopped");
+	assert_int_equal(st->kind, HB_SC_FORGE_SLOT);
+	assert_int_equal(st->forge, HB_SC_FORGE_STOPPED);
+	assert_int_equal(st->host2, -1);
+	st = one("at 10s forge-heartbeat 2 next-boot -> 5");
+	assert_int_equal(st->kind, HB_SC_FORGE_HEARTBEAT);
+	assert_int_equal(st->forge, HB_SC_FORGE_NEXT_BOOT);
+	assert_int_equal(st->host2, 5);
+	formats_as("at 1s forge-heartbeat 1 huge-sequence", "at 1s forge-heartbeat 1 huge-sequence");
+	formats_as("at 1s forge-slot 1 fencing", "at 1s forge-slot 1 fencing");
+	assert_string_equal(hb_sc_forge_name(HB_SC_FORGE_COUNT), "unknown");
+	parse_err("hosts 4\nat 1s forge-slot 1 lies\n", 2, "unknown forgery \"lies\"");
+	parse_err("hosts 4\nat 1s forge-slot 1 stopped -> 2\n", 2, "unexpected \"->\" after forge-slot");
+	parse_err("hosts 4\nat 1s forge-heartbeat 1 stopped -> 1\n", 2, "sent to itself");
+	parse_err("hosts 4\nat 1s forge-heartbeat 1\n", 2, "forge-heartbeat needs more arguments");
+	st = one("expect 10s reported-master 2 none within 5s");
+	assert_int_equal(st->kind, HB_SC_EXPECT_REPORTED_MASTER);
+	assert_int_equal(st->host, 2);
+	assert_int_equal(st->host2, HB_SC_NONE);
+	formats_as("expect 10s reported-master 2 4", "expect 10s reported-master 2 4");
+	parse_err("hosts 4\nexpect 1s reported-master none 1\n", 2, "bad host \"none\"");
+}
+
+/* Header overrides of t1, T1, t2, T2, W and the timing they give. */
+static void test_timing_overrides(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_err err = {{0}};
+	parse_ok("hosts 2\ntimeout 30\nheartbeat-interval 1s\nheartbeat-timeout 3s\nstatefile-interval 4s\n"
+	         "statefile-timeout 30s\nwatchdog-timeout 10s\n");
+	assert_int_equal(sc.hb_interval_ms, 1000);
+	assert_int_equal(sc.hb_timeout_ms, 3000);
+	assert_int_equal(sc.sf_interval_ms, 4000);
+	assert_int_equal(sc.sf_timeout_ms, 30000);
+	assert_int_equal(sc.watchdog_ms, 10000);
+	assert_int_equal(hb_scenario_timing_params(&sc, &p, &err), 0);
+	assert_int_equal(p.hb_interval_ms, 1000);
+	assert_int_equal(p.hb_timeout_ms, 3000);
+	assert_int_equal(p.sf_interval_ms, 4000);
+	assert_int_equal(p.watchdog_timeout_ms, 10000);
+	assert_int_equal(p.hb_wd_timeout_ms, 30000); /* from T */
+	parse_ok("hosts 2\ntimeout 10\n");
+	assert_int_equal(sc.hb_interval_ms, 0);
+	assert_int_equal(hb_scenario_timing_params(&sc, &p, &err), 0);
+	assert_int_equal(p.hb_interval_ms, 2000);
+	parse_ok("hosts 2\ntimeout 2\n");
+	assert_int_equal(hb_scenario_timing_params(&sc, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "out of range"));
+	parse_err("hosts 2\nwatchdog-timeout 5500ms\n", 2, "is not whole seconds");
+	parse_err("hosts 2\nheartbeat-interval 0s\n", 2, "heartbeat-interval 0s is out of range");
+	parse_err("hosts 2\nstatefile-timeout 2h\n", 2, "unknown unit");
+	parse_err("hosts 2\nat 1s heal\nheartbeat-timeout 3s\n", 3, "after the first at/expect");
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -652,6 +784,9 @@ int main(void)
 		cmocka_unit_test(test_err_line_length),
 		cmocka_unit_test(test_err_too_many),
 		cmocka_unit_test(test_err_nul_and_first),
+		cmocka_unit_test(test_network_quality),
+		cmocka_unit_test(test_host_faults),
+		cmocka_unit_test(test_timing_overrides),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_doc_examples),
