@@ -48,6 +48,7 @@ void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_m
 	c->sf_lost_at = HB_NEVER;
 	hb_core_reset_latency(c);
 	c->snap_since = now;
+	c->proposal_since = now;
 	c->healthy_until = now;
 	c->master_seen = -1;
 	for (unsigned k = 0; k < HB_MAX_HOSTS; k++)

@@ -49,7 +49,8 @@ struct hb_core {
 	bool armed, excluded;
 	uint16_t weight;
 	hb_hostmap liveset, proposed;
-	hb_hostmap last_proposal;          /* the last first-liveset I proposed (forming) */
+	hb_hostmap my_proposals[4];        /* the last first livesets I proposed that include me (forming) */
+	hb_mono_ms proposal_since;         /* `proposed` last changed (forming) */
 	uint64_t epoch;
 	enum hb_pool_state pool_state;     /* NONE until a valid global block is read */
 	struct hb_global global;

@@ -16,6 +16,7 @@
  *    live member) and joining an existing one with every member's ack.
  */
 #include "hb_core_internal.h"
+#include "hb_exit.h"
 #include "hb_partition.h"
 
 #include <assert.h>
@@ -414,69 +415,101 @@ static void join(struct hb_core *c, hb_mono_ms now, hb_hostmap members, hb_mono_
 		core_stop(c, now, 13); /* CAN_NOT_JOIN_EXISTING_LIVESET */
 }
 
-/* The candidates for forming: starting hosts I hear whose slot advances. */
-static bool forming_input(const struct hb_core *c, hb_mono_ms now, struct hb_partition_input *in, bool *non_excluded)
+/* The candidates for forming the first liveset: every starting or joining
+ * host whose slot advances on the statefile, heard on the network or not,
+ * with the views their slots publish. The statefile is what every host
+ * sees alike, so every host computes the same best partition from it (as
+ * xhad counts every host seen on the statefile). */
+static bool forming_input(const struct hb_core *c, hb_mono_ms now, struct hb_partition_input *in)
 {
 	const struct hb_peer *me = &c->peers[c->cfg.self];
 	memset(in, 0, sizeof *in);
 	in->n_hosts = c->cfg.n_hosts;
 	if (!me->slot_valid || me->slot.boot_id != c->cfg.boot_id)
 		return false; /* my own view has not been read back yet */
-	*non_excluded = !c->excluded;
 	for (unsigned k = 0; k < c->cfg.n_hosts && k < HB_MAX_HOSTS; k++) {
 		const struct hb_peer *p = &c->peers[k];
 		const struct hb_view *v = &p->slot.view;
 		in->weight[k] = 1;
-		if (k != c->cfg.self && (!p->slot_valid || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms) ||
-		                         !(c->hb_heard & hb_host_bit(k))))
+		if (k != c->cfg.self && (!p->slot_valid || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms)))
 			continue;
 		if (v->phase != HB_PHASE_STARTING && v->phase != HB_PHASE_JOINING)
 			continue;
 		in->candidates |= hb_host_bit(k);
 		in->adj[k] = v->hb_heard;
 		in->weight[k] = v->weight;
-		if (k != c->cfg.self && !(v->flags & HB_VF_EXCLUDED))
-			*non_excluded = true;
 	}
 	return true;
 }
 
-static bool proposals_agree(const struct hb_core *c, hb_mono_ms now, hb_hostmap set)
+/* Agreement through the statefile: every candidate's slot (mine as read
+ * back, written since I last changed my mind) publishes the proposal set,
+ * members and non-members of it alike, and I hear every member now. Two
+ * different sets cannot both pass: a host that forms set A is a fresh
+ * candidate in the reads of any host that would form set B, and its slot
+ * shows A (or Online) until it is gone. */
+static bool proposal_agreed(const struct hb_core *c, const struct hb_partition_input *in, hb_hostmap set)
 {
+	const struct hb_slot *mine = &c->peers[c->cfg.self].slot;
+	if (mine->written_at_ms < (uint64_t)c->proposal_since || mine->view.proposed != set)
+		return false;
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
-		uint64_t boot;
-		const struct hb_view *v;
-		if (k == c->cfg.self || !(set & hb_host_bit(k)))
+		if (!(in->candidates & hb_host_bit(k)) || k == c->cfg.self)
 			continue;
-		v = core_peer_view(c, k, now, &boot);
-		if (!v || v->proposed != set)
+		if (c->peers[k].slot.view.proposed != set)
+			return false;
+		if ((set & hb_host_bit(k)) && !(c->hb_heard & hb_host_bit(k)))
 			return false;
 	}
 	return true;
+}
+
+/* Some host of set has not been excluded (excluded hosts cannot form a
+ * liveset alone). */
+static bool has_non_excluded(const struct hb_core *c, hb_hostmap set)
+{
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		if (!(set & hb_host_bit(k)))
+			continue;
+		bool excluded = k == c->cfg.self ? c->excluded : (c->peers[k].slot.view.flags & HB_VF_EXCLUDED) != 0;
+		if (!excluded)
+			return true;
+	}
+	return false;
 }
 
 static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 {
 	const struct hb_timing_params *tp = &c->t->p;
 	struct hb_partition_input in;
-	bool non_excluded = false;
 	hb_hostmap all = hb_hostmap_all(c->cfg.n_hosts), set = 0;
-	if (forming_input(c, now, &in, &non_excluded) && (in.candidates & core_self_bit(c)))
+	if (forming_input(c, now, &in) && (in.candidates & core_self_bit(c)))
 		set = hb_partition_best(&in);
+	bool active = c->pool_state == HB_POOL_ACTIVE;
+	bool non_excluded = has_non_excluded(c, set);
+	/* Init: only every configured host forms the pool. Active (a whole-pool
+	 * restart): the best partition of what the statefile shows, once half
+	 * of BootJoinTimeout has let the other hosts start. */
 	bool may = (set & core_self_bit(c)) &&
-	           (set == all || (c->pool_state == HB_POOL_ACTIVE && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 &&
-	                           non_excluded));
-	c->proposed = may ? set : 0;
-	if (may)
-		c->last_proposal = set;
-	if (may && proposals_agree(c, now, set)) {
+	           (set == all || (active && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 && non_excluded));
+	if (set != c->proposed) {
+		c->proposed = set; /* published whether or not I am in it */
+		c->proposal_since = now;
+		c->send_asap = true;
+	}
+	if ((set & core_self_bit(c)) && set != c->my_proposals[0]) {
+		memmove(&c->my_proposals[1], &c->my_proposals[0], sizeof c->my_proposals - sizeof c->my_proposals[0]);
+		c->my_proposals[0] = set;
+	}
+	if (may && proposal_agreed(c, &in, set)) {
 		go_online(c, now, set);
 		return;
 	}
 	if (c->pool_state == HB_POOL_INIT && age >= (hb_mono_ms)tp->enable_join_timeout_ms)
-		core_stop(c, now, 12); /* BOOTJOIN_TIMEOUT */
-	else if (c->pool_state == HB_POOL_ACTIVE && age >= (hb_mono_ms)tp->boot_join_timeout_ms)
-		core_stop(c, now, !non_excluded && c->excluded ? 18 : 13);
+		core_stop(c, now, HB_EXIT_BOOTJOIN_TIMEOUT);
+	else if (active && age >= (hb_mono_ms)tp->boot_join_timeout_ms)
+		core_stop(c, now, !has_non_excluded(c, in.candidates) && c->excluded ? HB_EXIT_BOOT_BLOCKED_BY_EXCLUDED
+		                                                                    : HB_EXIT_CAN_NOT_JOIN_EXISTING_LIVESET);
 }
 
 static void start_evaluate(struct hb_core *c, hb_mono_ms now)
@@ -504,8 +537,11 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 	/* A peer went Online first with a first liveset that includes me: it
 	 * formed what we all proposed. (Once the others are Online they are no
 	 * longer starting candidates, so my current proposal may already have
-	 * changed: compare with the last one I made.) */
-	if (listed && (c->pool_state == HB_POOL_INIT || (c->last_proposal && formed == c->last_proposal))) {
+	 * changed: compare with the last ones I made.) */
+	bool proposed_it = false;
+	for (unsigned i = 0; i < sizeof c->my_proposals / sizeof c->my_proposals[0]; i++)
+		proposed_it |= formed != 0 && formed == c->my_proposals[i];
+	if (listed && (c->pool_state == HB_POOL_INIT || proposed_it)) {
 		go_online(c, now, formed);
 		return;
 	}
