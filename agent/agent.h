@@ -7,6 +7,7 @@
  *   agent_loop.c    the decision loop: epoll, timerfd, signalfd; feeding the
  *                   core and executing struct hb_core_out
  *   agent_sf.c      the statefile adapter over hb_sfdev
+ *   agent_bootid.c  the local boot-id file (the last incarnation's boot id)
  *   agent_log.c     non-blocking logging (ring + writer thread)
  *   agent_notify.c  sd_notify by hand
  *   agent_xs.c      the xenstore publisher thread
@@ -26,6 +27,7 @@
 #include <sys/types.h>
 
 #include "agent_ctl.h"
+#include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_core.h"
 #include "hb_err.h"
@@ -40,6 +42,8 @@
 
 #define AGENT_NAME "hbagent"
 #define AGENT_RUN_DIR "/run/hbagent"
+/* Persistent state (survives a reboot, unlike AGENT_RUN_DIR on tmpfs). */
+#define AGENT_STATE_DIR "/var/lib/hbagent"
 #define AGENT_RT_PRIORITY_DEFAULT 40
 /* Bounded re-polls of the core in one step when an output completes at once
  * (an I/O refused at submission is handed back to the core immediately). */
@@ -51,6 +55,8 @@
 struct agent_opts {
 	const char *config_path;
 	const char *lock_path; /* NULL = AGENT_RUN_DIR/hbagent.<uuid>.lock */
+	const char *boot_id_path; /* NULL = AGENT_STATE_DIR/hbagent.<uuid>.boot-id,
+	                           * or next to lock_path when that is given */
 	const char *log_file;  /* NULL = none; reopened on SIGHUP */
 	bool mlock;            /* mlockall (default on; off for sanitizer builds) */
 	bool realtime;         /* SCHED_RR (default on) */
@@ -99,6 +105,7 @@ struct agent {
 	char self_uuid[HB_UUID_STR_LEN];
 	char lock_path[AGENT_PATH_MAX];
 	char guard_path[AGENT_PATH_MAX];
+	char boot_id_path[AGENT_PATH_MAX];
 	int lock_fd;
 	uint64_t boot_id;
 	struct hb_last_words prev_words; /* from my slot at start-up */
@@ -109,7 +116,7 @@ struct agent {
 	struct hb_core_status st;        /* after the latest step */
 	struct hb_core_status st_prev;   /* what was last logged / published */
 	bool st_valid;
-	hb_mono_ms now;                  /* CLOCK_MONOTONIC ms, never decreasing */
+	hb_mono_ms now;                  /* decision clock ms (hb_clock.h), never decreasing */
 
 	struct hb_net net;
 	bool net_open;
@@ -127,7 +134,7 @@ struct agent {
 	hb_mono_ms max_late_ms;          /* largest lateness of a timer wake-up */
 	hb_mono_ms stall_at;             /* last wake-up later than one tick, 0 never */
 	uint64_t stalls;
-	int64_t boot_offset_ms;          /* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
+	int64_t suspended_ms;            /* hb_clock_suspended_ms() last reported */
 	hb_mono_ms clock_jump_at;        /* last suspend seen, 0 never */
 
 	/* loop */
@@ -142,10 +149,8 @@ struct agent {
 /* hbagent.c: xhad's name of an exit code ("WATCHDOG_ERROR"). */
 const char *agent_exit_name(int code);
 
-/* CLOCK_MONOTONIC / CLOCK_REALTIME in milliseconds. */
-hb_mono_ms agent_mono_ms(void);
-int64_t agent_realtime_ms(void);
-/* a->now = the monotonic clock, never going backwards; returns it. */
+/* a->now = the decision clock (hb_clock_now_ms()), never going backwards;
+ * returns it. The wall clock is hb_clock_realtime_ms(). */
 hb_mono_ms agent_tick(struct agent *a);
 
 /* ---- agent_loop.c -------------------------------------------------------- */
@@ -202,6 +207,21 @@ hb_mono_ms agent_sf_next_deadline(const struct agent *a);
 void agent_sf_close(struct agent *a);
 /* The latest read batch that completed in time, decoded; NULL before one. */
 const struct hb_sf_read *agent_sf_last_read(const struct agent *a);
+
+/* ---- agent_bootid.c ------------------------------------------------------ */
+
+/* Resolve a->boot_id_path: --boot-id-file, else hbagent.<uuid>.boot-id in
+ * the lock file's directory when --lock-file was given (test pools run
+ * several agents on one machine), else in AGENT_STATE_DIR. 0, or -1 when
+ * the path is too long (err). */
+int agent_bootid_resolve(struct agent *a, struct hb_err *err);
+/* The boot id last recorded in path; 0 when the file is missing (first
+ * start), and 0 with a warning logged when it cannot be read or is
+ * malformed. */
+uint64_t agent_bootid_load(const char *path);
+/* Record id in path atomically (a temporary file, fsync, rename, fsync of
+ * the directory; the directory is created mode 0700 when missing). */
+int agent_bootid_store(const char *path, uint64_t id, struct hb_err *err);
 
 /* ---- agent_log.c --------------------------------------------------------- */
 

@@ -156,6 +156,9 @@ static int init_conds(void)
 	pthread_condattr_t ca;
 	if (pthread_condattr_init(&ca) != 0)
 		return -1;
+	/* CLOCK_MONOTONIC, not the decision clock: these waits are bounded
+	 * delays of this thread (retries, flushes), never compared with a time
+	 * of the core, and a condition variable cannot wait on another clock. */
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	int rc = pthread_cond_init(&L.wake, &ca) | pthread_cond_init(&L.drained, &ca);
 	pthread_condattr_destroy(&ca);
@@ -192,7 +195,7 @@ void agent_vlog(int prio, const char *fmt, va_list ap)
 {
 	if (prio == LOG_DEBUG && !L.opts.verbose)
 		return;
-	struct log_line l = {.prio = prio, .realtime_ms = agent_realtime_ms()};
+	struct log_line l = {.prio = prio, .realtime_ms = hb_clock_realtime_ms()};
 	vsnprintf(l.text, sizeof l.text, fmt, ap);
 	pthread_mutex_lock(&L.mu);
 	if (!L.started || L.stop) {

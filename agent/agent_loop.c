@@ -5,13 +5,14 @@
  * sockets (one per path), the statefile's completion eventfd, a timerfd armed
  * at the nearest of the core's next_wakeup, the statefile I/O deadlines and
  * the control clients' idle deadlines, a signalfd (SIGTERM, SIGINT, SIGHUP)
- * and the control socket. Every event is fed to the core with the monotonic
- * time, then hb_core_poll() runs and its outputs are executed here: send,
- * statefile I/O (agent_sf.c), the watchdog deadline, arm and disarm, fence,
- * exit. Changes of the core's status are logged, published in xenstore and
- * sent to systemd. Nothing here blocks on the network, the statefile or the
- * logs; arming and disarming the watchdog wait for the backend (bounded by
- * hb_watchdog: the test helper's reply, the feeder's join).
+ * and the control socket. Every event is fed to the core with the decision
+ * clock (hb_clock.h), then hb_core_poll() runs and its outputs are executed
+ * here: send, statefile I/O (agent_sf.c), the watchdog deadline, arm and
+ * disarm, fence, exit. Changes of the core's status are logged, published
+ * in xenstore and sent to systemd. Nothing here blocks on the network, the
+ * statefile or the logs; arming and disarming the watchdog wait for the
+ * backend (bounded by hb_watchdog: the test helper's reply, the feeder's
+ * join).
  */
 #include "agent.h"
 
@@ -35,6 +36,9 @@
 #define TAG_SIG 0x40u
 #define LOOP_EVENTS 32
 #define FENCE_LOG_FLUSH_MS 200
+/* A growth of the time suspended below this is read jitter of CLOCK_BOOTTIME
+ * - CLOCK_MONOTONIC (microseconds, hb_clock.c), not a suspend to report. */
+#define SUSPEND_REPORT_MS 10
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -54,7 +58,8 @@ int agent_loop_open(struct agent *a, struct hb_err *err)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
-	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	/* Relative expiries on CLOCK_BOOTTIME (rearm_timer says why). */
+	a->tfd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	a->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->epfd < 0 || a->tfd < 0 || a->sigfd < 0)
 		return hb_err_set(err, "cannot create the event loop (epoll, timerfd, signalfd): %s", strerror(errno));
@@ -297,6 +302,14 @@ static void report(struct agent *a)
 
 /* ---- the step ------------------------------------------------------------ */
 
+/* The times are on the decision clock, which no kernel timer runs on, so
+ * the timer is armed relative to a fresh reading of it. Its clock is
+ * CLOCK_BOOTTIME, which counts a suspend as the decision clock does: a timer
+ * pending across a suspend expires at the resume, and the core at once sees
+ * its inputs as stale as the suspend made them. NTP slewing (BOOTTIME moves
+ * with MONOTONIC) may make the wait up to 10 % short or long: short, the
+ * core has nothing due yet and the timer is armed again for the rest; long,
+ * the wake-up is late by at most a tenth of the wait (check_schedule). */
 static void rearm_timer(struct agent *a)
 {
 	hb_mono_ms next = a->out.next_wakeup;
@@ -309,8 +322,10 @@ static void rearm_timer(struct agent *a)
 	if (a->again || next <= a->now)
 		next = a->now + 1;
 	a->planned_wakeup = next;
-	struct itimerspec its = {.it_value = {.tv_sec = next / 1000, .tv_nsec = (long)(next % 1000) * 1000000L}};
-	if (timerfd_settime(a->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+	hb_mono_ms now = hb_clock_now_ms();
+	hb_mono_ms wait = next > now ? next - now : 1; /* 0 would disarm the timer */
+	struct itimerspec its = {.it_value = {.tv_sec = wait / 1000, .tv_nsec = (long)(wait % 1000) * 1000000L}};
+	if (timerfd_settime(a->tfd, 0, &its, NULL) < 0) {
 		agent_log(LOG_ERR, "timerfd_settime: %s", strerror(errno));
 		agent_stop(a, HB_EXIT_SYSTEM_ERROR);
 	}
@@ -363,23 +378,27 @@ static void on_signal(struct agent *a)
 	}
 }
 
-/* The timer fired: how late? Later than a tick means this process was not
- * scheduled (or the host was suspended: CLOCK_BOOTTIME moved without
- * CLOCK_MONOTONIC). Both are warnings; the core's deadlines cope. */
+/* The timer fired: was the host suspended, and how late is the wake-up?
+ * A suspend (CLOCK_BOOTTIME moved without CLOCK_MONOTONIC) has moved the
+ * decision clock on by its length (hb_clock.h): the core already sees every
+ * input as stale as after a freeze of that length and acts on it. Lateness
+ * beyond the suspend means this process was not scheduled. Both are
+ * warnings; the core's deadlines cope. */
 static void check_schedule(struct agent *a)
 {
-	struct timespec b, m;
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	int64_t off = (b.tv_sec - m.tv_sec) * 1000 + (b.tv_nsec - m.tv_nsec) / 1000000;
-	if (a->boot_offset_ms != 0 && off - a->boot_offset_ms > (int64_t)a->timing.tick_ms) {
+	int64_t suspended = hb_clock_suspended_ms() - a->suspended_ms;
+	if (suspended >= SUSPEND_REPORT_MS) {
+		a->suspended_ms += suspended;
 		a->clock_jump_at = a->now;
-		agent_log(LOG_WARNING, "the host was suspended for about %lld ms", (long long)(off - a->boot_offset_ms));
+		agent_log(LOG_WARNING, "the host was suspended for about %lld ms: every input of the core (heartbeats, "
+		          "statefile reads, the proof that feeds the watchdog) is now stale, as after a freeze of the same "
+		          "length (the core's clock moved on by the suspend)", (long long)suspended);
+	} else {
+		suspended = 0;
 	}
-	a->boot_offset_ms = off;
-	if (a->planned_wakeup <= 0 || a->now <= a->planned_wakeup)
+	if (a->planned_wakeup <= 0 || a->now - suspended <= a->planned_wakeup)
 		return;
-	hb_mono_ms late = a->now - a->planned_wakeup;
+	hb_mono_ms late = a->now - suspended - a->planned_wakeup;
 	if (late > a->max_late_ms)
 		a->max_late_ms = late;
 	if (late > (hb_mono_ms)a->timing.tick_ms) {

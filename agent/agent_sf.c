@@ -62,9 +62,9 @@ int agent_sf_first_read(struct agent *a, int timeout_ms, struct hb_slot *mine, s
 	struct hb_sfdev *dev = &a->sf.dev;
 	if (hb_sfdev_submit_read(dev, err) != 0)
 		return -1;
-	hb_mono_ms deadline = agent_mono_ms() + timeout_ms;
+	hb_mono_ms deadline = hb_clock_now_ms() + timeout_ms;
 	while (hb_sfdev_read_busy(dev)) {
-		hb_mono_ms left = deadline - agent_mono_ms();
+		hb_mono_ms left = deadline - hb_clock_now_ms();
 		if (left <= 0) {
 			hb_sfdev_read_overdue(dev);
 			return hb_err_set(err, "statefile %s did not answer a read within %d ms", dev->path, timeout_ms);
@@ -112,7 +112,7 @@ static void stamp_words(struct agent *a, struct hb_slot *s)
 	if (a->sf.words.reason != HB_FENCE_NONE && a->sf.words.realtime_ms != 0)
 		w->realtime_ms = a->sf.words.realtime_ms;
 	else if (w->realtime_ms == 0)
-		w->realtime_ms = (uint64_t)agent_realtime_ms();
+		w->realtime_ms = (uint64_t)hb_clock_realtime_ms();
 	a->sf.words = *w;
 }
 

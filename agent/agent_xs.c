@@ -134,6 +134,9 @@ int agent_xs_start(void)
 {
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
+	/* CLOCK_MONOTONIC, not the decision clock: these waits are bounded
+	 * delays of this thread (retries, flushes), never compared with a time
+	 * of the core, and a condition variable cannot wait on another clock. */
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	int rc = pthread_cond_init(&X.cv, &ca);
 	pthread_condattr_destroy(&ca);

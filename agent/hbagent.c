@@ -1,12 +1,12 @@
 /*
  * hbagent.c: the hbagent daemon's entry point.
  *
- * Owns the command line, the start-up order (config, timing, pool key, lock
- * file, watchdog guard, statefile and its first read, network, watchdog
- * probe, control socket, xenstore, mlockall, real-time priority, core), the
- * teardown and the exit codes (xhad's, hb_exit.h). The loop is in
- * agent_loop.c. Runs in the foreground until stopped or fenced;
- * docs/agent.md describes it for admins.
+ * Owns the command line, the start-up order (decision clock, config, timing,
+ * pool key, lock file, watchdog guard, statefile and its first read, the
+ * incarnation's boot id, network, watchdog probe, control socket, xenstore,
+ * mlockall, real-time priority, core), the teardown and the exit codes
+ * (xhad's, hb_exit.h). The loop is in agent_loop.c. Runs in the foreground
+ * until stopped or fenced; docs/agent.md describes it for admins.
  */
 #include "agent.h"
 
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hb_exit.h"
+#include "hb_incarnation.h"
 #include "hb_version.h"
 
 #define FIRST_READ_MIN_MS 1000
@@ -39,23 +40,9 @@ static struct agent g_agent; /* large (network buffers): static */
 
 /* ---- small helpers ------------------------------------------------------- */
 
-hb_mono_ms agent_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (hb_mono_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t agent_realtime_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 hb_mono_ms agent_tick(struct agent *a)
 {
-	hb_mono_ms t = agent_mono_ms();
+	hb_mono_ms t = hb_clock_now_ms();
 	if (t > a->now)
 		a->now = t;
 	return a->now;
@@ -73,6 +60,10 @@ static void usage(FILE *out)
 	        "Runs in the foreground until stopped or fenced.\n\n"
 	        "  -c, --config FILE      xhad.conf to use (default %s)\n"
 	        "  -l, --lock-file FILE   lock file (default %s/hbagent.<host uuid>.lock)\n"
+	        "      --boot-id-file FILE\n"
+	        "                         the last boot id used by this host (default\n"
+	        "                         %s/hbagent.<host uuid>.boot-id, or next to\n"
+	        "                         the --lock-file when one is given)\n"
 	        "      --log-file FILE    also log to FILE (reopened on SIGHUP)\n"
 	        "      --no-syslog        do not log to syslog\n"
 	        "      --no-stderr        do not log to stderr\n"
@@ -80,19 +71,20 @@ static void usage(FILE *out)
 	        "      --no-realtime      do not ask for SCHED_RR\n"
 	        "      --rt-priority N    SCHED_RR priority 1..99 (default %d)\n"
 	        "  -v, --verbose          debug lines\n",
-	        AGENT_NAME, AGENT_NAME, HB_DEFAULT_CONFIG_FILE, AGENT_RUN_DIR, AGENT_RT_PRIORITY_DEFAULT);
+	        AGENT_NAME, AGENT_NAME, HB_DEFAULT_CONFIG_FILE, AGENT_RUN_DIR, AGENT_STATE_DIR,
+	        AGENT_RT_PRIORITY_DEFAULT);
 }
 
 /* Returns -1 to go on, else the exit code. */
 static int parse_options(int argc, char **argv, struct agent_opts *o)
 {
-	enum { O_LOGFILE = 256, O_NOSYSLOG, O_NOSTDERR, O_NORT, O_RTPRIO, O_NOMLOCK };
+	enum { O_LOGFILE = 256, O_NOSYSLOG, O_NOSTDERR, O_NORT, O_RTPRIO, O_NOMLOCK, O_BOOTID };
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'}, {"lock-file", required_argument, NULL, 'l'},
 		{"log-file", required_argument, NULL, O_LOGFILE}, {"no-syslog", no_argument, NULL, O_NOSYSLOG},
 		{"no-stderr", no_argument, NULL, O_NOSTDERR}, {"no-realtime", no_argument, NULL, O_NORT},
 		{"rt-priority", required_argument, NULL, O_RTPRIO}, {"no-mlock", no_argument, NULL, O_NOMLOCK},
-		{"verbose", no_argument, NULL, 'v'},
+		{"boot-id-file", required_argument, NULL, O_BOOTID}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	*o = (struct agent_opts){.config_path = HB_DEFAULT_CONFIG_FILE, .mlock = true, .realtime = true,
@@ -103,6 +95,7 @@ static int parse_options(int argc, char **argv, struct agent_opts *o)
 		switch (c) {
 		case 'c': o->config_path = optarg; break;
 		case 'l': o->lock_path = optarg; break;
+		case O_BOOTID: o->boot_id_path = optarg; break;
 		case O_LOGFILE: o->log_file = optarg; break;
 		case O_NOSYSLOG: o->log_syslog = false; break;
 		case O_NOSTDERR: o->log_stderr = false; break;
@@ -220,6 +213,11 @@ static int take_lock(struct agent *a)
 	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(a->lock_fd, 0) < 0 || write(a->lock_fd, pid, (size_t)n) != n)
 		agent_log(LOG_WARNING, "cannot write the pid into %s", a->lock_path);
+	struct hb_err err;
+	if (agent_bootid_resolve(a, &err) < 0) {
+		agent_log(LOG_ERR, "%s", err.msg);
+		return HB_EXIT_INVALID_PARAMETER;
+	}
 	return 0;
 }
 
@@ -244,8 +242,8 @@ static bool wait_or_signal(uint32_t ms)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	hb_mono_ms end = agent_mono_ms() + ms;
-	for (hb_mono_ms left = ms; left > 0; left = end - agent_mono_ms()) {
+	hb_mono_ms end = hb_clock_now_ms() + ms;
+	for (hb_mono_ms left = ms; left > 0; left = end - hb_clock_now_ms()) {
 		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
 		int sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
@@ -337,6 +335,32 @@ static void log_words(const struct hb_last_words *w)
 	          hb_fence_reason_name((enum hb_fence_reason)w->reason), w->text);
 }
 
+/* The wall clock in µs, 0 before 1970. */
+static uint64_t wall_us(void)
+{
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return rt.tv_sec < 0 ? 0 : (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u;
+}
+
+/* The new incarnation's boot id: above the one in my slot (slot_prev, 0 =
+ * none) and the one in the boot-id file, at least the wall clock; recorded
+ * in the boot-id file before the core starts. */
+static int new_incarnation(struct agent *a, uint64_t slot_prev)
+{
+	struct hb_err err;
+	uint64_t local_prev = agent_bootid_load(a->boot_id_path);
+	if (hb_incarnation_next(slot_prev, local_prev, wall_us(), &a->boot_id, &err) < 0) {
+		agent_log(LOG_ERR, "refusing to start: %s (boot-id file %s)", err.msg, a->boot_id_path);
+		return HB_EXIT_SYSTEM_ERROR;
+	}
+	agent_log(LOG_INFO, "incarnation boot id %" PRIu64 " (previous %" PRIu64 " in my statefile slot, %" PRIu64
+	          " in %s)", a->boot_id, slot_prev, local_prev, a->boot_id_path);
+	if (agent_bootid_store(a->boot_id_path, a->boot_id, &err) < 0)
+		agent_log(LOG_WARNING, "%s; the next start relies on the statefile slot and the wall clock alone", err.msg);
+	return 0;
+}
+
 static int open_statefile(struct agent *a)
 {
 	struct hb_err err;
@@ -354,16 +378,10 @@ static int open_statefile(struct agent *a)
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 	}
-	struct timespec rt;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	uint64_t prev = rc == 1 ? mine.boot_id : 0;
-	uint64_t now_us = (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u;
-	a->boot_id = now_us > prev ? now_us : prev + 1u;
 	if (rc == 1)
 		a->prev_words = mine.last_words;
 	log_words(&a->prev_words);
-	agent_log(LOG_INFO, "incarnation boot id %" PRIu64 " (previous %" PRIu64 ")", a->boot_id, prev);
-	return 0;
+	return new_incarnation(a, rc == 1 ? mine.boot_id : 0);
 }
 
 static int open_network(struct agent *a)
@@ -466,8 +484,8 @@ static int fence_wait(struct agent *a)
 	uint32_t ms = a->timing.fence_bound_ms + FENCE_WAIT_EXTRA_MS;
 	agent_log(LOG_CRIT, "fenced: waiting up to %" PRIu32 " ms for the reboot or the watchdog", ms);
 	agent_log_flush(STOP_WAIT_MS);
-	hb_mono_ms end = agent_mono_ms() + ms;
-	for (hb_mono_ms left = ms; left > 0; left = end - agent_mono_ms()) {
+	hb_mono_ms end = hb_clock_now_ms() + ms;
+	for (hb_mono_ms left = ms; left > 0; left = end - hb_clock_now_ms()) {
 		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -517,6 +535,7 @@ int main(int argc, char **argv)
 	int rc = parse_options(argc, argv, &a->opts);
 	if (rc >= 0)
 		return rc;
+	hb_clock_init(); /* before any thread reads the decision clock */
 	block_signals(); /* before any thread: every thread inherits the mask */
 	struct agent_log_opts lo = {.to_stderr = a->opts.log_stderr, .to_syslog = a->opts.log_syslog,
 	                            .file = a->opts.log_file, .verbose = a->opts.verbose};

@@ -27,6 +27,11 @@
  * hb_sfdev_reap() call. */
 #define HB_SFDEV_EINTR_MAX 16u
 
+/* CLOCK_MONOTONIC, not the decision clock (hb_clock.h): these times only
+ * measure durations inside this module, the latencies reported to humans
+ * (status, xhad's statefile latency) and the bounded wait of
+ * hb_sfdev_reap(), and are never compared with a time of the core. The I/O
+ * deadlines that decide are kept by the caller on the decision clock. */
 static int64_t now_us(void)
 {
 	struct timespec ts;

@@ -27,8 +27,10 @@
 /* Last words: the reason a host fenced, kept in its slot across reboots. */
 #define HB_LAST_WORDS_MAX 200u
 
-/* Monotonic time in milliseconds (CLOCK_MONOTONIC on the local host). Never
- * compared across hosts; never wall-clock. */
+/* Monotonic time in milliseconds on the local host: in the daemon the
+ * decision clock of hb_clock.h (CLOCK_MONOTONIC_RAW plus the time spent
+ * suspended), in hbsim the host's simulated clock. Never compared across
+ * hosts; never wall-clock. */
 typedef int64_t hb_mono_ms;
 
 /* Set of hosts: bit i = host index i. */

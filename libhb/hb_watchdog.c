@@ -6,8 +6,9 @@
  * The backends (hb_wd_xen.c, hb_wd_linux.c, hb_wd_test.c) sit behind
  * struct hb_wd_ops and do the device work.
  *
- * The feeder thread touches nothing but the atomics of struct hb_watchdog
- * and the backend's pet: no allocation, no logging, no storage, no network.
+ * The feeder thread touches nothing but the atomics of struct hb_watchdog,
+ * the decision clock (hb_clock.h, lock-free) and the backend's pet: no
+ * allocation, no logging, no storage, no network.
  */
 #include "hb_watchdog.h"
 
@@ -25,16 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* clock_nanosleep() interrupted by a signal is resumed at most this often per
- * feeder period (the feeder blocks every signal; this is belt and braces). */
-#define HB_WD_EINTR_MAX 8
+#include "hb_clock.h"
 
-int64_t hb_watchdog_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* clock_nanosleep() interrupted by a signal is resumed at most this often per
+ * sleep (the feeder blocks every signal; this is belt and braces). */
+#define HB_WD_EINTR_MAX 8
 
 void hb_watchdog_params_from_config(const struct hb_config *cfg, const struct hb_timing *t,
                                     struct hb_watchdog_params *out)
@@ -138,11 +134,19 @@ static void feed_once(struct hb_watchdog *wd, int64_t now)
 	record_pet(wd, now, wd->ops->pet(wd));
 }
 
-static void sleep_until(int64_t t_ms)
+/* Sleep ms, relative, on CLOCK_BOOTTIME. No kernel clock can be slept on
+ * absolutely in decision-clock time (CLOCK_MONOTONIC_RAW cannot be slept
+ * on), so the feeder sleeps relative and reads the decision clock again when
+ * it wakes. CLOCK_BOOTTIME counts a suspend as the decision clock does: a
+ * feeder asleep across a suspend wakes at the resume, finds healthy_until
+ * behind it and does not pet. NTP slewing may make a sleep up to 10 % short
+ * or long: short, the feeder sleeps the rest; long, a pet comes later, never
+ * after healthy_until (that is checked on the decision clock at the pet). */
+static void sleep_ms(int64_t ms)
 {
-	struct timespec ts = {.tv_sec = t_ms / 1000, .tv_nsec = (long)(t_ms % 1000) * 1000000L};
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	for (int i = 0; i < HB_WD_EINTR_MAX; i++) {
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != EINTR)
+		if (clock_nanosleep(CLOCK_BOOTTIME, 0, &ts, &ts) != EINTR)
 			return;
 	}
 }
@@ -154,9 +158,14 @@ static void *feeder_main(void *arg)
 	/* Best effort: a real-time class keeps a busy dom0 from starving us. */
 	struct sched_param sp = {.sched_priority = 1};
 	(void)pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
-	int64_t next = hb_watchdog_now_ms();
+	/* The schedule and healthy_until are both on the decision clock. */
+	int64_t next = hb_clock_now_ms();
 	while (!atomic_load(&wd->feeder_stop)) {
-		const int64_t now = hb_watchdog_now_ms();
+		const int64_t now = hb_clock_now_ms();
+		if (now < next) { /* woke early (a slewed sleep): sleep the rest */
+			sleep_ms(next - now);
+			continue;
+		}
 		if (now < atomic_load(&wd->healthy_until_ms))
 			feed_once(wd, now);
 		else
@@ -164,7 +173,7 @@ static void *feeder_main(void *arg)
 		next += interval;
 		if (next <= now) /* we were stopped or starved: no burst of pets */
 			next = now + interval;
-		sleep_until(next);
+		sleep_ms(next - now);
 	}
 	return NULL;
 }
@@ -223,7 +232,7 @@ int hb_watchdog_arm(struct hb_watchdog *wd, struct hb_err *err)
 		return -1;
 	struct hb_err ignored;
 	const int rc = wd->ops->pet(wd); /* read back: an immediate pet works */
-	record_pet(wd, hb_watchdog_now_ms(), rc);
+	record_pet(wd, hb_clock_now_ms(), rc);
 	if (rc != 0) {
 		hb_err_set(err, "watchdog (%s, %s) armed but the first pet failed: %s; refused",
 		           wd->ops->name, wd->identity, strerror(-rc));

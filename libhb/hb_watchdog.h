@@ -3,11 +3,12 @@
  *
  * Owns: arming a watchdog backend (xen: libxenctrl xc_watchdog; linux:
  * /dev/watchdog; test: the hbwatchdog-test helper process) with its timeout
- * read back; the feeder thread that pets it only while the monotonic time is
- * before the healthy_until last published by the decision loop; explicit
- * disarm; the immediate fence (pause guests, reboot); the unclean-restart
- * guard marker. Does not decide anything: the core publishes the deadline
- * and says when to fence. docs/watchdog.md explains the contract.
+ * read back; the feeder thread that pets it only while the decision clock
+ * (hb_clock.h, the core's clock) is before the healthy_until last published
+ * by the decision loop; explicit disarm; the immediate fence (pause guests,
+ * reboot); the unclean-restart guard marker. Does not decide anything: the
+ * core publishes the deadline and says when to fence. docs/watchdog.md
+ * explains the contract.
  *
  * Lifecycle (one thread calls these; the feeder is internal):
  *   open -> arm -> [start_feeder, set_deadline ...] -> disarm -> close
@@ -56,7 +57,8 @@ struct hb_watchdog_params {
 	                           * removed at disarm (hb_watchdog_guard_*) */
 };
 
-/* Counters for status output. Times are CLOCK_MONOTONIC milliseconds. */
+/* Counters for status output. Times are decision-clock milliseconds
+ * (hb_clock_now_ms()). */
 struct hb_watchdog_stats {
 	const char *backend;      /* "xen", "linux", "test" */
 	uint32_t timeout_ms;
@@ -152,10 +154,12 @@ int hb_watchdog_open(struct hb_watchdog *wd, const struct hb_watchdog_params *p,
  * timer is stopped again: the agent must not go Online. */
 int hb_watchdog_arm(struct hb_watchdog *wd, struct hb_err *err);
 /* Start the feeder thread (all signals blocked in it). It wakes every
- * pet_interval_ms on an absolute CLOCK_MONOTONIC schedule and pets only while
- * now < healthy_until. Requires an armed watchdog. */
+ * pet_interval_ms of the decision clock (hb_clock_now_ms(); relative sleeps
+ * on CLOCK_BOOTTIME, the clock read again at every wake) and pets only while
+ * now < healthy_until on that clock. Requires an armed watchdog. */
 int hb_watchdog_start_feeder(struct hb_watchdog *wd, struct hb_err *err);
-/* Publish the deadline (CLOCK_MONOTONIC ms): any thread, lock-free. */
+/* Publish the deadline (decision-clock ms, hb_clock_now_ms()): any thread,
+ * lock-free. */
 void hb_watchdog_set_deadline(struct hb_watchdog *wd, int64_t healthy_until_ms);
 /* The only way to stop the timer: stops the feeder, then xen closes its slot
  * (timeout 0), linux WDIOS_DISABLECARD + magic 'V' + close, test sends 'V',
@@ -178,9 +182,6 @@ void hb_watchdog_get_stats(const struct hb_watchdog *wd, struct hb_watchdog_stat
  * NULL) gets the stats while armed. The caller must make sure no agent runs;
  * refuses when p->guard_path names an existing marker. */
 int hb_watchdog_probe(const struct hb_watchdog_params *p, struct hb_watchdog_stats *out, struct hb_err *err);
-
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t hb_watchdog_now_ms(void);
 
 /* Unclean-restart guard. The marker (HB_WATCHDOG_GUARD_PATH by default, on
  * tmpfs) holds "boottime_ms=<CLOCK_BOOTTIME> pid=<agent> backend=<name>".

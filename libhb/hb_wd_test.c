@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_clock.h"
+
 #define HB_WD_TEST_CTL_FD 3
 #define HB_WD_TEST_REASON_MAX 200
 #define HB_WD_TEST_REAP_STEP_MS 10
@@ -148,9 +150,9 @@ static void kill_helper(struct hb_wd_test_state *t)
 static size_t read_reply(int fd, char *buf, size_t len, int timeout_ms)
 {
 	size_t got = 0;
-	const int64_t deadline = hb_watchdog_now_ms() + timeout_ms;
+	const int64_t deadline = hb_clock_now_ms() + timeout_ms;
 	while (got + 1 < len) {
-		int64_t left = deadline - hb_watchdog_now_ms();
+		int64_t left = deadline - hb_clock_now_ms();
 		if (left <= 0)
 			break;
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -258,18 +260,22 @@ static int tw_disarm(struct hb_watchdog *wd, struct hb_err *err)
 /* ---- fence --------------------------------------------------------------- */
 
 /* "<realtime ISO-8601> <monotonic ms> fence <what> pid=<victim><extra>\n",
- * one write so concurrent writers never interleave. */
+ * one write so concurrent writers never interleave. The second column is
+ * CLOCK_MONOTONIC, not the decision clock: it is for humans and tests, who
+ * compare it with the helper's own lines in the same log (the helper, a
+ * separate process, stamps CLOCK_MONOTONIC), never with a core time. */
 static void fence_line(int fd, const char *what, pid_t victim)
 {
-	struct timespec rt;
+	struct timespec rt, mono;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	gmtime_r(&rt.tv_sec, &tm);
 	char stamp[40];
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	char line[384];
 	int n = snprintf(line, sizeof line, "%s.%03ldZ %" PRId64 " fence %s pid=%ld\n", stamp,
-	                 rt.tv_nsec / 1000000L, hb_watchdog_now_ms(), what, (long)victim);
+	                 rt.tv_nsec / 1000000L, (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000L, what, (long)victim);
 	if (n > 0 && (size_t)n < sizeof line)
 		(void)write(fd, line, (size_t)n);
 }

@@ -418,7 +418,7 @@ static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, con
  * everybody. */
 static void justify_refresh(struct sim_world *w)
 {
-	unsigned n = w->cfg.n_hosts;
+	unsigned n = w->cfg.n_hosts < HB_MAX_HOSTS ? w->cfg.n_hosts : HB_MAX_HOSTS;
 	hb_hostmap part = 0, ok = 0, adj[HB_MAX_HOSTS] = {0};
 	for (unsigned i = 0; i < n; i++) {
 		if (!participating(&w->hosts[i]))

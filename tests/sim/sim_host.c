@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hb_exit.h"
+#include "hb_incarnation.h"
 #include "sim_check.h"
 #include "sim_world.h"
 
@@ -115,15 +116,17 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 
 	enum hb_reject rej;
 	const struct hb_slot *slot = sim_store_slot(w, idx, &rej);
-	/* as the agent does: above the slot's and the persisted boot id, at
-	 * least the wall clock in microseconds (which clock-step moves) */
+	/* as the agent does (hb_incarnation.h): above the slot's and the
+	 * persisted boot id, at least the wall clock (which clock-step moves) */
 	uint64_t prev = rej == HB_REJECT_NONE ? slot->boot_id : 0;
 	uint64_t wall = (uint64_t)(w->now_us + h->wall_off_us);
-	h->boot_id = wall;
-	if (prev >= h->boot_id)
-		h->boot_id = prev + 1;
-	if (h->last_boot_id >= h->boot_id)
-		h->boot_id = h->last_boot_id + 1;
+	if (hb_incarnation_next(prev, h->last_boot_id, wall, &h->boot_id, NULL) < 0) {
+		h->exit_code = HB_EXIT_SYSTEM_ERROR; /* the agent refuses to start */
+		h->state = HS_DOWN;
+		h->down_why = DOWN_EXIT;
+		host_trace(w, h, TK_EXIT, HB_EXIT_SYSTEM_ERROR, 0);
+		return;
+	}
 	h->last_boot_id = h->boot_id;
 	struct hb_core_config cfg = {
 		.n_hosts = w->cfg.n_hosts,

@@ -34,6 +34,7 @@
 
 #include <cmocka.h>
 
+#include "hb_clock.h"
 #include "hb_watchdog.h"
 
 #define FAKE_FD 1000
@@ -117,7 +118,7 @@ static int fake_ioctl(int fd, unsigned long request, void *arg)
 	}
 	if (request == WDIOC_KEEPALIVE) {
 		atomic_fetch_add(&fake.keepalives, 1);
-		atomic_store(&fake.last_keepalive_ms, hb_watchdog_now_ms());
+		atomic_store(&fake.last_keepalive_ms, hb_clock_now_ms());
 		return 0;
 	}
 	if (request == WDIOC_SETOPTIONS && (*iarg & WDIOS_DISABLECARD)) {
@@ -334,10 +335,10 @@ static void test_linux_feeder_deadline(void **state)
 	struct hb_watchdog_params p = linux_params(); /* W 2 s, pet 100 ms */
 	assert_int_equal(hb_watchdog_open(&wd, &p, &err), 0);
 	assert_int_equal(hb_watchdog_arm(&wd, &err), 0);
-	const int64_t deadline = hb_watchdog_now_ms() + 500;
+	const int64_t deadline = hb_clock_now_ms() + 500;
 	hb_watchdog_set_deadline(&wd, deadline);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
-	sleep_ms(deadline + 350 - hb_watchdog_now_ms());
+	sleep_ms(deadline + 350 - hb_clock_now_ms());
 	const int after_deadline = atomic_load(&fake.keepalives);
 	assert_in_range(after_deadline, 1 + 4, 1 + 6); /* 5 periods before the deadline */
 	assert_true(atomic_load(&fake.last_keepalive_ms) < deadline);
@@ -350,7 +351,7 @@ static void test_linux_feeder_deadline(void **state)
 	assert_int_equal(st.pets, (uint64_t)after_deadline);
 	assert_true(st.last_pet_ms < deadline);
 	assert_int_equal(st.healthy_until_ms, deadline);
-	hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 10000);
+	hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 10000);
 	sleep_ms(350);
 	assert_true(atomic_load(&fake.keepalives) >= after_deadline + 3);
 	/* process exit path: never the magic close */
@@ -371,7 +372,7 @@ static void test_linux_reboot_now(void **state)
 	struct hb_watchdog_params p = linux_params();
 	assert_int_equal(hb_watchdog_open(&wd, &p, &err), 0);
 	assert_int_equal(hb_watchdog_arm(&wd, &err), 0);
-	hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 10000);
+	hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 10000);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
 	assert_int_equal(hb_watchdog_reboot_now(&wd, "survival rules failed", &err), 0);
 	assert_int_equal(fake.reboots, 1);
@@ -466,18 +467,18 @@ static pid_t spawn_victim(void)
 /* Wait up to max_ms for pid to end; returns its status or -1 if alive. */
 static int wait_exit(pid_t pid, int64_t max_ms, int64_t *when)
 {
-	const int64_t end = hb_watchdog_now_ms() + max_ms;
+	const int64_t end = hb_clock_now_ms() + max_ms;
 	do {
 		int status;
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid) {
 			if (when != NULL)
-				*when = hb_watchdog_now_ms();
+				*when = hb_clock_now_ms();
 			return status;
 		}
 		assert_int_equal(r, 0);
 		sleep_ms(10);
-	} while (hb_watchdog_now_ms() < end);
+	} while (hb_clock_now_ms() < end);
 	return -1;
 }
 
@@ -529,11 +530,11 @@ static void test_helper_fences_past_deadline(void **state)
 	struct hb_watchdog_params p = test_params(victim, 2000, 200);
 	arm_ok(&wd, &p);
 	const pid_t helper = wd.b.test.helper_pid;
-	const int64_t deadline = hb_watchdog_now_ms() + 600;
+	const int64_t deadline = hb_clock_now_ms() + 600;
 	hb_watchdog_set_deadline(&wd, deadline);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
 	int64_t t_dead = 0;
-	int status = wait_exit(victim, deadline + 2000 + 1000 - hb_watchdog_now_ms(), &t_dead);
+	int status = wait_exit(victim, deadline + 2000 + 1000 - hb_clock_now_ms(), &t_dead);
 	assert_true(status >= 0);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* the last pet came less than one pet interval before the deadline */
@@ -559,7 +560,7 @@ static void test_helper_disarm(void **state)
 	struct hb_watchdog_params p = test_params(victim, 1000, 200);
 	arm_ok(&wd, &p);
 	const pid_t helper = wd.b.test.helper_pid;
-	hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 60000);
+	hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 60000);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
 	sleep_ms(300);
 	if (hb_watchdog_disarm(&wd, &err) != 0)
@@ -580,10 +581,10 @@ static void test_helper_close_without_disarm(void **state)
 	struct hb_watchdog_params p = test_params(victim, 1000, 200);
 	arm_ok(&wd, &p);
 	const pid_t helper = wd.b.test.helper_pid;
-	hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 60000);
+	hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 60000);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
 	sleep_ms(300);
-	const int64_t closed = hb_watchdog_now_ms();
+	const int64_t closed = hb_clock_now_ms();
 	hb_watchdog_close(&wd); /* EOF without the magic 'V' */
 	int64_t t_dead = 0;
 	int status = wait_exit(victim, 1000 + 1000, &t_dead);
@@ -603,7 +604,7 @@ static void test_helper_reboot_now(void **state)
 	struct hb_watchdog_params p = test_params(victim, 2000, 200);
 	arm_ok(&wd, &p);
 	const pid_t helper = wd.b.test.helper_pid;
-	hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 60000);
+	hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 60000);
 	assert_int_equal(hb_watchdog_start_feeder(&wd, &err), 0);
 	if (hb_watchdog_reboot_now(&wd, "lost quorum\n", &err) != 0)
 		fail_msg("reboot_now: %s", err.msg);
@@ -663,7 +664,7 @@ static pid_t spawn_agent(uint32_t w, bool self_fence, pid_t *helper)
 		struct hb_watchdog_params p = test_params(0, w, 200);
 		if (hb_watchdog_open(&wd, &p, &err) != 0 || hb_watchdog_arm(&wd, &err) != 0)
 			_exit(3);
-		hb_watchdog_set_deadline(&wd, hb_watchdog_now_ms() + 60000);
+		hb_watchdog_set_deadline(&wd, hb_clock_now_ms() + 60000);
 		if (hb_watchdog_start_feeder(&wd, &err) != 0)
 			_exit(3);
 		pid_t h = wd.b.test.helper_pid;
@@ -688,7 +689,7 @@ static void test_helper_sigstop_fences(void **state)
 	pid_t agent = spawn_agent(1000, false, &helper);
 	sleep_ms(300);
 	assert_int_equal(wait_exit(agent, 0, NULL), -1); /* fed: alive */
-	const int64_t stopped = hb_watchdog_now_ms();
+	const int64_t stopped = hb_clock_now_ms();
 	assert_int_equal(kill(agent, SIGSTOP), 0);
 	int64_t t_dead = 0;
 	int status = wait_exit(agent, 1000 + 1000, &t_dead);
