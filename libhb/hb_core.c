@@ -12,15 +12,20 @@
 
 size_t hb_core_size(void) { return sizeof(struct hb_core); }
 
+static const struct hb_rx_key no_key = {.echo = HB_NEVER, .boot_id = 0, .sequence = 0};
+
 static void peer_init(struct hb_peer *p, const struct hb_timing *t)
 {
 	memset(p, 0, sizeof *p);
 	p->rx_at = HB_NEVER;
-	for (unsigned i = 0; i < HB_MAX_PATHS; i++)
+	p->key = no_key;
+	for (unsigned i = 0; i < HB_MAX_PATHS; i++) {
 		p->rx_path_at[i] = HB_NEVER;
+		p->key_path[i] = no_key;
+	}
 	p->slot_adv_at = HB_NEVER;
 	p->member_sign_at = HB_NEVER;
-	p->fencing_at = HB_NEVER;
+	p->claim_at = HB_NEVER;
 	p->access_since = HB_NEVER;
 	p->fence_bound_ms = t->fence_bound_ms;
 	p->flag_bound_ms = t->fence_flag_bound_ms;
@@ -30,7 +35,7 @@ void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_m
 {
 	assert(cfg->n_hosts >= 1 && cfg->n_hosts <= HB_MAX_HOSTS && cfg->self < cfg->n_hosts);
 	assert(cfg->n_paths >= 1 && cfg->n_paths <= HB_MAX_PATHS);
-	assert(cfg->weight >= 1 && cfg->boot_id != 0 && now >= 0);
+	assert(cfg->weight >= 1 && cfg->boot_id != 0 && now >= 0 && now < HB_ECHO_TIME_LIMIT);
 	memset(c, 0, sizeof *c);
 	c->cfg = *cfg;
 	memcpy(c->uuids, cfg->host_uuids, sizeof(hb_uuid) * cfg->n_hosts);
@@ -43,6 +48,10 @@ void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_m
 	c->pool_state = HB_POOL_NONE;
 	c->next_send = now;
 	c->last_send = HB_NEVER;
+	c->stop_first_send = c->stop_second_send = HB_NEVER;
+	c->written_ok_at = HB_NEVER;
+	c->online_at = HB_NEVER;
+	c->dropped_by = -1;
 	c->next_cycle = now;
 	c->confirmed_at = HB_NEVER;
 	c->sf_lost_at = HB_NEVER;
@@ -63,21 +72,87 @@ static void advance(struct hb_core *c, hb_mono_ms now)
 
 static bool finished(const struct hb_core *c) { return c->fencing || c->exit; }
 
+/* Echo tokens: my sent_at_ms, which peers echo back. The top 16 bits tag
+ * my incarnation, so that a token of an earlier incarnation of mine
+ * (recorded and replayed) is never taken for one of mine; the rest is my
+ * clock + 1 (0 means "never heard"). */
+#define ECHO_TAG_SHIFT 48u
+
+static uint64_t echo_tag(const struct hb_core *c)
+{
+	return (c->cfg.boot_id * UINT64_C(0x9E3779B97F4A7C15)) >> ECHO_TAG_SHIFT;
+}
+
+static uint64_t make_echo_token(const struct hb_core *c, hb_mono_ms now)
+{
+	return (echo_tag(c) << ECHO_TAG_SHIFT) | ((uint64_t)now + 1u);
+}
+
+hb_mono_ms core_echo_time(const struct hb_core *c, uint64_t token)
+{
+	if (token == 0 || (token >> ECHO_TAG_SHIFT) != echo_tag(c) || c->last_send == HB_NEVER)
+		return HB_NEVER;
+	hb_mono_ms t = (hb_mono_ms)(token & (((uint64_t)1 << ECHO_TAG_SHIFT) - 1u)) - 1;
+	return t >= c->started_at && t <= c->last_send ? t : HB_NEVER;
+}
+
+/* What a record of k's member incarnation claims: a clean stop or a fence
+ * (both terminal for an incarnation), or Online, which contradicts every
+ * claim seen before it. `new_record`: a packet newly taken, or a slot that
+ * advanced in this read. */
+static void note_claim(struct hb_core *c, struct hb_peer *p, hb_mono_ms now, const struct hb_view *v, bool from_slot,
+                       bool new_record)
+{
+	bool stop = v->phase == HB_PHASE_STOPPED;
+	bool fence = v->phase == HB_PHASE_FENCING || (v->flags & HB_VF_FENCING);
+	if (!stop && !fence) {
+		if (new_record && v->phase == HB_PHASE_ONLINE && p->claims) {
+			p->claims = 0;
+			p->claim_at = HB_NEVER;
+			p->stop_packets = 0;
+			c->claims_contradicted++;
+		}
+		return;
+	}
+	if (p->claim_at == HB_NEVER)
+		p->claim_at = now;
+	if (stop) {
+		p->claims |= from_slot ? CLAIM_SLOT_STOP : CLAIM_NET_STOP;
+		if (!from_slot && new_record)
+			p->stop_packets++;
+	} else {
+		p->claims |= from_slot ? CLAIM_SLOT_FENCE : CLAIM_NET_FENCE;
+	}
+}
+
 /* A sign of life, or an announcement, from k's member incarnation. */
-static void note_member_view(struct hb_peer *p, hb_mono_ms now, uint64_t boot, const struct hb_view *v, bool alive)
+static void note_member_view(struct hb_core *c, struct hb_peer *p, hb_mono_ms now, uint64_t boot, const struct hb_view *v,
+                             bool alive, bool from_slot)
 {
 	if (boot != p->member_boot || p->member_boot == 0)
 		return;
 	if (alive)
 		p->member_sign_at = now;
+	/* the largest bounds it advertised: never shorter than mine (decoded
+	 * views are range-checked, so no wrap either) */
 	if (v->fence_bound_ms > p->fence_bound_ms)
 		p->fence_bound_ms = v->fence_bound_ms;
 	if (v->fence_flag_bound_ms > p->flag_bound_ms)
 		p->flag_bound_ms = v->fence_flag_bound_ms;
-	if ((v->flags & HB_VF_FENCING) && p->fencing_at == HB_NEVER)
-		p->fencing_at = now;
-	if (v->phase == HB_PHASE_STOPPED)
-		p->stopped = true;
+	note_claim(c, p, now, v, from_slot, alive);
+	/* It listed me, then a later liveset of its own leaves me out: it
+	 * dropped me (the epoch grows with every change of its liveset). Only
+	 * views made after it heard me Online count: an older one may list an
+	 * earlier incarnation of mine. */
+	hb_mono_ms echo = core_echo_time(c, v->echo_ms[c->cfg.self]);
+	if (v->phase != HB_PHASE_ONLINE || c->online_at == HB_NEVER || echo == HB_NEVER || echo < c->online_at)
+		return;
+	if (v->liveset & core_self_bit(c)) {
+		if (v->epoch > p->listed_epoch)
+			p->listed_epoch = v->epoch;
+	} else if (p->listed_epoch && v->epoch > p->listed_epoch) {
+		c->dropped_by = (int)(p - c->peers);
+	}
 }
 
 /* Heartbeat latency: the gap between two heartbeats of a live peer. */
@@ -88,6 +163,15 @@ static void note_gap(struct hb_core *c, hb_mono_ms gap)
 		c->hb_gap_min = gap;
 	if (gap > c->hb_gap_max)
 		c->hb_gap_max = gap;
+}
+
+static bool key_newer(const struct hb_rx_key *a, const struct hb_rx_key *b)
+{
+	if (a->echo != b->echo)
+		return a->echo > b->echo;
+	if (a->boot_id != b->boot_id)
+		return a->boot_id > b->boot_id;
+	return a->sequence > b->sequence;
 }
 
 void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet *pkt, unsigned path)
@@ -106,34 +190,74 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 		c->dropped[HB_REJECT_FIELD]++;
 		return;
 	}
-	/* Every path carries a copy of the same packet: replay is judged per
-	 * path (each path's liveness), the view is adopted from the first copy. */
-	enum hb_reject r = hb_wire_accept_seq(&p->wire_path[path], pkt->boot_id, pkt->sequence);
-	if (r != HB_REJECT_NONE) {
-		c->dropped[r]++;
+	/* Taken only when newer (struct hb_rx_key), per path (each path's
+	 * liveness) and over all paths (every path carries a copy of the same
+	 * packet: the first copy is the one used). */
+	hb_mono_ms echo = core_echo_time(c, pkt->view.echo_ms[c->cfg.self]);
+	struct hb_rx_key key = {.echo = echo, .boot_id = pkt->boot_id, .sequence = pkt->sequence};
+	if (!key_newer(&key, &p->key_path[path])) {
+		c->dropped[pkt->boot_id < p->key_path[path].boot_id ? HB_REJECT_STALE_BOOT : HB_REJECT_REPLAY]++;
 		return;
 	}
-	bool copy = hb_wire_accept_seq(&p->wire, pkt->boot_id, pkt->sequence) != HB_REJECT_NONE;
-	if (!copy && p->rx_at != HB_NEVER && (c->liveset & hb_host_bit(k)))
-		note_gap(c, now - p->rx_at);
-	p->rx_at = now;
-	p->rx_path_at[path] = now;
+	p->key_path[path] = key;
+	bool copy = !key_newer(&key, &p->key);
+	/* Its view counts only when it echoes a recent send of mine: it heard
+	 * this incarnation of mine within T1, so it is neither a recording nor
+	 * a host that cannot hear me. While it is a member, only the views of
+	 * its member incarnation count. */
+	bool proven = echo != HB_NEVER && now - echo <= (hb_mono_ms)c->t->p.hb_timeout_ms;
+	bool adopt = proven && (p->member_boot == 0 || pkt->boot_id == p->member_boot);
+	if (adopt)
+		p->rx_path_at[path] = now;
 	if (copy)
 		return; /* the same packet already came in on another path */
+	p->key = key;
+	p->echo_token = pkt->sent_at_ms;
+	if (!adopt) {
+		/* a sign of life of its member incarnation all the same: its
+		 * rule-2 proof may rest on my echo of it */
+		if (pkt->boot_id == p->member_boot && p->member_boot != 0)
+			p->member_sign_at = now;
+		c->unproven++;
+		return;
+	}
+	if (p->rx_at != HB_NEVER && (c->liveset & hb_host_bit(k)))
+		note_gap(c, now - p->rx_at);
+	p->rx_at = now;
 	bool had_access = p->net_valid && p->net_boot == pkt->boot_id && (p->net.flags & HB_VF_SF_ACCESS);
 	if ((pkt->view.flags & HB_VF_SF_ACCESS) && !had_access)
 		p->access_since = now;
 	p->net = pkt->view;
 	p->net_valid = true;
 	p->net_boot = pkt->boot_id;
-	p->echo_token = pkt->sent_at_ms;
-	note_member_view(p, now, pkt->boot_id, &pkt->view, true);
+	note_member_view(c, p, now, pkt->boot_id, &pkt->view, true, false);
 }
 
-static void read_slot(struct hb_core *c, hb_mono_ms now, unsigned k, const struct hb_slot *s)
+/* My own slot as read back holds something I did not write: a stray tool,
+ * a host configured with my UUID, a bug. (The slot shows one of my last two
+ * writes, an older write of mine to a late read, or, before a write of mine
+ * completed, what an earlier incarnation left.) */
+static bool slot_foreign(const struct hb_core *c, const struct hb_sf_read *r, const struct hb_slot *s)
+{
+	if (s->boot_id == c->cfg.boot_id) {
+		for (unsigned i = 0; i < 2; i++)
+			if (c->written[i].sequence != 0 && s->sequence == c->written[i].sequence)
+				return !hb_slot_same(s, &c->written[i]);
+		return c->written[0].sequence == 0 || s->sequence > c->written[0].sequence || s->sequence < c->first_write_seq;
+	}
+	if (s->boot_id > c->cfg.boot_id)
+		return true;
+	return c->written_ok_at != HB_NEVER && r->submitted_at > c->written_ok_at;
+}
+
+static void read_slot(struct hb_core *c, hb_mono_ms now, const struct hb_sf_read *r, unsigned k, const struct hb_slot *s)
 {
 	struct hb_peer *p = &c->peers[k];
 	if (k == c->cfg.self) {
+		if (slot_foreign(c, r, s)) {
+			c->slot_overwritten = true; /* judged by core_evaluate: fence, or stop */
+			c->foreign_slot = *s;
+		}
 		if (s->boot_id == c->cfg.boot_id && c->unconfirmed_seq != 0 && s->sequence >= c->unconfirmed_seq) {
 			c->confirmed_at = c->unconfirmed_at;
 			c->unconfirmed_seq = 0;
@@ -150,7 +274,7 @@ static void read_slot(struct hb_core *c, hb_mono_ms now, unsigned k, const struc
 		                (s->boot_id != p->slot.boot_id || s->sequence != p->slot.sequence);
 		if (advanced)
 			p->slot_adv_at = now;
-		note_member_view(p, now, s->boot_id, &s->view, advanced);
+		note_member_view(c, p, now, s->boot_id, &s->view, advanced, true);
 	}
 	p->slot = *s;
 	p->slot_valid = true;
@@ -185,7 +309,7 @@ void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_re
 			p->slot_reject = r->slot_reject[k];
 		} else {
 			p->slot_read = HB_CORE_SLOT_VALID;
-			read_slot(c, now, k, &r->slots[k]);
+			read_slot(c, now, r, k, &r->slots[k]);
 		}
 	}
 }
@@ -210,9 +334,10 @@ void hb_core_on_sf_write(struct hb_core *c, hb_mono_ms now, bool global_block, i
 	if (err == 0) {
 		c->unconfirmed_seq = c->write_seq;
 		c->unconfirmed_at = c->write_at;
+		c->written_ok_at = now;
 	}
-	if (c->exit_after_write)
-		c->exit = true;
+	if (c->exit_after_write && c->stop_write_seq != 0 && c->write_seq >= c->stop_write_seq)
+		c->stop_written = true; /* the Stopped slot landed, or never will */
 	if (c->last_words_busy) {
 		c->last_words_busy = false;
 		c->fence = true; /* last words written (or refused): fence now */
@@ -287,9 +412,13 @@ static void emit_packet(struct hb_core *c, hb_mono_ms now, struct hb_core_out *o
 	pkt->n_hosts = (uint8_t)c->cfg.n_hosts;
 	pkt->boot_id = c->cfg.boot_id;
 	pkt->sequence = ++c->packet_seq;
-	/* echo tokens are compared only with this host's own clock; +1 keeps
-	 * the token non-zero (0 means "never heard") */
-	pkt->sent_at_ms = (uint64_t)now + 1u;
+	pkt->sent_at_ms = make_echo_token(c, now);
+	if (c->exit_after_write) {
+		if (c->stop_first_send == HB_NEVER)
+			c->stop_first_send = now;
+		else if (c->stop_second_send == HB_NEVER)
+			c->stop_second_send = now;
+	}
 	build_view(c, &pkt->view);
 	c->last_send = now;
 	c->next_send = now + c->t->p.hb_interval_ms;
@@ -313,6 +442,12 @@ static void emit_slot(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out
 	c->write_busy = true;
 	c->write_at = now;
 	c->write_seq = s->sequence;
+	if (c->first_write_seq == 0)
+		c->first_write_seq = s->sequence;
+	if (c->exit_after_write && c->stop_write_seq == 0)
+		c->stop_write_seq = s->sequence;
+	c->written[1] = c->written[0];
+	c->written[0] = *s;
 }
 
 static bool want_send(const struct hb_core *c, hb_mono_ms now)
@@ -324,29 +459,68 @@ static bool want_send(const struct hb_core *c, hb_mono_ms now)
 	return c->send_asap && (c->last_send == HB_NEVER || now - c->last_send >= (hb_mono_ms)c->t->send_gap_ms);
 }
 
-/* One cycle = write my slot, then read every block. The read of a cycle is
- * submitted before the next cycle's write, so slow I/O stretches the cycle
- * instead of starving reads; an I/O stuck past its deadline does not stop
- * the other kind (reads still show others alive, writes still show me). */
+/* One cycle = read every block, then write my slot. The read comes first
+ * so that it shows my own slot as it stood for a whole interval since my
+ * last write: a write by someone else in between is seen there, not
+ * overwritten unseen (slot_foreign). It also confirms my previous write. The
+ * write of a cycle is submitted before the next cycle's read, so slow I/O
+ * stretches the cycle instead of starving writes; an I/O stuck past its
+ * deadline does not stop the other kind (reads still show others alive,
+ * writes still show me). */
 static void poll_statefile(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 {
 	bool read_stuck = c->read_busy && c->read_overdue;
-	if (now >= c->next_cycle && !c->write_busy && (!c->read_pending || read_stuck)) {
-		emit_slot(c, now, out);
-		c->read_pending = true;
+	bool write_stuck = c->write_busy && c->write_overdue;
+	if (now >= c->next_cycle && (!c->write_pending || write_stuck)) {
+		if (!c->read_busy) {
+			out->read = true;
+			c->read_busy = true;
+			c->read_at = now;
+		}
+		c->write_pending = true;
 		c->next_cycle = now + c->t->p.sf_interval_ms;
 	}
-	if (c->read_pending && !c->read_busy && (!c->write_busy || c->write_overdue)) {
-		out->read = true;
-		c->read_busy = true;
-		c->read_pending = false;
-		c->read_at = now;
+	if (c->write_pending && !c->write_busy && (!c->read_busy || read_stuck)) {
+		emit_slot(c, now, out);
+		c->write_pending = false;
 	}
 	if (c->global_wanted && !c->global_busy) {
 		out->write_global = true;
 		out->global = c->global_out;
 		c->global_busy = true;
 	}
+}
+
+/* Every member I hear has echoed my second Stopped heartbeat: it took at
+ * least two, enough to believe my stop on heartbeats alone. */
+static bool stop_echoed(const struct hb_core *c)
+{
+	if (c->stop_second_send == HB_NEVER)
+		return false;
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		if (k == c->cfg.self || !(c->liveset & hb_host_bit(k)) || !(c->hb_heard & hb_host_bit(k)))
+			continue;
+		hb_mono_ms echo = core_echo_time(c, p->net.echo_ms[c->cfg.self]);
+		if (echo == HB_NEVER || echo < c->stop_second_send)
+			return false;
+	}
+	return true;
+}
+
+/* Leaving cleanly: the Stopped slot is written (or the statefile gives up
+ * on it), and the Stopped heartbeat is repeated until every member I hear
+ * has echoed it (or the announce bound passes): with the statefile lost by
+ * all (rule 2), heartbeats are the only channel, and one lost packet must
+ * not make the others miss my stop and fence. */
+static void poll_leaving(struct hb_core *c, hb_mono_ms now)
+{
+	bool announced = stop_echoed(c) || now >= c->stop_announce_until;
+	bool written = c->stop_written || now >= c->exit_deadline;
+	if (!announced)
+		c->send_asap = true;
+	if (announced && written)
+		c->exit = true;
 }
 
 /* A loser writes its slot once more, with the fencing flag and its last
@@ -378,8 +552,8 @@ void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 		poll_statefile(c, now, out);
 	else if (c->fencing)
 		poll_last_words(c, now, out);
-	if (c->exit_after_write && now >= c->exit_deadline)
-		c->exit = true;
+	if (c->exit_after_write)
+		poll_leaving(c, now);
 	out->healthy_until = c->healthy_until;
 	out->arm = c->arm_out;
 	out->disarm = c->disarm_out;
@@ -391,7 +565,7 @@ void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 	hb_mono_ms next = min_time(c->next_send, now + c->t->tick_ms);
 	if (c->fencing && !c->fence)
 		next = min_time(next, c->fence_decided_at + c->t->last_words_wait_ms);
-	if (!c->write_busy && c->next_cycle != HB_NEVER)
+	if (!c->write_pending && c->next_cycle != HB_NEVER)
 		next = min_time(next, c->next_cycle);
 	if (c->send_asap)
 		next = min_time(next, now + c->t->send_gap_ms);
@@ -451,10 +625,12 @@ static void leave(struct hb_core *c, hb_mono_ms now, int exit_code)
 	c->excluded = true;
 	c->phase = HB_PHASE_STOPPED;
 	c->exit_code = exit_code;
-	/* publish the excluded flag on both channels, then exit once the slot
-	 * is written (or after one I/O deadline if the statefile is gone) */
+	/* publish the stop and the excluded flag on both channels, then exit
+	 * once the slot is written (or after one I/O deadline if the statefile
+	 * is gone) and the members echoed the stop (poll_leaving) */
 	c->exit_after_write = true;
 	c->exit_deadline = now + c->t->sf_io_timeout_ms;
+	c->stop_announce_until = now + c->t->stop_announce_ms;
 	c->next_cycle = now;
 	c->next_send = now;
 }

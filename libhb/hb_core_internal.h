@@ -10,16 +10,43 @@
 #include "hb_core.h"
 
 #define HB_NEVER ((hb_mono_ms)-1)
+/* A core's clock stays below this (echo tokens keep 48 bits of it). */
+#define HB_ECHO_TIME_LIMIT ((hb_mono_ms)1 << 47)
+
+/* The order in which a sender's packets are taken (hb_core.c): the send
+ * time of mine it echoes first (a packet generated later echoes a later
+ * send of mine, and no replay echoes a send newer than the one it was
+ * recorded with), then its incarnation and sequence. A forged packet with
+ * a huge sequence or the next boot id is overtaken by the real sender's
+ * first packet that echoes my next send: it cannot blind me. */
+struct hb_rx_key {
+	hb_mono_ms echo;                   /* my send time it echoes, HB_NEVER none */
+	uint64_t boot_id;
+	uint64_t sequence;
+};
+
+/* Claims of a member incarnation that shorten the wait before its removal
+ * (a clean stop: none; fencing: its flag bound), by channel. */
+enum {
+	CLAIM_NET_STOP = 1u << 0,
+	CLAIM_NET_FENCE = 1u << 1,
+	CLAIM_SLOT_STOP = 1u << 2,
+	CLAIM_SLOT_FENCE = 1u << 3,
+	CLAIM_NET = CLAIM_NET_STOP | CLAIM_NET_FENCE,
+	CLAIM_SLOT = CLAIM_SLOT_STOP | CLAIM_SLOT_FENCE,
+	CLAIM_STOP = CLAIM_NET_STOP | CLAIM_SLOT_STOP,
+};
 
 /* What this host knows of another host. */
 struct hb_peer {
-	/* network: the newest incarnation heard */
-	struct hb_wire_last wire_path[HB_MAX_PATHS]; /* replay state per path */
-	struct hb_wire_last wire;          /* newest packet adopted, any path */
-	hb_mono_ms rx_at;                  /* last accepted packet, any path */
+	/* network */
+	struct hb_rx_key key_path[HB_MAX_PATHS]; /* newest packet taken, per path */
+	struct hb_rx_key key;              /* newest packet taken, any path */
+	hb_mono_ms rx_at;                  /* last view adopted: a packet that echoes a recent send of mine */
 	hb_mono_ms rx_path_at[HB_MAX_PATHS];
 	bool net_valid;
-	struct hb_view net;                /* view from its latest packet */
+	struct hb_view net;                /* view from its latest adopted packet (of its member incarnation
+	                                    * while it is a member) */
 	uint64_t net_boot;
 	uint64_t echo_token;               /* its sent_at_ms: what I echo back to it */
 	hb_mono_ms access_since;           /* it has reported statefile access since */
@@ -33,8 +60,10 @@ struct hb_peer {
 	uint64_t member_boot;              /* 0 = not a member */
 	uint64_t removed_boot;             /* last incarnation removed: never admitted again */
 	hb_mono_ms member_sign_at;         /* its last sign of life */
-	hb_mono_ms fencing_at;             /* it announced it is fencing, HB_NEVER if not */
-	bool stopped;                      /* it announced a clean stop */
+	unsigned claims;                   /* CLAIM_* since claim_at, none contradicted since */
+	hb_mono_ms claim_at;               /* first claim seen, HB_NEVER none */
+	unsigned stop_packets;             /* distinct heartbeats claiming a clean stop */
+	uint64_t listed_epoch;             /* latest epoch of its liveset that listed me, 0 never */
 	uint32_t fence_bound_ms;           /* the largest bounds it advertised */
 	uint32_t flag_bound_ms;
 };
@@ -60,13 +89,24 @@ struct hb_core {
 	uint64_t packet_seq;
 	hb_mono_ms next_send, last_send;
 	bool send_asap;
+	hb_mono_ms stop_first_send, stop_second_send; /* leaving: my first two Stopped heartbeats */
+	hb_mono_ms stop_announce_until;    /* leaving: announce the stop until every member echoed it, or this */
 
 	/* statefile: one write of my slot and one read batch in flight at most */
 	uint64_t slot_seq;
 	hb_mono_ms next_cycle;
-	bool write_busy, write_overdue, read_busy, read_overdue, read_pending;
+	bool write_busy, write_overdue, read_busy, read_overdue, write_pending;
 	hb_mono_ms write_at, read_at;
 	uint64_t write_seq;
+	struct hb_slot written[2];         /* my last two slot writes: [0] newest (read-back check) */
+	uint64_t first_write_seq;          /* my first slot write's sequence, 0 none yet */
+	uint64_t stop_write_seq;           /* leaving: my first Stopped slot write, 0 none yet */
+	bool stop_written;                 /* ... completed (written or failed) */
+	hb_mono_ms written_ok_at;          /* a write of mine last completed, HB_NEVER none */
+	bool slot_overwritten;             /* my slot was read back with what I did not write */
+	struct hb_slot foreign_slot;       /* ... what it held */
+	int dropped_by;                    /* a member whose liveset dropped me after listing me, -1 none */
+	hb_mono_ms online_at;              /* I went Online, HB_NEVER not yet */
 	uint64_t unconfirmed_seq;          /* written, not yet seen in a read */
 	hb_mono_ms unconfirmed_at;         /* its submission time */
 	hb_mono_ms confirmed_at;           /* submission of the last write seen in a read */
@@ -102,12 +142,19 @@ struct hb_core {
 	hb_mono_ms exit_deadline;
 	struct hb_last_words last_words;
 	uint64_t dropped[HB_REJECT_COUNT];
+	uint64_t unproven;                 /* heartbeats taken as sign of life only: no recent echo of mine */
+	uint64_t claims_contradicted;      /* stop or fencing claims a later Online record contradicted */
 	hb_mono_ms hb_gap_min, hb_gap_max, hb_gap_last; /* heartbeat latency, -1 none */
 
 	struct hb_peer peers[HB_MAX_HOSTS];
 };
 
 static inline hb_hostmap core_self_bit(const struct hb_core *c) { return hb_host_bit(c->cfg.self); }
+/* The send time a token of mine (echoed in a peer's view) stands for, or
+ * HB_NEVER when it is not a send of this incarnation (hb_core.c). */
+hb_mono_ms core_echo_time(const struct hb_core *c, uint64_t token);
+/* A member claims a clean stop that I believe (hb_core_member.c). */
+bool core_stop_believed(const struct hb_core *c, unsigned k, hb_mono_ms now);
 static inline bool fresh(hb_mono_ms now, hb_mono_ms at, uint32_t window)
 {
 	return at != HB_NEVER && now - at <= (hb_mono_ms)window;

@@ -20,6 +20,7 @@
 #include "hb_partition.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -203,13 +204,13 @@ static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 	hb_hostmap others = c->liveset & ~core_self_bit(c);
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		const struct hb_peer *p = &c->peers[k];
-		if (!(others & hb_host_bit(k)) || p->stopped)
+		if (!(others & hb_host_bit(k)) || core_stop_believed(c, k, now))
 			continue;
 		if (!fresh(now, p->rx_at, t->p.hb_timeout_ms) || p->net_boot != p->member_boot)
 			return false;
 		/* it heard me within T1, measured on my own clock */
-		uint64_t echo = p->net.echo_ms[c->cfg.self];
-		if (echo == 0 || now - (hb_mono_ms)(echo - 1u) > (hb_mono_ms)t->p.hb_timeout_ms)
+		hb_mono_ms echo = core_echo_time(c, p->net.echo_ms[c->cfg.self]);
+		if (echo == HB_NEVER || now - echo > (hb_mono_ms)t->p.hb_timeout_ms)
 			return false;
 		/* It has the statefile: tolerated for a while after I lost mine (it
 		 * may be about to lose it too) or after it regained it (so may I). */
@@ -220,11 +221,11 @@ static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 	return true;
 }
 
-static bool peer_reports_access(const struct hb_core *c)
+static bool peer_reports_access(const struct hb_core *c, hb_mono_ms now)
 {
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		const struct hb_peer *p = &c->peers[k];
-		if (k != c->cfg.self && (c->liveset & hb_host_bit(k)) && !p->stopped && p->net_valid &&
+		if (k != c->cfg.self && (c->liveset & hb_host_bit(k)) && !core_stop_believed(c, k, now) && p->net_valid &&
 		    p->net_boot == p->member_boot && (p->net.flags & HB_VF_SF_ACCESS))
 			return true;
 	}
@@ -233,14 +234,43 @@ static bool peer_reports_access(const struct hb_core *c)
 
 /* ---- removal and admission of members ---- */
 
+/* A member's clean stop is believed, and it leaves my liveset at once, when
+ * both channels say so (a Stopped heartbeat and a Stopped slot), or when
+ * its heartbeats alone say so (at least two of them, and for a stop
+ * confirmation wait, in which an Online heartbeat of the same incarnation
+ * would have contradicted a forged one): with the statefile lost by all
+ * (rule 2) its slot cannot speak. One record never suffices. */
+bool core_stop_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
+{
+	const struct hb_peer *p = &c->peers[k];
+	if ((p->claims & CLAIM_NET_STOP) && (p->claims & CLAIM_SLOT_STOP))
+		return true;
+	return (p->claims & CLAIM_NET_STOP) && p->stop_packets >= 2 && p->claim_at != HB_NEVER &&
+	       now - p->claim_at >= (hb_mono_ms)c->t->stop_confirm_ms;
+}
+
+/* A member's slot says it stopped or is fencing, and its heartbeats agree
+ * (they say so too, or have not come since T1: it is cut off, as a loser
+ * that still writes is): it is gone within its fencing-flag bound of the
+ * first sight of the claim. Against one forged slot while it runs and is
+ * heard, its Online heartbeats contradict the claim (note_claim), and it
+ * finds the foreign write in its own slot and fences. */
+static bool flag_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
+{
+	const struct hb_peer *p = &c->peers[k];
+	if (!(p->claims & CLAIM_SLOT) || p->claim_at == HB_NEVER)
+		return false;
+	if (!(p->claims & CLAIM_NET) && (c->hb_heard & hb_host_bit(k)))
+		return false;
+	return now - p->claim_at > (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms);
+}
+
 static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
 {
 	const struct hb_peer *p = &c->peers[k];
 	if (c->cfg.unsafe_skip_removal_wait) /* tests only: drop a host once it is not heard */
 		return !(c->hb_heard & hb_host_bit(k));
-	if (p->stopped)
-		return true;
-	if (p->fencing_at != HB_NEVER && now - p->fencing_at > (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms))
+	if (core_stop_believed(c, k, now) || flag_believed(c, k, now))
 		return true;
 	assert(p->member_sign_at != HB_NEVER);
 	return now - p->member_sign_at > (hb_mono_ms)hb_timing_peer_wait(p->fence_bound_ms);
@@ -251,8 +281,10 @@ static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const stru
 	struct hb_peer *p = &c->peers[k];
 	p->member_boot = boot;
 	p->member_sign_at = now;
-	p->fencing_at = HB_NEVER;
-	p->stopped = false;
+	p->claims = 0;
+	p->claim_at = HB_NEVER;
+	p->stop_packets = 0;
+	p->listed_epoch = 0; /* set by the first view that lists me after it heard me Online */
 	p->fence_bound_ms = v && v->fence_bound_ms > c->t->fence_bound_ms ? v->fence_bound_ms : c->t->fence_bound_ms;
 	p->flag_bound_ms = v && v->fence_flag_bound_ms > c->t->fence_flag_bound_ms ? v->fence_flag_bound_ms
 	                                                                            : c->t->fence_flag_bound_ms;
@@ -265,8 +297,10 @@ static void drop_member(struct hb_core *c, unsigned k)
 	p->removed_boot = p->member_boot;
 	p->member_boot = 0;
 	p->member_sign_at = HB_NEVER;
-	p->fencing_at = HB_NEVER;
-	p->stopped = false;
+	p->claims = 0;
+	p->claim_at = HB_NEVER;
+	p->stop_packets = 0;
+	p->listed_epoch = 0;
 	c->liveset &= ~hb_host_bit(k);
 	c->proposed &= ~hb_host_bit(k);
 }
@@ -332,13 +366,30 @@ static void update_members(struct hb_core *c, hb_mono_ms now)
 static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 {
 	const struct hb_timing *t = c->t;
+	char text[HB_LAST_WORDS_MAX + 1];
+	if (c->slot_overwritten) {
+		/* as sanlock with its own lease: someone else wrote my slot, and may
+		 * have told the pool I stopped or fence */
+		const struct hb_slot *f = &c->foreign_slot;
+		snprintf(text, sizeof text, "my slot was written by someone else (boot id %" PRIu64 ", sequence %" PRIu64
+		         ", phase %s)", f->boot_id, f->sequence, hb_phase_name((enum hb_phase)f->view.phase));
+		core_fence(c, now, HB_FENCE_SLOT_OVERWRITTEN, text);
+		return;
+	}
+	if (c->dropped_by >= 0 && (c->liveset & hb_host_bit((unsigned)c->dropped_by))) {
+		/* a member left me out of its liveset after listing me: the pool
+		 * acts as if I were fenced; make it so at once */
+		snprintf(text, sizeof text, "host %d dropped me from its liveset", c->dropped_by);
+		core_fence(c, now, HB_FENCE_DROPPED, text);
+		return;
+	}
 	update_members(c, now);
 	evaluate_partition(c, now);
 	/* Rule 2 proof also covers the grace after losing the statefile while a
 	 * peer still has it; rule 2 is "in force" (published, reported) only
 	 * when no member reports access any more. */
 	bool rule2_proof = !c->sf_access && rule2_holds(c, now);
-	c->rule2 = rule2_proof && !peer_reports_access(c);
+	c->rule2 = rule2_proof && !peer_reports_access(c, now);
 	if (c->sf_access || rule2_proof) {
 		renew(c, now);
 	} else if (now >= c->healthy_until) {
@@ -354,7 +405,7 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 	if (c->sf_access && c->best && (c->snap_c & core_self_bit(c)) && !(c->best & core_self_bit(c))) {
 		uint32_t need = snapshot_consistent(c) ? t->settle_ms : t->settle_inconsistent_ms;
 		if (now - c->snap_since >= (hb_mono_ms)need) {
-			char text[HB_LAST_WORDS_MAX + 1], cand[96], best[96];
+			char cand[96], best[96];
 			snprintf(text, sizeof text, "outside the best partition (rule 1): best %s of %s",
 			         hostlist(c->best, best, sizeof best), hostlist(c->snap_c, cand, sizeof cand));
 			core_fence(c, now, HB_FENCE_LOST_PARTITION, text);
@@ -367,6 +418,7 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 static void go_online(struct hb_core *c, hb_mono_ms now, hb_hostmap set)
 {
 	c->phase = HB_PHASE_ONLINE;
+	c->online_at = now;
 	c->armed = true;
 	c->arm_out = true;
 	c->excluded = false;
@@ -575,6 +627,10 @@ void core_evaluate(struct hb_core *c, hb_mono_ms now)
 	switch (c->phase) {
 	case HB_PHASE_STARTING:
 	case HB_PHASE_JOINING:
+		if (c->slot_overwritten) {
+			core_stop(c, now, HB_EXIT_INVALID_STATE_FILE); /* another writer of my slot: a duplicate host? */
+			return;
+		}
 		start_evaluate(c, now);
 		break;
 	case HB_PHASE_ONLINE:

@@ -277,6 +277,18 @@ const char *hb_fence_reason_name(enum hb_fence_reason reason)
 	case HB_FENCE_POOL_INVALID: return "pool_invalid";
 	case HB_FENCE_REQUESTED: return "requested";
 	case HB_FENCE_INTERNAL: return "internal";
+	case HB_FENCE_SLOT_OVERWRITTEN: return "slot_overwritten";
+	case HB_FENCE_DROPPED: return "dropped_by_peer";
 	}
 	return "unknown";
+}
+
+bool hb_slot_same(const struct hb_slot *a, const struct hb_slot *b)
+{
+	return memcmp(a->generation.b, b->generation.b, sizeof a->generation.b) == 0 &&
+	       memcmp(a->host_uuid.b, b->host_uuid.b, sizeof a->host_uuid.b) == 0 && a->host_index == b->host_index &&
+	       a->n_hosts == b->n_hosts && a->boot_id == b->boot_id && a->sequence == b->sequence &&
+	       a->written_at_ms == b->written_at_ms && hb_view_equal(&a->view, &b->view) &&
+	       a->last_words.reason == b->last_words.reason && a->last_words.boot_id == b->last_words.boot_id &&
+	       strcmp(a->last_words.text, b->last_words.text) == 0;
 }

@@ -36,7 +36,9 @@ enum hb_fence_reason {
 	HB_FENCE_POOL_INVALID = 3,
 	HB_FENCE_REQUESTED = 4,      /* operator or toolstack asked */
 	HB_FENCE_INTERNAL = 5,       /* invariant broken */
-	HB_FENCE_REASON_MAX = HB_FENCE_INTERNAL
+	HB_FENCE_SLOT_OVERWRITTEN = 6, /* my slot was written by someone else */
+	HB_FENCE_DROPPED = 7,        /* a member dropped me from its liveset */
+	HB_FENCE_REASON_MAX = HB_FENCE_DROPPED
 };
 const char *hb_fence_reason_name(enum hb_fence_reason reason);
 
@@ -73,6 +75,10 @@ enum hb_reject hb_global_decode(const uint8_t in[HB_SF_BLOCK_SIZE], const struct
 void hb_slot_encode(const struct hb_slot *s, uint8_t out[HB_SF_BLOCK_SIZE]);
 /* expected_index: the slot position the block was read from. */
 enum hb_reject hb_slot_decode(const uint8_t in[HB_SF_BLOCK_SIZE], unsigned expected_index, const struct hb_sf_pool *pool, struct hb_slot *out);
+
+/* The same record, field by field; the wall-clock stamp of the last words
+ * (set by the writer's executor, not by its core) is not compared. */
+bool hb_slot_same(const struct hb_slot *a, const struct hb_slot *b);
 
 /* A fresh slot as `statefile init` writes it: valid, boot_id 0, sequence 0,
  * phase STOPPED, weight 1, no last words. */

@@ -122,6 +122,15 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	/* the watchdog stops being fed at the decision; waiting for the write
 	 * only makes the fencing flag (and the reason) reach the statefile */
 	t->last_words_wait_ms = 2u * t->tick_ms;
+	/* A clean stop seen only on heartbeats (the statefile lost by all, or
+	 * the stopping host's own write failed) is believed after two of them
+	 * and this wait, in which a real host's next Online heartbeat would
+	 * contradict a forged one; still well within T1 >= 3 t1, so that rule-2
+	 * peers never miss the stopped host before they believe its stop. */
+	t->stop_confirm_ms = p->hb_interval_ms + p->hb_interval_ms / 2u;
+	/* The stopping host repeats its Stopped heartbeat until every member
+	 * echoed its second one: one lost packet never hides the stop. */
+	t->stop_announce_ms = t->stop_confirm_ms + 2u * p->hb_interval_ms + t->tick_ms;
 	t->fence_bound_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->proof_window_ms +
 	                    p->watchdog_timeout_ms + t->watchdog_slack_ms;
 	t->drift_margin_ms = drift_margin(t->fence_bound_ms);
@@ -261,5 +270,7 @@ int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, st
 
 uint32_t hb_timing_peer_wait(uint32_t bound_ms)
 {
-	return bound_ms + drift_margin(bound_ms);
+	/* saturates instead of wrapping: a wait is never shortened */
+	uint64_t w = (uint64_t)bound_ms + drift_margin(bound_ms);
+	return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }

@@ -52,6 +52,8 @@ struct hb_timing {
 	                               * its deadline to come back */
 	uint32_t send_gap_ms;         /* least gap between two heartbeats sent early on a change */
 	uint32_t last_words_wait_ms;  /* a loser waits at most this for its last-words write */
+	uint32_t stop_confirm_ms;     /* a clean stop seen on heartbeats alone is believed after this */
+	uint32_t stop_announce_ms;    /* a clean stop is announced until every member echoed it, at most this */
 	uint32_t drift_margin_ms;     /* 2 * rho * fence bound, rounded up */
 	uint32_t fence_bound_ms;      /* F: longest a silent host can still run after last heard */
 	uint32_t fence_flag_bound_ms; /* longest a host runs after writing its fencing flag */

@@ -131,6 +131,10 @@ static const char *view_check_fields(const uint8_t *in, const struct hb_view *v,
 		return "weight";
 	if (v->lock_request > 1)
 		return "lock_request";
+	if (v->fence_bound_ms > HB_VIEW_MAX_BOUND_MS)
+		return "fence_bound_ms";
+	if (v->fence_flag_bound_ms > v->fence_bound_ms)
+		return "fence_flag_bound_ms";
 	for (unsigned i = 0; i < VW_RESERVED_LEN; i++)
 		if (in[VW_RESERVED + i] != 0)
 			return "reserved";
@@ -157,4 +161,21 @@ int hb_view_decode(const uint8_t *in, unsigned n_hosts, struct hb_view *out, con
 	if (what != NULL)
 		*what = bad;
 	return bad == NULL ? 0 : -1;
+}
+
+bool hb_view_equal(const struct hb_view *a, const struct hb_view *b)
+{
+	if (a->hb_heard != b->hb_heard || a->sf_seen != b->sf_seen || a->liveset != b->liveset ||
+	    a->proposed != b->proposed || a->epoch != b->epoch || a->phase != b->phase || a->flags != b->flags ||
+	    a->weight != b->weight || a->lock_request != b->lock_request || a->lock_grant != b->lock_grant ||
+	    a->fence_bound_ms != b->fence_bound_ms || a->fence_flag_bound_ms != b->fence_flag_bound_ms ||
+	    a->hb_timeout_ms != b->hb_timeout_ms || a->sf_timeout_ms != b->sf_timeout_ms)
+		return false;
+	for (unsigned p = 0; p < HB_MAX_PATHS; p++)
+		if (a->hb_heard_path[p] != b->hb_heard_path[p])
+			return false;
+	for (unsigned k = 0; k < HB_MAX_HOSTS; k++)
+		if (a->echo_ms[k] != b->echo_ms[k] || a->sf_seq_seen[k] != b->sf_seq_seen[k])
+			return false;
+	return true;
 }

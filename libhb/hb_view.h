@@ -12,6 +12,7 @@
 #ifndef HB_VIEW_H
 #define HB_VIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "hb_types.h"
 
@@ -47,5 +48,12 @@ void hb_view_encode(const struct hb_view *view, uint8_t *out);
  * n_hosts (bits or echo entries beyond the pool, unknown phase or flag,
  * weight 0, lock_request > 1); *what then names the field. */
 int hb_view_decode(const uint8_t *in, unsigned n_hosts, struct hb_view *out, const char **what);
+/* Field by field (no padding compared). */
+bool hb_view_equal(const struct hb_view *a, const struct hb_view *b);
+
+/* The largest fence bound a view may advertise: max(T1, T2) + P + W + slack
+ * with T1, T2 and W at most 3600 s. A larger value is refused by the
+ * decoder, so no advertised bound wraps a peer's 32-bit arithmetic. */
+#define HB_VIEW_MAX_BOUND_MS 7300000u
 
 #endif

@@ -4,7 +4,7 @@
  * Owns the packet header layout (offsets below, table in docs/formats.md),
  * the HMAC-SHA256 trailer, the validating decoder (checks in the order given
  * in hb_wire.h, each with its own reject reason), the receiver-side
- * freshness rule (hb_wire_accept_seq) and the reject reason names.
+ * reject reason names.
  */
 #include "hb_wire.h"
 #include "hb_hmac.h"
@@ -153,18 +153,6 @@ enum hb_reject hb_packet_decode(const uint8_t *buf, size_t len, const struct hb_
 	if (r == HB_REJECT_NONE)
 		r = packet_read_fields(buf, pool, out);
 	return r;
-}
-
-enum hb_reject hb_wire_accept_seq(struct hb_wire_last *last, uint64_t boot_id, uint64_t sequence)
-{
-	assert(last != NULL);
-	if (boot_id < last->boot_id)
-		return HB_REJECT_STALE_BOOT;
-	if (boot_id == last->boot_id && sequence <= last->sequence)
-		return HB_REJECT_REPLAY;
-	last->boot_id = boot_id;
-	last->sequence = sequence;
-	return HB_REJECT_NONE;
 }
 
 const char *hb_reject_name(enum hb_reject reason)

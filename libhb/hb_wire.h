@@ -10,7 +10,7 @@
  * The decoder is pure: it authenticates and validates one datagram against
  * the pool (key, generation tag, host UUIDs) and reports why it was rejected.
  * Replay and incarnation checks need per-sender state and belong to the
- * receiver (hb_wire_accept_seq helps).
+ * receiver (the membership core: struct hb_rx_key in hb_core_internal.h).
  */
 #ifndef HB_WIRE_H
 #define HB_WIRE_H
@@ -73,12 +73,5 @@ size_t hb_packet_encode(const struct hb_packet *pkt, const struct hb_wire_pool *
  * version, length field, generation, MAC, index, UUID, fields. */
 enum hb_reject hb_packet_decode(const uint8_t *buf, size_t len, const struct hb_wire_pool *pool, struct hb_packet *out);
 
-/* Receiver-side freshness per sender: accept when the incarnation is newer,
- * or the same incarnation with a larger sequence. Updates *last on accept. */
-struct hb_wire_last {
-	uint64_t boot_id;
-	uint64_t sequence;
-};
-enum hb_reject hb_wire_accept_seq(struct hb_wire_last *last, uint64_t boot_id, uint64_t sequence);
 
 #endif

@@ -67,9 +67,11 @@ int64_t sim_bound_us(uint32_t ms)
 void sim_check_reset(struct sim_world *w)
 {
 	memset(&w->chk, 0, sizeof w->chk);
-	for (unsigned i = 0; i < HB_MAX_HOSTS; i++)
-		w->chk.touched_us[i] = w->chk.net_since[i] = -1;
-	w->chk.rule2_cut_since = -1;
+	for (unsigned i = 0; i < HB_MAX_HOSTS; i++) {
+		w->chk.touched_us[i] = -1;
+		for (unsigned j = 0; j < HB_MAX_HOSTS; j++)
+			w->chk.bad_since[i][j] = -1;
+	}
 	w->chk.quiet_checked_us = -1;
 }
 
@@ -253,6 +255,7 @@ static void check_split(struct sim_world *w, const struct sim_host *h)
 }
 
 static void watches_update(struct sim_world *w);
+static bool fence_legitimate(struct sim_world *w, const struct sim_host *h);
 
 static void trace_changes(struct sim_world *w, const struct sim_host *h, const struct hb_core_status *st)
 {
@@ -272,6 +275,8 @@ void sim_check_host(struct sim_world *w, struct sim_host *h)
 	trace_changes(w, h, &st);
 	bool liveset_changed = st.liveset != h->liveset;
 	bool went_online = st.phase == HB_PHASE_ONLINE && h->phase != HB_PHASE_ONLINE;
+	if (st.phase == HB_PHASE_FENCING && h->phase == HB_PHASE_ONLINE)
+		h->fence_judged = fence_legitimate(w, h) ? 1 : 0; /* before it stops counting as Online */
 	bool master_changed = st.master != h->master || st.i_am_master != h->i_am_master;
 	if (went_online)
 		h->online_us = w->now_us;
@@ -419,6 +424,9 @@ static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, con
 static void justify_refresh(struct sim_world *w)
 {
 	unsigned n = w->cfg.n_hosts < HB_MAX_HOSTS ? w->cfg.n_hosts : HB_MAX_HOSTS;
+	/* A network fault shorter than this cannot make anyone miss a peer for
+	 * T1 (a heartbeat gets through every t1): it touches nobody. */
+	int64_t net_min = (int64_t)(w->cfg.timing.p.hb_timeout_ms - 2 * w->cfg.timing.p.hb_interval_ms) * SIM_US_PER_MS;
 	hb_hostmap part = 0, ok = 0, adj[HB_MAX_HOSTS] = {0};
 	for (unsigned i = 0; i < n; i++) {
 		if (!participating(&w->hosts[i]))
@@ -427,59 +435,41 @@ static void justify_refresh(struct sim_world *w)
 		if (storage_ok(w, &w->hosts[i]))
 			ok |= hb_host_bit(i);
 	}
+	/* every pair's link: good, or bad since when (a cut counts once it has
+	 * lasted net_min; re-judged then) */
 	for (unsigned a = 0; a < n; a++)
-		for (unsigned b = a + 1; b < n; b++)
-			if ((part & hb_host_bit(a)) && (part & hb_host_bit(b)) && link_good(w, a, b) && link_good(w, b, a)) {
+		for (unsigned b = a + 1; b < n; b++) {
+			int64_t *since = &w->chk.bad_since[a][b];
+			if (link_good(w, a, b) && link_good(w, b, a)) {
+				*since = -1;
+			} else if (*since < 0) {
+				*since = w->now_us;
+				sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
+			}
+			if (*since < 0 || w->now_us - *since < net_min) {
 				adj[a] |= hb_host_bit(b);
 				adj[b] |= hb_host_bit(a);
 			}
-	hb_hostmap vulnerable = 0, net_vulnerable = 0;
+		}
+	hb_hostmap vulnerable = 0;
 	bool rule2 = part != 0 && ok == 0;
-	/* A network fault shorter than this cannot make anyone miss a peer for
-	 * T1 (a heartbeat gets through every t1): it touches nobody. */
-	int64_t net_min = (int64_t)(w->cfg.timing.p.hb_timeout_ms - 2 * w->cfg.timing.p.hb_interval_ms) * SIM_US_PER_MS;
 	if (rule2) {
-		/* rule 2 needs every member heard: a member that is not here (it
-		 * crashed and is not yet removed, or froze) breaks it as a cut does */
 		hb_hostmap stopped = 0; /* a clean stop is announced: it never breaks rule 2 */
 		for (unsigned i = 0; i < n; i++)
 			if ((w->hosts[i].state == HS_DOWN && w->hosts[i].down_why == DOWN_EXIT) ||
 			    (w->hosts[i].state == HS_RUNNING && w->hosts[i].phase == HB_PHASE_STOPPED))
 				stopped |= hb_host_bit(i);
-		bool cut = false;
-		for (unsigned a = 0; a < n; a++) {
-			if (!(part & hb_host_bit(a)))
-				continue;
-			if ((w->hosts[a].liveset & ~(part | stopped)) != 0)
-				w->chk.rule2_broken = true; /* a member missing: crashed, frozen */
-			if (((adj[a] | hb_host_bit(a)) & part) != part)
-				cut = true;
-		}
-		if (!cut) {
-			w->chk.rule2_cut_since = -1;
-		} else if (w->chk.rule2_cut_since < 0) {
-			w->chk.rule2_cut_since = w->now_us;
-			sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
-		} else if (w->now_us - w->chk.rule2_cut_since >= net_min) {
-			w->chk.rule2_broken = true;
-		}
+		/* rule 2 needs every member heard: a member that is not here (it
+		 * crashed and is not yet removed, or froze) breaks it as a cut does */
+		for (unsigned a = 0; a < n; a++)
+			if ((part & hb_host_bit(a)) &&
+			    (((adj[a] | hb_host_bit(a)) & part) != part || (w->hosts[a].liveset & ~(part | stopped)) != 0))
+				w->chk.rule2_broken = true;
 		if (w->chk.rule2_broken)
 			vulnerable = part;
 	} else {
 		w->chk.rule2_broken = false;
-		w->chk.rule2_cut_since = -1;
-		vulnerable = part & ~ok;
-		net_vulnerable = ok & ~best_clique_of(w, ok, adj);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (!(net_vulnerable & hb_host_bit(i))) {
-			w->chk.net_since[i] = -1;
-		} else if (w->chk.net_since[i] < 0) {
-			w->chk.net_since[i] = w->now_us;
-			sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
-		} else if (w->now_us - w->chk.net_since[i] >= net_min) {
-			vulnerable |= hb_host_bit(i);
-		}
+		vulnerable = (part & ~ok) | (ok & ~best_clique_of(w, ok, adj));
 	}
 	w->chk.sf_all_faulty = rule2;
 	int64_t until = w->now_us + justify_window_us(w);
@@ -517,11 +507,19 @@ void sim_check_world_changed(struct sim_world *w)
 	justify_refresh(w);
 }
 
+/* Judged at the decision (the core's phase turns Fencing), while the host
+ * is still one of the Online hosts the oracle looks at; a watchdog that
+ * fires without a decision is judged when it fires. */
+static bool fence_legitimate(struct sim_world *w, const struct sim_host *h)
+{
+	justify_refresh(w);
+	return w->chk.touched_us[h->idx] >= w->now_us;
+}
+
 void sim_check_fence(struct sim_world *w, struct sim_host *h, const char *how)
 {
 	w->fenced_ever |= hb_host_bit(h->idx);
-	justify_refresh(w);
-	if (w->chk.touched_us[h->idx] >= w->now_us)
+	if (h->fence_judged == 1 || (h->fence_judged < 0 && fence_legitimate(w, h)))
 		return;
 	char ts[32] = "never";
 	if (w->chk.touched_us[h->idx] >= 0)

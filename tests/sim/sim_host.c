@@ -106,6 +106,7 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 	h->state = HS_RUNNING;
 	h->boot_us = w->now_us;
 	h->online_us = -1;
+	h->fence_judged = -1;
 	h->heard_us = -1;
 	h->last_ok_write_us = -1;
 	h->healthy_seen = -1;

@@ -295,9 +295,10 @@ static void exec_forge(struct sim_world *w, int i)
 	struct sim_host *h = &w->hosts[st->host];
 	enum hb_sc_forge f = (enum hb_sc_forge)st->forge;
 	sim_check_fault(w, i, FB_FORGE);
-	/* A forged stop or fence of h may legitimately make h fence itself
-	 * (it learns it was written off); nobody else. */
-	if (f == HB_SC_FORGE_STOPPED || f == HB_SC_FORGE_FENCING)
+	/* A forged slot of h, or a forged stop or fence of h, may legitimately
+	 * make h fence itself (it finds someone else's write in its slot, or
+	 * learns it was written off); nobody else. */
+	if (st->kind == HB_SC_FORGE_SLOT || f == HB_SC_FORGE_STOPPED || f == HB_SC_FORGE_FENCING)
 		sim_check_touch(w, (unsigned)st->host);
 	if (st->kind == HB_SC_FORGE_SLOT) {
 		enum hb_reject rej;

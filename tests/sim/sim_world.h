@@ -164,6 +164,7 @@ struct sim_host {
 	/* lifecycle */
 	int64_t boot_us;
 	int64_t online_us;       /* when it last went Online, -1 never */
+	int fence_judged;        /* (d) at its decision to fence: 1 legitimate, 0 not, -1 not judged */
 	enum sim_down down_why;
 	int exit_code;
 	int64_t down_us;
@@ -265,8 +266,7 @@ struct sim_check {
 	 * fence legitimate), -1 never; and the hosts touched now */
 	int64_t touched_us[HB_MAX_HOSTS];
 	bool rule2_broken;          /* storage lost by all and a further failure since */
-	int64_t rule2_cut_since;    /* rule 2 and the network not whole since, -1 */
-	int64_t net_since[HB_MAX_HOSTS]; /* outside the best clique since, -1 */
+	int64_t bad_since[HB_MAX_HOSTS][HB_MAX_HOSTS]; /* link a-b (either way) cut or bad since, -1 good */
 	bool sf_all_faulty;         /* every running host's storage is faulty */
 	bool formed;
 	int64_t formed_us;

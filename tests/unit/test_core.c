@@ -101,6 +101,7 @@ struct pool {
 	struct hb_global global;
 	struct hb_slot slots[N_MAX];
 	bool slot_written[N_MAX];
+	struct hb_packet last_pkt[N_MAX];  /* each host's latest heartbeat */
 	hb_mono_ms now;
 	hb_mono_ms removed_at[N_MAX][N_MAX]; /* when host i dropped host j */
 };
@@ -142,6 +143,8 @@ static void pool_free(struct pool *p)
 static void execute(struct pool *p, unsigned i, const struct hb_core_out *out)
 {
 	static struct hb_sf_read rd;
+	if (out->send)
+		p->last_pkt[i] = out->packet;
 	if (out->send)
 		for (unsigned j = 0; j < p->n; j++)
 			if (j != i && p->up[j] && !p->cut_out[i] && !p->cut_out[j])
@@ -305,6 +308,11 @@ static void test_paths_are_tracked_separately(void **state)
 	struct hb_core_out out;
 	struct hb_core_status st;
 	hb_core_init(c, &cfg, 0);
+	/* a view counts once it echoes a recent send of mine: host 0 hears
+	 * host 1 first */
+	hb_core_poll(c, 50, &out);
+	assert_true(out.send);
+	hb_core_on_packet(p->core[0], 60, &out.packet, 0);
 	hb_core_poll(p->core[0], 100, &out);
 	assert_true(out.send);
 	hb_core_on_packet(c, 110, &out.packet, 0);
@@ -337,6 +345,97 @@ static void test_unsafe_switch_breaks_removal(void **state)
 	pool_free(p);
 }
 
+/* Restart host at index i as a new incarnation (its agent, not its slot). */
+static void restart(struct pool *p, unsigned i, uint64_t boot_id)
+{
+	struct hb_core_config cfg = {
+		.n_hosts = p->n, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 1,
+		.timing = p->t, .weight = 1, .boot_id = boot_id,
+	};
+	hb_core_init(p->core[i], &cfg, p->now);
+	p->up[i] = true;
+}
+
+/* Family 4: heartbeats recorded before a receiver restarted echo sends of
+ * its earlier incarnation: they are never taken as a view (the dead sender
+ * is not heard), so they cannot hold up the restarted host's join. */
+static void test_replay_into_restarted_host(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	struct hb_packet recorded = p->last_pkt[2];
+	p->up[2] = false; /* host 2 dies */
+	restart(p, 0, 500);
+	for (int i = 0; i < 20; i++) {
+		recorded.sequence++;
+		hb_core_on_packet(p->core[0], p->now, &recorded, 0);
+		run(p, p->now + 200);
+	}
+	assert_null(hb_core_peer_net_view(p->core[0], 2));
+	assert_false(status_of(p, 0).hb_heard & hb_host_bit(2));
+	pool_free(p);
+}
+
+/* Family 4: one key-holder packet with a huge sequence, then one with the
+ * next boot id, blind the receiver for at most one of its send intervals:
+ * the real sender's next packet echoes a later send and is taken. */
+static void test_huge_sequence_does_not_blind(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	struct hb_packet forged = p->last_pkt[1];
+	forged.sequence = UINT64_C(1) << 62;
+	hb_core_on_packet(p->core[0], p->now, &forged, 0);
+	run(p, p->now + p->t.p.hb_timeout_ms + 5000);
+	assert_true(status_of(p, 0).hb_heard & hb_host_bit(1));
+	forged = p->last_pkt[1];
+	forged.boot_id++;
+	forged.sequence = 1;
+	hb_core_on_packet(p->core[0], p->now, &forged, 0);
+	run(p, p->now + p->t.p.hb_timeout_ms + 5000);
+	struct hb_core_status st = status_of(p, 0);
+	assert_true(st.hb_heard & hb_host_bit(1));
+	assert_int_equal(st.liveset, 0x7);
+	assert_false(p->fenced[0] || p->fenced[1] || p->fenced[2]);
+	pool_free(p);
+}
+
+/* Family 3: one heartbeat claiming a member's clean stop (or its fence) is
+ * never believed on its own; the member's own heartbeats contradict it. */
+static void test_forged_stop_not_believed(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	struct hb_packet forged = p->last_pkt[2];
+	forged.sequence++;
+	forged.view.phase = HB_PHASE_STOPPED;
+	forged.view.flags = (uint8_t)((forged.view.flags & ~HB_VF_ARMED) | HB_VF_EXCLUDED);
+	hb_core_on_packet(p->core[0], p->now, &forged, 0);
+	run(p, p->now + 10000);
+	assert_int_equal(status_of(p, 0).liveset, 0x7);
+	assert_false(p->fenced[2]);
+	pool_free(p);
+}
+
+/* Family 3: a host reads its own slot back and fences when someone else
+ * wrote it; the others drop it only after that. */
+static void test_foreign_slot_write_fences(void **state)
+{
+	(void)state;
+	struct pool *p = pool_new(3, 10, false);
+	run(p, 15000);
+	p->slots[2].sequence++;
+	p->slots[2].view.phase = HB_PHASE_STOPPED;
+	run(p, p->now + 5000);
+	assert_true(p->fenced[2]);
+	assert_int_equal(p->slots[2].last_words.reason, HB_FENCE_SLOT_OVERWRITTEN);
+	assert_true(p->removed_at[0][2] < 0 || p->removed_at[0][2] > p->now - 5000);
+	pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +447,10 @@ int main(void)
 		cmocka_unit_test(test_master_lock_single_holder),
 		cmocka_unit_test(test_paths_are_tracked_separately),
 		cmocka_unit_test(test_unsafe_switch_breaks_removal),
+		cmocka_unit_test(test_replay_into_restarted_host),
+		cmocka_unit_test(test_huge_sequence_does_not_blind),
+		cmocka_unit_test(test_forged_stop_not_believed),
+		cmocka_unit_test(test_foreign_slot_write_fences),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
