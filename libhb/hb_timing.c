@@ -117,7 +117,17 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	 * reaches the others' reads up to two statefile cycles later: an
 	 * intermediate picture can last that long and must not be acted on. */
 	t->settle_ms = p->hb_interval_ms + 2u * p->sf_interval_ms + t->tick_ms;
-	t->settle_inconsistent_ms = max_u32(p->hb_timeout_ms, p->sf_timeout_ms);
+	/* Views that stay inconsistent (a one-way cut; or a host that died while
+	 * its slot still looks fresh, its view saying it hears me while mine no
+	 * longer hears it) must be unchanged this long: a dead host's last
+	 * write may land an I/O deadline after it died and be read a cycle
+	 * later, then it stays fresh T2; my own view changed no earlier than T1
+	 * after its death. So it is a candidate up to T2 + t2 + 2 I/O deadlines
+	 * - T1 after the picture turned inconsistent (and at least max(T1, T2)
+	 * for a one-way cut). */
+	uint32_t dead_fresh = p->sf_timeout_ms + p->sf_interval_ms + 2u * t->sf_io_timeout_ms + t->tick_ms;
+	t->settle_inconsistent_ms = max_u32(max_u32(p->hb_timeout_ms, p->sf_timeout_ms),
+	                                    dead_fresh > p->hb_timeout_ms ? dead_fresh - p->hb_timeout_ms : 0);
 	t->send_gap_ms = t->tick_ms / 4u;
 	/* the watchdog stops being fed at the decision; waiting for the write
 	 * only makes the fencing flag (and the reason) reach the statefile */

@@ -45,11 +45,14 @@ static const struct timing_row derived_rows[] = {
 	D_ROW("watchdog slack", "watchdog_slack_ms", watchdog_slack_ms, "timer granularity"),
 	D_ROW("statefile I/O deadline", "statefile_io_timeout_ms", sf_io_timeout_ms, "(T2 - t2) / 3"),
 	D_ROW("settle time", "settle_ms", settle_ms, "t1 + 2 x t2 + tick"),
-	D_ROW("settle time, inconsistent views", "settle_inconsistent_ms", settle_inconsistent_ms, "max(T1, T2)"),
+	D_ROW("settle time, inconsistent views", "settle_inconsistent_ms", settle_inconsistent_ms,
+	      "max(T1, T2, T2 + t2 + 2 x I/O deadline + tick - T1)"),
 	D_ROW("statefile loss grace", "statefile_loss_grace_ms", sf_loss_grace_ms, "T2 + t1 + tick"),
 	D_ROW("statefile regain grace", "statefile_regain_grace_ms", sf_regain_grace_ms, "I/O deadline + loss grace"),
 	D_ROW("early heartbeat gap", "send_gap_ms", send_gap_ms, "tick / 4"),
 	D_ROW("last-words write wait", "last_words_wait_ms", last_words_wait_ms, "2 x tick"),
+	D_ROW("stop confirmation wait", "stop_confirm_ms", stop_confirm_ms, "1.5 x t1"),
+	D_ROW("stop announcement, at most", "stop_announce_ms", stop_announce_ms, "stop confirmation + 2 x t1 + tick"),
 	D_ROW("fence bound F", "fence_bound_ms", fence_bound_ms, "max(T1, T2) + P + W + slack"),
 	D_ROW("clock drift margin", "drift_margin_ms", drift_margin_ms, "2 x 200 ppm x F"),
 	D_ROW("peers' removal wait", "removal_wait_ms", removal_wait_ms, "F + drift margin"),
@@ -72,6 +75,8 @@ static const struct timing_row bound_rows[] = {
 	      "T2 + P + W + slack (<= Ws)"),
 	D_ROW("hung statefile, network whole", "hung_storage_decide_ms", hung_storage_decide_ms,
 	      "T2 + loss grace + P"),
+	D_ROW("agreement after the last fault", "agreement_bound_ms", agreement_bound_ms,
+	      "max(failover, isolation) + settle + tick"),
 };
 
 #define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))

@@ -126,6 +126,35 @@ static void test_sweep_T(void **state)
 
 static void base(struct hb_timing_params *p) { hb_timing_params_default(p); }
 
+/* A host that died while its slot still looks fresh (a slow write landing
+ * late) stays a rule-1 candidate up to T2 + t2 + 2 I/O deadlines after its
+ * death; its view (it hears me) disagrees with mine (I no longer hear it)
+ * from T1 on. The settle time of inconsistent views covers the difference,
+ * else the healthy host of a two-host pool fences (t1 = 1 s, T1 = 3 s,
+ * t2 = 4 s, T2 = 30 s: timing-freeze-slow-write.sc). */
+static void test_settle_inconsistent_covers_dead_fresh_slot(void **state)
+{
+	(void)state;
+	struct hb_timing_params p;
+	struct hb_timing t;
+	assert_int_equal(hb_timing_params_from_T(30, &p, NULL), 0);
+	p.hb_interval_ms = 1000;
+	p.hb_timeout_ms = 3000;
+	p.sf_interval_ms = 4000;
+	p.sf_timeout_ms = 30000;
+	derive_ok(&p, &t);
+	assert_int_equal(t.sf_io_timeout_ms, 8666);
+	assert_int_equal(t.settle_inconsistent_ms, 30000 + 4000 + 2 * 8666 + 1000 - 3000);
+	/* xapi's derivation: T1 = T2, unchanged */
+	for (uint32_t T = 10; T <= 600; T += 10) {
+		assert_int_equal(hb_timing_params_from_T(T, &p, NULL), 0);
+		derive_ok(&p, &t);
+		uint64_t dead_fresh = (uint64_t)p.sf_timeout_ms + p.sf_interval_ms + 2u * t.sf_io_timeout_ms + t.tick_ms;
+		assert_true(t.settle_inconsistent_ms + (uint64_t)p.hb_timeout_ms >= dead_fresh);
+		assert_int_equal(t.settle_inconsistent_ms, T * 1000);
+	}
+}
+
 static void test_refuse_hb_timeout_vs_interval(void **state)
 {
 	(void)state;
@@ -274,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_xapi_derivation),
 		cmocka_unit_test(test_T_out_of_range),
 		cmocka_unit_test(test_sweep_T),
+		cmocka_unit_test(test_settle_inconsistent_covers_dead_fresh_slot),
 		cmocka_unit_test(test_refuse_hb_timeout_vs_interval),
 		cmocka_unit_test(test_refuse_sf_timeout_vs_interval),
 		cmocka_unit_test(test_refuse_short_watchdog),
