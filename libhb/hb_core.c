@@ -260,6 +260,7 @@ static void read_slot(struct hb_core *c, hb_mono_ms now, const struct hb_sf_read
 		}
 		if (s->boot_id == c->cfg.boot_id && c->unconfirmed_seq != 0 && s->sequence >= c->unconfirmed_seq) {
 			c->confirmed_at = c->unconfirmed_at;
+			c->ever_confirmed = true;
 			c->unconfirmed_seq = 0;
 		}
 		/* a previous incarnation's clean shutdown left me excluded */
@@ -742,4 +743,24 @@ void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_stat
 	out->hb_gap_min = c->hb_gap_min;
 	out->hb_gap_max = c->hb_gap_max;
 	out->hb_gap_last = c->hb_gap_last;
+}
+
+static const char *const unsafe_names[] = {
+	"skip-removal-wait", "form-from-heard", "lock-forgets-stale", "never-admit", "rule2-off", "stale-access",
+};
+
+unsigned hb_core_unsafe_parse(const char *name)
+{
+	for (unsigned i = 0; i < sizeof unsafe_names / sizeof unsafe_names[0]; i++)
+		if (strcmp(name, unsafe_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *hb_core_unsafe_name(unsigned bit)
+{
+	for (unsigned i = 0; i < sizeof unsafe_names / sizeof unsafe_names[0]; i++)
+		if (bit == 1u << i)
+			return unsafe_names[i];
+	return "unknown";
 }

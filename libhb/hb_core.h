@@ -32,11 +32,26 @@ struct hb_core_config {
 	uint16_t weight;             /* >= 1 */
 	uint64_t boot_id;            /* my incarnation: larger than any before */
 	struct hb_last_words last_words; /* carried from my slot across reboots */
-	/* Test only: remove hosts without waiting for their fence bound. Lets
-	 * a test prove that the simulator's invariant checks catch a broken
+	/* Test only: enum hb_core_unsafe bits, each breaking one safety rule on
+	 * purpose, so that a test proves the simulator's checks catch such a
 	 * core. Never set outside tests. */
-	bool unsafe_skip_removal_wait;
+	unsigned unsafe;
 };
+
+/* The rules a test may break on purpose (hb_core_config.unsafe), each the
+ * one a check of hbsim must catch (docs/simulator.md). */
+enum hb_core_unsafe {
+	HB_UNSAFE_SKIP_REMOVAL_WAIT = 1u << 0, /* drop a member once it is not heard: removal-means-fenced */
+	HB_UNSAFE_FORM_FROM_HEARD = 1u << 1,   /* form the first liveset from the hosts I hear: two livesets */
+	HB_UNSAFE_LOCK_FORGETS_STALE = 1u << 2,/* a member with a stale slot counts as not requesting the lock */
+	HB_UNSAFE_NEVER_ADMIT = 1u << 3,       /* members never add a host that joined: no agreement */
+	HB_UNSAFE_RULE2_OFF = 1u << 4,         /* no survival rule 2: minimal fencing */
+	HB_UNSAFE_STALE_ACCESS = 1u << 5,      /* statefile access never expires: renew after silence */
+	HB_UNSAFE_ALL = (1u << 6) - 1u
+};
+/* "skip-removal-wait" ... ; the bit for a name, 0 when unknown. */
+unsigned hb_core_unsafe_parse(const char *name);
+const char *hb_core_unsafe_name(unsigned bit);
 
 /* One statefile read batch, decoded by the executor. */
 struct hb_sf_read {

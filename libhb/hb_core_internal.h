@@ -110,6 +110,7 @@ struct hb_core {
 	uint64_t unconfirmed_seq;          /* written, not yet seen in a read */
 	hb_mono_ms unconfirmed_at;         /* its submission time */
 	hb_mono_ms confirmed_at;           /* submission of the last write seen in a read */
+	bool ever_confirmed;               /* a write of mine was ever seen in a read */
 	bool global_wanted, global_busy;
 	struct hb_global global_out;
 	uint64_t late_completions;

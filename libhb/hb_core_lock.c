@@ -42,6 +42,8 @@ static bool member_registers(const struct hb_core *c, unsigned k, hb_mono_ms now
 	const struct hb_peer *p = &c->peers[k];
 	if (!p->slot_valid || p->slot.boot_id != p->member_boot)
 		return false;
+	if ((c->cfg.unsafe & HB_UNSAFE_LOCK_FORGETS_STALE) && !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms))
+		return false; /* tests only: the old rule */
 	*request = p->slot.view.lock_request != 0;
 	*grant = p->slot.view.lock_grant;
 	*fresh_out = fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms);
@@ -67,7 +69,8 @@ static void lock_view(const struct hb_core *c, hb_mono_ms now, struct lock_view 
 		if (!(c->liveset & hb_host_bit(k)))
 			continue;
 		if (!member_registers(c, k, now, &req, &grant, &fr)) {
-			lv->all_known = lv->all_fresh = lv->agreed = false;
+			lv->all_known = lv->agreed = false;
+			lv->all_fresh &= (c->cfg.unsafe & HB_UNSAFE_LOCK_FORGETS_STALE) != 0; /* tests only: raise anyway */
 			lv->granted_by_all = 0;
 			continue;
 		}
@@ -106,7 +109,8 @@ static void update_master_seen(struct hb_core *c, const struct lock_view *lv)
 		return;
 	}
 	int m = c->master_seen;
-	if (m >= 0 && (!(c->liveset & hb_host_bit((unsigned)m)) || (lv->all_known && !(lv->requesting & hb_host_bit((unsigned)m)))))
+	if (m >= 0 && (!(c->liveset & hb_host_bit((unsigned)m)) || (lv->all_known && !(lv->requesting & hb_host_bit((unsigned)m))) ||
+	               (c->cfg.unsafe & HB_UNSAFE_LOCK_FORGETS_STALE))) /* tests only: the old rule reported -1 */
 		c->master_seen = -1;
 }
 
@@ -126,7 +130,8 @@ void core_lock_evaluate(struct hb_core *c, hb_mono_ms now)
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		bool req, fr;
 		hb_hostmap grant;
-		if ((c->liveset & hb_host_bit(k)) && !member_registers(c, k, now, &req, &grant, &fr))
+		if ((c->liveset & hb_host_bit(k)) && !member_registers(c, k, now, &req, &grant, &fr) &&
+		    !(c->cfg.unsafe & HB_UNSAFE_LOCK_FORGETS_STALE))
 			keep |= hb_host_bit(k); /* unknown: it may still request */
 	}
 	c->lock_grant &= keep & c->liveset;

@@ -44,6 +44,8 @@ static void update_channels(struct hb_core *c, hb_mono_ms now)
 	const struct hb_timing_params *tp = &c->t->p;
 	bool had = c->sf_access;
 	c->sf_access = fresh(now, c->confirmed_at, tp->sf_timeout_ms) && !c->read_overdue && !c->write_overdue;
+	if (c->cfg.unsafe & HB_UNSAFE_STALE_ACCESS) /* tests only: access never expires */
+		c->sf_access = c->ever_confirmed;
 	if (had && !c->sf_access)
 		c->sf_lost_at = now;
 	if (c->sf_access)
@@ -268,7 +270,7 @@ static bool flag_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
 static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
 {
 	const struct hb_peer *p = &c->peers[k];
-	if (c->cfg.unsafe_skip_removal_wait) /* tests only: drop a host once it is not heard */
+	if (c->cfg.unsafe & HB_UNSAFE_SKIP_REMOVAL_WAIT) /* tests only: drop a host once it is not heard */
 		return !(c->hb_heard & hb_host_bit(k));
 	if (core_stop_believed(c, k, now) || flag_believed(c, k, now))
 		return true;
@@ -348,6 +350,7 @@ static void update_members(struct hb_core *c, hb_mono_ms now)
 		if (v && v->phase == HB_PHASE_JOINING && reachable) {
 			c->proposed |= bit; /* acknowledge its join */
 		} else if (v && v->phase == HB_PHASE_ONLINE && (v->flags & HB_VF_ARMED) && (v->liveset & bit) &&
+		           !(c->cfg.unsafe & HB_UNSAFE_NEVER_ADMIT) &&
 		           ((c->proposed & bit) || (v->liveset & core_self_bit(c)) || same_lineage ||
 		            listed_by_member(c, k, now))) {
 			/* It went Online, armed, with every ack: mine, or, when it
@@ -383,13 +386,12 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 		core_fence(c, now, HB_FENCE_DROPPED, text);
 		return;
 	}
-	update_members(c, now);
-	evaluate_partition(c, now);
-	/* Rule 2 proof also covers the grace after losing the statefile while a
-	 * peer still has it; rule 2 is "in force" (published, reported) only
-	 * when no member reports access any more. */
-	bool rule2_proof = !c->sf_access && rule2_holds(c, now);
-	c->rule2 = rule2_proof && !peer_reports_access(c, now);
+	/* Proof first: a host without fresh proof (it was suspended, hung, cut
+	 * off) is the one that must go, before it drops anybody else. Rule 2
+	 * proof also covers the grace after losing the statefile while a peer
+	 * still has it; rule 2 is "in force" (published, reported) only when no
+	 * member reports access any more. */
+	bool rule2_proof = !c->sf_access && rule2_holds(c, now) && !(c->cfg.unsafe & HB_UNSAFE_RULE2_OFF);
 	if (c->sf_access || rule2_proof) {
 		renew(c, now);
 	} else if (now >= c->healthy_until) {
@@ -400,6 +402,9 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 		                                     : "no statefile access and the network is not whole (rule 2 failed)");
 		return;
 	}
+	update_members(c, now);
+	c->rule2 = rule2_proof && !peer_reports_access(c, now);
+	evaluate_partition(c, now);
 	/* Rule 1 judges me only when I am one of its candidates; if my own
 	 * view is missing (my reads fail), statefile access expiring decides. */
 	if (c->sf_access && c->best && (c->snap_c & core_self_bit(c)) && !(c->best & core_self_bit(c))) {
@@ -485,6 +490,8 @@ static bool forming_input(const struct hb_core *c, hb_mono_ms now, struct hb_par
 		in->weight[k] = 1;
 		if (k != c->cfg.self && (!p->slot_valid || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms)))
 			continue;
+		if (k != c->cfg.self && (c->cfg.unsafe & HB_UNSAFE_FORM_FROM_HEARD) && !(c->hb_heard & hb_host_bit(k)))
+			continue; /* tests only: the old rule, what I hear */
 		if (v->phase != HB_PHASE_STARTING && v->phase != HB_PHASE_JOINING)
 			continue;
 		in->candidates |= hb_host_bit(k);
@@ -508,7 +515,7 @@ static bool proposal_agreed(const struct hb_core *c, const struct hb_partition_i
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		if (!(in->candidates & hb_host_bit(k)) || k == c->cfg.self)
 			continue;
-		if (c->peers[k].slot.view.proposed != set)
+		if (c->peers[k].slot.view.proposed != set && !(c->cfg.unsafe & HB_UNSAFE_FORM_FROM_HEARD))
 			return false;
 		if ((set & hb_host_bit(k)) && !(c->hb_heard & hb_host_bit(k)))
 			return false;

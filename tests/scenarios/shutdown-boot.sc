@@ -29,3 +29,4 @@ at 60s boot 3
 expect 60s liveset 0,1,2,3 within 30s
 expect 95s down none
 expect 95s fenced none
+expect 150s liveset 0,1,2,3     # and quiet long enough for the agreement check

@@ -138,7 +138,7 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 		.timing = w->cfg.timing,
 		.weight = w->cfg.weights[idx],
 		.boot_id = h->boot_id,
-		.unsafe_skip_removal_wait = w->cfg.unsafe_skip_removal_wait,
+		.unsafe = w->cfg.unsafe,
 	};
 	if (rej == HB_REJECT_NONE)
 		cfg.last_words = slot->last_words;
@@ -358,6 +358,10 @@ static void on_packet(struct sim_world *w, struct sim_host *h, uint32_t slot)
 {
 	if (h->state != HS_RUNNING && h->state != HS_FENCING) {
 		sim_pkt_put(w, slot);
+		return;
+	}
+	if (h->frozen && h->suspended) {
+		sim_pkt_put(w, slot); /* a sleeping host's NIC is off: lost */
 		return;
 	}
 	if (h->frozen) {

@@ -1,7 +1,7 @@
 /*
  * sim_main.c: the hbsim command line.
  *
- *   hbsim --scenario FILE [--seed S] [--trace] [--unsafe-skip-removal-wait]
+ *   hbsim --scenario FILE [--seed S] [--trace] [--unsafe RULE]
  *   hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose]
  *
  * Random mode forks J workers (default 2); run r (seed S + r) goes to
@@ -44,7 +44,7 @@ struct opts {
 	bool trace;
 	bool trace_verbose;
 	bool verbose;
-	bool unsafe;
+	unsigned unsafe;   /* hb_core_unsafe bits */
 	bool no_wire;
 	bool broken_suspend_clock;
 };
@@ -64,10 +64,13 @@ struct run_rec {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hbsim --scenario FILE [--seed S] [--trace] [--trace-verbose] [--unsafe-skip-removal-wait]\n"
+	fprintf(f, "usage: hbsim --scenario FILE [--seed S] [--trace] [--trace-verbose] [--unsafe RULE]...\n"
 	           "             [--broken-suspend-clock] [--no-wire]\n"
 	           "       hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose]\n"
-	           "             [--unsafe-skip-removal-wait] [--broken-suspend-clock] [--no-wire]\n");
+	           "             [--unsafe RULE]... [--broken-suspend-clock] [--no-wire]\n"
+	           "  --unsafe RULE  break one rule of the core on purpose (tests of the checks): skip-removal-wait,\n"
+	           "                 form-from-heard, lock-forgets-stale, never-admit, rule2-off, stale-access\n"
+	           "                 (--unsafe-skip-removal-wait is --unsafe skip-removal-wait)\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -90,7 +93,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"trace", no_argument, NULL, 't'},          {"trace-verbose", no_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},        {"unsafe-skip-removal-wait", no_argument, NULL, 'U'},
 		{"no-wire", no_argument, NULL, 'W'},        {"help", no_argument, NULL, 'h'},
-		{"broken-suspend-clock", no_argument, NULL, 'S'},
+		{"broken-suspend-clock", no_argument, NULL, 'S'}, {"unsafe", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){.runs = 1, .seed = 1, .hosts_max = 8, .jobs = 2};
@@ -107,7 +110,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->trace = true; break;
 		case 'T': o->trace = o->trace_verbose = true; break;
 		case 'v': o->verbose = true; break;
-		case 'U': o->unsafe = true; break;
+		case 'U': o->unsafe |= HB_UNSAFE_SKIP_REMOVAL_WAIT; break;
+		case 'u':
+			if (hb_core_unsafe_parse(optarg) == 0)
+				return -1;
+			o->unsafe |= hb_core_unsafe_parse(optarg);
+			break;
 		case 'W': o->no_wire = true; break;
 		case 'S': o->broken_suspend_clock = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -145,7 +153,7 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 		return 2;
 	}
 	cfg.seed = o->seed;
-	cfg.unsafe_skip_removal_wait = o->unsafe;
+	cfg.unsafe = o->unsafe;
 	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
 	cfg.check_quiet_agreement = true;
@@ -153,7 +161,7 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 	w->trace.verbose = o->trace_verbose;
 	w->trace.live = o->trace ? out : NULL;
 	printf("hbsim: scenario %s: %u hosts, %u path(s), seed %" PRIu64 "%s\n", o->scenario, cfg.n_hosts, cfg.n_paths,
-	       o->seed, o->unsafe ? ", UNSAFE core (removal without waiting)" : "");
+	       o->seed, o->unsafe ? ", UNSAFE core (a rule broken on purpose)" : "");
 	print_timing(&cfg);
 	if (sim_world_reset(w, &cfg, n) < 0)
 		return 2;
@@ -211,7 +219,7 @@ static void run_random_one(struct sim_world *w, const struct opts *o, uint64_t s
 	struct sim_cfg cfg;
 	enum sim_rclass cls;
 	size_t n = sim_random_make(seed, o->hosts_max, &cfg, w->stmts, &cls);
-	cfg.unsafe_skip_removal_wait = o->unsafe;
+	cfg.unsafe = o->unsafe;
 	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
 	snprintf(cfg.name, sizeof cfg.name, "random run, seed %" PRIu64 ", class %s", seed, sim_rclass_name(cls));

@@ -72,7 +72,7 @@ struct sim_cfg {
 	struct hb_timing timing;
 	uint32_t loss_ppm;
 	uint16_t weights[HB_MAX_HOSTS];
-	bool unsafe_skip_removal_wait;
+	unsigned unsafe;    /* hb_core_config.unsafe: a core broken on purpose (tests) */
 	bool wire;          /* packets travel encoded (hb_packet_encode/decode, HMAC) */
 	bool random;        /* random mode: formation check, deferred script */
 	bool check_quiet_agreement; /* agreement at the end, if quiet long enough */

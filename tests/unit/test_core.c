@@ -122,7 +122,7 @@ static struct pool *pool_new(unsigned n, uint32_t T, bool unsafe)
 		hb_slot_init_fresh(&p->slots[i], &p->gen, &p->uuids[i], i, n);
 		struct hb_core_config cfg = {
 			.n_hosts = n, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 1,
-			.timing = p->t, .weight = 1, .boot_id = 100 + i, .unsafe_skip_removal_wait = unsafe,
+			.timing = p->t, .weight = 1, .boot_id = 100 + i, .unsafe = unsafe ? HB_UNSAFE_SKIP_REMOVAL_WAIT : 0,
 		};
 		p->core[i] = calloc(1, hb_core_size());
 		hb_core_init(p->core[i], &cfg, 0);
