@@ -32,13 +32,21 @@ def host_uuid(i):
     return "%08x-0000-4000-8000-%012x" % (0x10000000 + i, i)
 
 
-def scaled_params(hbctl, timeout_s, scale):
-    """xapi's timing for T, every duration multiplied by scale (ms)."""
+def xapi_params(hbctl, timeout_s):
+    """xapi's derivation from T (`hbctl timeouts -T T --json` .configured), ms."""
     out = subprocess.run([hbctl, "timeouts", "-T", str(timeout_s), "--json"], check=True,
                          capture_output=True, text=True).stdout
-    conf = json.loads(out)["configured"]
-    params = {elem: max(1, int(round(conf[key] * scale))) for elem, key in PARAM_NAMES}
-    # watchdogs count whole seconds, at least 2 (hb_timing refuses anything else)
+    return json.loads(out)["configured"]
+
+
+def scaled_params(configured, scale):
+    """The pool's parameters (keyed as `hbctl timeouts --json` .configured:
+    a scenario's effective timing from hbscenario-json, or xapi_params()),
+    every duration multiplied by scale, as xhad.conf elements (ms). The
+    watchdog counts whole seconds: the scaled W is rounded down to whole
+    seconds, and never below 2 s (hb_timing refuses anything else); a W that
+    comes out shorter than scaled is the harsher test of a freeze."""
+    params = {elem: max(1, int(round(configured[key] * scale))) for elem, key in PARAM_NAMES}
     params["WatchdogTimeout"] = max(2000, params["WatchdogTimeout"] // 1000 * 1000)
     return params
 
@@ -53,6 +61,10 @@ class Host:
         self.sock = os.path.join(pool.workdir, "ctl.%d.sock" % i)
         self.lock = os.path.join(pool.workdir, "lock.%d" % i)
         self.log = os.path.join(pool.workdir, "agent.%d.log" % i)
+        # the unclean-restart guard: with the test backend the agent keeps it
+        # next to its lock file (agent/hbagent.c), where a real host keeps it
+        # in /run, which a reset empties
+        self.guard = os.path.join(pool.workdir, "hbagent.%s.armed" % host_uuid(i))
         self.fence_log = os.path.join(pool.workdir, "fence.%d.log" % i)
         self.proc = None          # the agent (Popen), None when down
         self.frozen_until = None  # pool ms when a freeze ends
@@ -146,6 +158,39 @@ class Host:
                 self.stuck.append(self.proc)
             self.proc = None
         self.frozen_until = None
+        # A reset empties /run: the next boot finds no unclean-restart guard
+        # (its watchdog died with the host), as on a real host. Only
+        # restart-agent, where the host stays up, leaves it for the new agent.
+        for path in (self.guard, self.guard + ".tmp"):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    def restart_agent(self):
+        """The agent process is SIGKILLed and a new one started at once; the
+        host (its namespace, its watchdog helper) stays up. An armed test
+        watchdog is not disarmed by the kill: its helper keeps counting and
+        fires W after the last pet (a fence log line: the host is reset, as
+        for any fence), while the new agent waits on the unclean-restart
+        guard (the fence bound) before it arms. Returns False (nothing
+        done) when the agent is not running or is frozen, as hbsim ignores
+        it then."""
+        if not self.alive() or self.frozen_until is not None:
+            return False
+        old = self.proc
+        try:
+            os.kill(old.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            old.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.stuck.append(old)  # in D state: the new agent meets its lock
+        self.exit_codes.append(old.returncode)
+        self.proc = None
+        self.start()
+        return True
 
     def crash(self):
         """Power loss; nothing the host's watchdog does afterwards counts."""

@@ -8,6 +8,8 @@ of [TIME, TIME + D]:
               every reporting host names H (none: nobody holds or names one)
   down L      exactly the hosts in L are not running
   fenced L    exactly the hosts in L have fenced since the start
+  reported-master H J   H runs, is Online and reports master J (none: no
+              master); nothing is asked of the other hosts
 
 The safety contract is checked continuously (docs/design.md):
   - at most one running host holds the master lock;
@@ -65,6 +67,13 @@ def holds(view, st, fenced_set):
             if view.status[h.i]["liveset"] != want:
                 return False
         return any_reporting or want == []
+    if kind == "expect-reported-master":
+        h, want_m = st["host"], st["host2"]
+        want_m = -1 if want_m == "none" else want_m
+        if not view.reporting(h):
+            return False
+        m = view.status[h]["master"]
+        return (m if m is not None else -1) == want_m
     if kind == "expect-master":
         m = st["host"] if st["host"] != "none" else -1
         if m >= 0 and not (view.reporting(m) and view.status[m].get("i_am_master")):
@@ -92,9 +101,13 @@ class Monitor:
     def __init__(self):
         self.last = {}      # host -> (boot_id, liveset) last seen Online
         self.disarmed = set()
+        self.rounds = 0     # rounds checked
+        self.removals = 0   # removals from an Online host's liveset checked by (a)
+        self.exempt = 0     # of those, exempt: the removed host disarmed or not running
 
     def round(self, view):
         out = []
+        self.rounds += 1
         holders = [i for i, s in view.status.items() if s is not None and s.get("i_am_master")]
         if len(holders) > 1:
             out.append("at-most-one-master: hosts %s all hold the lock" % holders)
@@ -110,10 +123,15 @@ class Monitor:
             if prev is None or prev[0] != boot:
                 continue
             for k in prev[1]:
-                if k in s["liveset"] or k == g or k in self.disarmed:
+                if k in s["liveset"] or k == g:
+                    continue
+                self.removals += 1
+                if k in self.disarmed:
+                    self.exempt += 1
                     continue
                 h = view.hosts[k]
                 if not h.alive():
+                    self.exempt += 1
                     continue
                 again = h.status()
                 if again is not None and again.get("phase") == "online" and k in again["liveset"] \

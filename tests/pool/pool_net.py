@@ -22,6 +22,13 @@ Faults compose like the simulator's (tests/sim/sim_io.c): each one only
 removes links, so a cut after a partition keeps the partition; repeating a
 fault changes nothing and runs nothing; heal() removes every fault.
 
+Packet loss (`loss RATE [H | A -> B] [path P]`) is a rate per path and
+directed link, set (not added) by each statement as in hbsim, 0 clearing
+it: b's INPUT drops what comes from a's address on that path with
+`-m statistic --mode random --probability RATE` (a plain DROP at 100 %).
+heal() clears every rate too. Delay, duplication and replay would need
+netem, which this kernel does not have: hbpool refuses them.
+
 Needs root, iproute2 (ip) and iptables (Debian package "iptables": the nft
 backend iptables-nft-restore, else iptables-restore or
 iptables-legacy-restore; HBPOOL_IPTABLES_RESTORE names another)."""
@@ -194,6 +201,7 @@ class Net:
         self._restore = None        # the iptables-restore command that works here
         self._isolated = set()      # hosts that receive nothing at all
         self._blocked = set()       # (a, b): b receives nothing from a
+        self._loss = {}             # (p, a, b) -> ppm: b loses that share of a's packets on path p
         self._applied = {}          # host -> tuple of INPUT rules in force
         self._links_down = set()    # (i, p) taken down by set_link()
         self.timings = {}           # name -> seconds of the last setup/teardown phases
@@ -209,6 +217,10 @@ class Net:
     def switch_port(self, i, p):
         """The switch end of host i's veth on path p (in namespace self.sw)."""
         return "h%dp%d" % (i, p)
+
+    def in_ns(self, i, argv):
+        """argv to run inside host i's network namespace."""
+        return _in_ns(self.ns(i), argv)
 
     def namespaces(self):
         return [self.sw] + [self.ns(i) for i in range(self.n_hosts)]
@@ -280,6 +292,7 @@ class Net:
             pass
         self._isolated.clear()
         self._blocked.clear()
+        self._loss.clear()
         self._applied.clear()
         self._links_down.clear()
         self.timings["teardown_s"] = time.monotonic() - t0
@@ -323,12 +336,42 @@ class Net:
         self._blocked.add((a, b))
         self._apply()
 
+    def loss(self, ppm, host=None, host2=None, path=None):
+        """Packets lost at random with probability ppm / 10^6 on the links
+        named as hbsim names them (sim_net_quality): every link (host None),
+        every link to and from host (host2 None), or host -> host2 only; on
+        one path, or on every path (path None). Replaces the rate in force
+        on those links; 0 repairs them."""
+        if not 0 <= ppm <= 1000000:
+            raise ValueError("loss rate %r ppm out of range" % (ppm,))
+        for h in (host, host2):
+            if h is not None:
+                self._check(h)
+        if path is not None and not 0 <= path < self.n_paths:
+            raise ValueError("no path %r" % (path,))
+        for p in range(self.n_paths):
+            if path is not None and p != path:
+                continue
+            for a in range(self.n_hosts):
+                for b in range(self.n_hosts):
+                    if a == b:
+                        continue
+                    if host is not None and (((a, b) != (host, host2)) if host2 is not None
+                                             else (host not in (a, b))):
+                        continue
+                    if ppm:
+                        self._loss[(p, a, b)] = ppm
+                    else:
+                        self._loss.pop((p, a, b), None)
+        self._apply()
+
     def heal(self):
-        """Every network fault removed: rules flushed, links set down by
-        set_link() up again."""
+        """Every network fault removed: rules flushed, loss rates cleared,
+        links set down by set_link() up again."""
         t0 = time.monotonic()
         self._isolated.clear()
         self._blocked.clear()
+        self._loss.clear()
         errors = self._apply(timed=False)
         if self._links_down:
             links = sorted(self._links_down)
@@ -372,7 +415,7 @@ class Net:
         """What is in force: {"isolated": [...], "blocked": [(a, b), ...],
         "links_down": [(i, p), ...]} (blocked: b receives nothing from a)."""
         return {"isolated": sorted(self._isolated), "blocked": sorted(self._blocked),
-                "links_down": sorted(self._links_down)}
+                "links_down": sorted(self._links_down), "loss": dict(sorted(self._loss.items()))}
 
     def _senders_blocked(self):
         """{b: set of a} for b receiving nothing from a (isolated hosts aside)."""
@@ -388,7 +431,11 @@ class Net:
         if blocked is None:
             blocked = self._senders_blocked()
         sources = sorted((self._isolated | blocked.get(i, set())) - {i})
-        return tuple("-A INPUT -s %s/32 -j DROP" % self.addr(a, p) for a in sources for p in range(self.n_paths))
+        rules = tuple("-A INPUT -s %s/32 -j DROP" % self.addr(a, p) for a in sources for p in range(self.n_paths))
+        lossy = sorted((p, a, ppm) for (p, a, b), ppm in self._loss.items() if b == i and a not in sources)
+        return rules + tuple("-A INPUT -s %s/32 %s-j DROP" % (
+            self.addr(a, p), "" if ppm >= 1000000 else "-m statistic --mode random --probability %.6f " % (ppm / 1e6))
+            for p, a, ppm in lossy)
 
     @staticmethod
     def _table(rules):

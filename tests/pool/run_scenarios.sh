@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # run_scenarios.sh BUILD [JOBS] [SCALE] [FILES...]: every scenario of
-# tests/scenarios (and tests/pool/scenarios/big-16.sc) under hbsim and under
-# hbpool, JOBS pools side by side (default 3) at --scale SCALE (default 0.5),
-# and the two verdicts compared: the same file must pass in both. Prints one
-# line per scenario with hbpool's result line and its wall time, then
-# `pool-scenarios: N run, N same verdict, N differ`. Root only (77 otherwise).
+# tests/scenarios (and tests/pool/scenarios/big-16.sc, restart-agent-3.sc)
+# under hbsim and under hbpool, JOBS pools side by side (default 3) at
+# --scale SCALE (default 0.5), and the two verdicts compared: the same file must pass in both. A file
+# hbpool refuses (a statement a pool of namespaces cannot make: it prints
+# `hbpool: refused: FILE:LINE: ...` and exits 77) is a skip, with the reason,
+# and not compared. Prints one line per scenario with hbpool's result line
+# and its wall time, then
+# `pool-scenarios: N run, N same verdict, N differ, N skipped (W s wall)`.
+# Root only (77 otherwise).
 set -uo pipefail
 build=${1:?build dir}
 jobs=${2:-3}
@@ -14,8 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=("$src"/tests/scenarios/*.sc "$src"/tests/pool/scenarios/big-16.sc)
+[ ${#files[@]} -gt 0 ] || files=("$src"/tests/scenarios/*.sc "$src"/tests/pool/scenarios/big-16.sc
+	"$src"/tests/pool/scenarios/restart-agent-3.sc)
 
+start=$(date +%s)
 out=$(mktemp -d --tmpdir=/var/tmp --suffix=.pool-scenarios)
 trap 'rm -rf "$out"' EXIT
 hbsim=$build/tests/sim/hbsim
@@ -29,8 +35,19 @@ run_one() {
 	echo "$rc $(($(date +%s) - t0))" >"$out/$name.rc"
 }
 
+# Longest first (each file's last time + within, from libhb's parser), so
+# that the pools finish together; results are printed in the files' order.
+order=()
+while IFS= read -r f; do order+=("$f"); done < <(
+	for f in "${files[@]}"; do
+		"$build/tests/pool/hbscenario-json" "$f" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(max([s["at_ms"] + s["within_ms"] for s in d["statements"]] + [0]), sys.argv[1])' "$f" || echo "0 $f"
+	done | sort -s -k1,1nr | cut -d" " -f2-)
+
 running=0
-for f in "${files[@]}"; do
+for f in "${order[@]}"; do
 	run_one "$f" &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then
@@ -41,7 +58,7 @@ for f in "${files[@]}"; do
 done
 wait
 
-same=0 differ=0 n=0
+same=0 differ=0 skipped=0 n=0
 for f in "${files[@]}"; do
 	name=$(basename "$f" .sc)
 	n=$((n + 1))
@@ -49,7 +66,11 @@ for f in "${files[@]}"; do
 	sim=$?
 	read -r rc secs <"$out/$name.rc"
 	line=$(grep '^hbpool: expectations=' "$out/$name.log" | tail -n1)
-	if [ $(( sim == 0 )) = $(( rc == 0 )) ] && [ "$rc" != 77 ]; then
+	refused=$(grep -m1 '^hbpool: refused: ' "$out/$name.log" | sed 's/^hbpool: refused: //')
+	if [ "$rc" = 77 ] && [ -n "$refused" ]; then
+		skipped=$((skipped + 1))
+		printf 'skip    %-26s hbsim %s; hbpool refuses %s\n' "$name" "$([ $sim = 0 ] && echo pass || echo "exit $sim")" "$refused"
+	elif [ $(( sim == 0 )) = $(( rc == 0 )) ] && [ "$rc" != 77 ]; then
 		same=$((same + 1))
 		printf 'same    %-26s hbsim %s, %s (%ss)\n' "$name" "$([ $sim = 0 ] && echo pass || echo FAIL)" "${line:-no result}" "$secs"
 	else
@@ -59,5 +80,5 @@ for f in "${files[@]}"; do
 		[ -n "${KEEP_LOGS:-}" ] && cp "$out/$name.log" "/var/tmp/pool-$name.log"
 	fi
 done
-echo "pool-scenarios: $n run, $same same verdict, $differ differ"
+echo "pool-scenarios: $n run, $same same verdict, $differ differ, $skipped skipped ($(($(date +%s) - start)) s wall, $jobs pools side by side, --scale $scale)"
 [ "$differ" = 0 ]

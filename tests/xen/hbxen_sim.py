@@ -9,10 +9,21 @@ built next to hbctl), so hbsim, hbpool and hbxen read the same statements.
 Where it applies: the Xen testbed has one network path per host on a shared
 multicast segment and one statefile disk per host behind QEMU, so
   start, boot, crash, shutdown, freeze, isolate, heal, storage-hang,
-  storage-heal, propose-master, disarm, set-weight, set-pool-state
-run for real, and a scenario that uses partition, one-way cut, storage-fail,
-storage-slow or storage-torn is refused with a message (hbpool runs those).
-`paths 2` runs on one path; `sector 4096` gives the disk 4 KiB sectors.
+  storage-heal, propose-master, disarm, set-weight, set-pool-state,
+  restart-agent (the guest's kill-agent, then start-agent: dom0 stays up and
+  Xen's watchdog, if armed, keeps counting), clock-step (dom0's `date -s`,
+  whole seconds), forge-slot (hbforge on the shared disk image, from the
+  runner, as `lastwords` reads it)
+run for real, with every expectation (reported-master included) and the
+header overrides of the timing (the pool's effective timeouts come from
+hbscenario-json). A scenario that uses one of the others is refused with a
+message naming the line and why (REFUSED below): partition, one-way cut,
+loss, duplicate, delay, replay (one multicast segment, no per-link control),
+storage-fail, storage-slow, storage-torn (QEMU's throttle can only hang the
+disk), suspend (QEMU's stop/cont stops the guest's clocks too),
+forge-heartbeat (the runner is not on the hosts' network). hbpool runs
+most of those. `paths 2` runs on one path; `sector 4096` gives the disk
+4 KiB sectors.
 
 Time: the hosts boot first (dom0 up, agent not started; boot is 20-60 s of
 emulation), then the scenario clock starts and `at 0s start all` starts the
@@ -41,7 +52,25 @@ import threading
 import time
 
 SUPPORTED = {"start", "boot", "crash", "shutdown", "freeze", "isolate", "heal", "storage-hang",
-             "storage-heal", "propose-master", "disarm", "set-weight", "set-pool-state"}
+             "storage-heal", "propose-master", "disarm", "set-weight", "set-pool-state", "restart-agent",
+             "clock-step", "forge-slot"}
+EXPECTATIONS = {"expect-liveset", "expect-master", "expect-down", "expect-fenced", "expect-reported-master"}
+_SEGMENT = "one QEMU multicast segment carries every host's traffic: no per-link or per-path control"
+REFUSED = {
+    "partition": _SEGMENT + " (QEMU's set_link pulls a host's only cable: isolate); hbpool runs it",
+    "cut": _SEGMENT + " (a one-way cut is not a cable pull); hbpool runs it",
+    "loss": _SEGMENT + " (no random loss); hbpool runs it",
+    "duplicate": _SEGMENT + " (no duplication), and no netem",
+    "delay": _SEGMENT + " (no delay), and no netem",
+    "replay": _SEGMENT + " (no recorder to play packets back)",
+    "storage-fail": "QEMU's block throttle can only make the statefile disk hang; hbpool runs it",
+    "storage-slow": "QEMU's block throttle limits bytes per second, not the latency of each I/O; hbpool runs it",
+    "storage-torn": "QEMU cannot tear one write of the statefile disk; hbpool runs it",
+    "suspend": "QEMU's stop/cont stops the guest's clocks too: dom0 cannot count the time it was suspended, "
+               "as a real suspend lets it (CLOCK_BOOTTIME)",
+    "forge-heartbeat": "the runner is not on the hosts' network (a QEMU multicast socket) to capture a "
+                       "heartbeat or send one; hbpool runs it",
+}
 STATUS_FRESH_S = 8.0
 
 
@@ -62,15 +91,33 @@ def is_sim_language(text):
     return False
 
 
+def refusals(doc):
+    """[(statement, reason)] for every statement the Xen testbed cannot make."""
+    out = []
+    for s in doc["statements"]:
+        k = s["kind"]
+        if k in SUPPORTED or k in EXPECTATIONS:
+            if k == "clock-step" and s["duration_ms"] % 1000:
+                out.append((s, "dom0's `date -s` steps the wall clock by whole seconds"))
+            continue
+        out.append((s, REFUSED.get(k, "not known to hbxen_sim (%s)" % k)))
+    return out
+
+
 def unsupported(doc):
-    return [s for s in doc["statements"]
-            if not s["kind"].startswith("expect-") and s["kind"] not in SUPPORTED]
+    """The statements refusals() names (without the reasons)."""
+    return [s for s, _ in refusals(doc)]
 
 
-def timing_kargs(hbctl, T, scale):
-    out = subprocess.run([hbctl, "--json", "timeouts", "-T", str(T)], capture_output=True, text=True,
-                         check=True).stdout
-    c = json.loads(out)["configured"]
+def timing_kargs(hbctl, T, scale, configured=None):
+    """Kernel arguments for the pool's timeouts: configured (hbscenario-json's
+    "timing": xapi's derivation from T with the file's header overrides),
+    else `hbctl timeouts -T T`; every duration times scale."""
+    c = configured
+    if c is None:
+        out = subprocess.run([hbctl, "--json", "timeouts", "-T", str(T)], capture_output=True, text=True,
+                             check=True).stdout
+        c = json.loads(out)["configured"]
 
     def ms(key, whole_s=False):
         v = c[key] * scale
@@ -143,6 +190,11 @@ class SimExecutor:
             if not rep:
                 return want == []
             return all(sorted(h.status.get("liveset") or []) == want for h in rep)
+        if kind == "expect-reported-master":
+            r = hosts[st["host"]]
+            want_m = -1 if st["host2"] == "none" else st["host2"]
+            m = r.status.get("master") if self.reporting(r) else None
+            return self.reporting(r) and (m if m is not None else -1) == want_m
         if kind == "expect-master":
             m = st["host"] if st["host"] != "none" else -1
             if m >= 0 and not (self.reporting(hosts[m]) and hosts[m].status.get("i_am_master")):
@@ -283,6 +335,21 @@ class SimExecutor:
             self.background(h, f"sh hbctl set-weight {st['weight']}")
         elif k == "set-pool-state":
             self.background(h, f"sh hbctl set-pool-state {st['pool_state']}")
+        elif k == "restart-agent":
+            if not (self.alive(h) and h.agent_running):
+                self.say(f"host {h.i}: not running: restart-agent ignored (as hbsim)")
+                return
+
+            def restart():
+                for command in ("kill-agent", "start-agent"):
+                    seq, sent, ack = h.send(command)
+                    self.say(f"host {h.i}: `{command}` -> rc={ack[1] if ack else 'no ACK'}")
+            threading.Thread(target=restart, daemon=True).start()
+        elif k == "clock-step":
+            d = st["duration_ms"] // 1000  # the wall clock's jump itself: not scaled
+            self.background(h, f"sh date -s @$(($(date +%s) + {d})) >/dev/null; date")
+        elif k == "forge-slot":
+            self.run.forge_slot(h.i, st["forge"], self.say)
         else:
             raise ValueError("unsupported action " + k)
 
