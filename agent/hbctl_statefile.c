@@ -124,8 +124,9 @@ static int parse_args(const struct hbctl_opts *opts, int argc, char **argv, stru
 
 /* ---- shared rendering helpers -------------------------------------------- */
 
-static const char *const flag_names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining"};
-_Static_assert(sizeof flag_names / sizeof flag_names[0] == 7 && HB_VF_ALL == (1u << 7) - 1u, "one name per view flag");
+static const char *const flag_names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining",
+                                         "master"};
+_Static_assert(sizeof flag_names / sizeof flag_names[0] == 8 && HB_VF_ALL == (1u << 8) - 1u, "one name per view flag");
 
 static void format_hostlist(hb_hostmap m, char *out, size_t len)
 {

@@ -24,11 +24,17 @@ static void peer_init(struct hb_peer *p, const struct hb_timing *t)
 		p->key_path[i] = no_key;
 	}
 	p->slot_adv_at = HB_NEVER;
+	p->slot_prev_adv_at = HB_NEVER;
+	p->slot_new_at = p->slot_same_at = HB_NEVER;
+	p->slot_ok_at = HB_NEVER;
 	p->member_sign_at = HB_NEVER;
-	p->claim_at = HB_NEVER;
+	p->slot_claim_at = p->net_claim_at = HB_NEVER;
 	p->access_since = HB_NEVER;
 	p->fence_bound_ms = t->fence_bound_ms;
 	p->flag_bound_ms = t->fence_flag_bound_ms;
+	p->hb_timeout_ms = t->p.hb_timeout_ms;
+	p->sf_timeout_ms = t->p.sf_timeout_ms;
+	p->net_sign_at = HB_NEVER;
 }
 
 void hb_core_init(struct hb_core *c, const struct hb_core_config *cfg, hb_mono_ms now)
@@ -108,14 +114,23 @@ static void note_claim(struct hb_core *c, struct hb_peer *p, hb_mono_ms now, con
 	if (!stop && !fence) {
 		if (new_record && v->phase == HB_PHASE_ONLINE && p->claims) {
 			p->claims = 0;
-			p->claim_at = HB_NEVER;
+			p->slot_claim_at = p->net_claim_at = HB_NEVER;
 			p->stop_packets = 0;
 			c->claims_contradicted++;
 		}
 		return;
 	}
-	if (p->claim_at == HB_NEVER)
-		p->claim_at = now;
+	hb_mono_ms *at = from_slot ? &p->slot_claim_at : &p->net_claim_at;
+	if (*at == HB_NEVER)
+		*at = now;
+	/* A claim in its slot while its writes ran on schedule: a forger's
+	 * record there would be read back (and fenced on) by a host whose
+	 * storage works, within a cycle. After a gap, its storage may have been
+	 * failing, and it blind to a forgery (flag_believed). */
+	if (from_slot && !(p->claims & CLAIM_SLOT))
+		p->slot_claim_on_time = new_record && p->slot_prev_adv_at != HB_NEVER &&
+		                        now - p->slot_prev_adv_at <=
+		                                (hb_mono_ms)hb_timing_peer_wait(2u * c->t->sf_cycle_ms);
 	if (stop) {
 		p->claims |= from_slot ? CLAIM_SLOT_STOP : CLAIM_NET_STOP;
 		if (!from_slot && new_record)
@@ -133,12 +148,18 @@ static void note_member_view(struct hb_core *c, struct hb_peer *p, hb_mono_ms no
 		return;
 	if (alive)
 		p->member_sign_at = now;
+	if (alive && !from_slot)
+		p->net_sign_at = now;
 	/* the largest bounds it advertised: never shorter than mine (decoded
 	 * views are range-checked, so no wrap either) */
 	if (v->fence_bound_ms > p->fence_bound_ms)
 		p->fence_bound_ms = v->fence_bound_ms;
 	if (v->fence_flag_bound_ms > p->flag_bound_ms)
 		p->flag_bound_ms = v->fence_flag_bound_ms;
+	if (v->hb_timeout_ms > p->hb_timeout_ms && v->hb_timeout_ms <= v->fence_bound_ms)
+		p->hb_timeout_ms = v->hb_timeout_ms;
+	if (v->sf_timeout_ms > p->sf_timeout_ms && v->sf_timeout_ms <= v->fence_bound_ms)
+		p->sf_timeout_ms = v->sf_timeout_ms;
 	note_claim(c, p, now, v, from_slot, alive);
 	/* It listed me, then a later liveset of its own leaves me out: it
 	 * dropped me (the epoch grows with every change of its liveset). Only
@@ -217,7 +238,7 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 		/* a sign of life of its member incarnation all the same: its
 		 * rule-2 proof may rest on my echo of it */
 		if (pkt->boot_id == p->member_boot && p->member_boot != 0)
-			p->member_sign_at = now;
+			p->member_sign_at = p->net_sign_at = now;
 		c->unproven++;
 		return;
 	}
@@ -273,8 +294,13 @@ static void read_slot(struct hb_core *c, hb_mono_ms now, const struct hb_sf_read
 		 * dead host must not look alive. */
 		bool advanced = p->slot_valid && s->boot_id != 0 &&
 		                (s->boot_id != p->slot.boot_id || s->sequence != p->slot.sequence);
-		if (advanced)
+		if (advanced) {
+			p->slot_prev_adv_at = p->slot_adv_at;
 			p->slot_adv_at = now;
+		}
+		if (!p->slot_valid || advanced || s->boot_id != p->slot.boot_id || s->sequence != p->slot.sequence)
+			p->slot_new_at = now;
+		p->slot_same_at = now;
 		note_member_view(c, p, now, s->boot_id, &s->view, advanced, true);
 	}
 	p->slot = *s;
@@ -308,9 +334,11 @@ void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_re
 		} else if (r->slot_reject[k] != HB_REJECT_NONE) {
 			p->slot_read = HB_CORE_SLOT_CORRUPT;
 			p->slot_reject = r->slot_reject[k];
+			p->slot_ok_at = now; /* read: a live owner's next write would mend it */
 		} else {
 			p->slot_read = HB_CORE_SLOT_VALID;
 			read_slot(c, now, r, k, &r->slots[k]);
+			p->slot_ok_at = now;
 		}
 	}
 }
@@ -374,6 +402,8 @@ static uint8_t view_flags(const struct hb_core *c)
 		f |= HB_VF_STARTING;
 	if (c->phase == HB_PHASE_JOINING)
 		f |= HB_VF_JOINING;
+	if (c->i_am_master)
+		f |= HB_VF_MASTER;
 	return f;
 }
 
@@ -535,7 +565,7 @@ static void poll_last_words(struct hb_core *c, hb_mono_ms now, struct hb_core_ou
 		c->last_words_pending = false;
 		c->last_words_busy = true;
 	}
-	if (now - c->fence_decided_at >= (hb_mono_ms)c->t->last_words_wait_ms)
+	if (now >= c->fence_by)
 		c->fence = true;
 }
 
@@ -565,7 +595,7 @@ void hb_core_poll(struct hb_core *c, hb_mono_ms now, struct hb_core_out *out)
 	out->exit_code = c->exit_code;
 	hb_mono_ms next = min_time(c->next_send, now + c->t->tick_ms);
 	if (c->fencing && !c->fence)
-		next = min_time(next, c->fence_decided_at + c->t->last_words_wait_ms);
+		next = min_time(next, c->fence_by);
 	if (!c->write_pending && c->next_cycle != HB_NEVER)
 		next = min_time(next, c->next_cycle);
 	if (c->send_asap)

@@ -56,16 +56,25 @@ struct hb_peer {
 	enum hb_reject slot_reject;        /* why it did not decode (HB_CORE_SLOT_CORRUPT) */
 	struct hb_slot slot;               /* latest valid slot */
 	hb_mono_ms slot_adv_at;            /* its slot last seen advancing (read completion) */
+	hb_mono_ms slot_prev_adv_at;       /* ... the time before that */
+	hb_mono_ms slot_new_at;            /* its current record was first read (a baseline too) */
+	hb_mono_ms slot_same_at;           /* ... and last read again, unchanged */
+	hb_mono_ms slot_ok_at;             /* its slot last read without an I/O error (read completion) */
 	/* membership: the incarnation in my liveset */
 	uint64_t member_boot;              /* 0 = not a member */
 	uint64_t removed_boot;             /* last incarnation removed: never admitted again */
 	hb_mono_ms member_sign_at;         /* its last sign of life */
-	unsigned claims;                   /* CLAIM_* since claim_at, none contradicted since */
-	hb_mono_ms claim_at;               /* first claim seen, HB_NEVER none */
+	hb_mono_ms net_sign_at;            /* ... on the network (a packet of its member incarnation taken) */
+	unsigned claims;                   /* CLAIM_* seen, none contradicted since */
+	hb_mono_ms slot_claim_at;          /* first claim seen in its slot, HB_NEVER none */
+	hb_mono_ms net_claim_at;           /* ... in its heartbeats */
+	bool slot_claim_on_time;           /* its slot's claim came as a new record at most two
+	                                    * statefile cycles after the record before it */
 	unsigned stop_packets;             /* distinct heartbeats claiming a clean stop */
 	uint64_t listed_epoch;             /* latest epoch of its liveset that listed me, 0 never */
 	uint32_t fence_bound_ms;           /* the largest bounds it advertised */
 	uint32_t flag_bound_ms;
+	uint32_t hb_timeout_ms, sf_timeout_ms; /* ... and timeouts (T1, T2) */
 };
 
 struct hb_core {
@@ -122,6 +131,8 @@ struct hb_core {
 	hb_hostmap snap_c;                 /* the rule-1 input last evaluated */
 	hb_hostmap snap_adj[HB_MAX_HOSTS];
 	uint16_t snap_w[HB_MAX_HOSTS];
+	hb_hostmap snap_leaving;           /* ... its candidates that are fencing (not part of the
+	                                    * settle: a loser's fence never restarts another's wait) */
 	hb_mono_ms snap_since;
 	hb_hostmap best;
 	hb_mono_ms healthy_until;
@@ -138,6 +149,7 @@ struct hb_core {
 	bool last_words_pending;           /* the last-words write is still to be submitted */
 	bool last_words_busy;              /* ... is in flight */
 	hb_mono_ms fence_decided_at;
+	hb_mono_ms fence_by;               /* fence then at the latest, last words written or not */
 	enum hb_fence_reason fence_reason;
 	int exit_code;
 	hb_mono_ms exit_deadline;

@@ -50,11 +50,23 @@ static bool member_registers(const struct hb_core *c, unsigned k, hb_mono_ms now
 	return true;
 }
 
+/* k's latest record of its member incarnation (heartbeat or slot) says it
+ * took the lock (HB_VF_MASTER). */
+static bool claims_master(const struct hb_core *c, unsigned k)
+{
+	if (k == c->cfg.self)
+		return c->i_am_master;
+	const struct hb_peer *p = &c->peers[k];
+	return (p->net_valid && p->net_boot == p->member_boot && (p->net.flags & HB_VF_MASTER)) ||
+	       (p->slot_valid && p->slot.boot_id == p->member_boot && (p->slot.view.flags & HB_VF_MASTER));
+}
+
 /* The members' registers as last known. */
 struct lock_view {
 	hb_hostmap requesting;  /* members known to request */
 	hb_hostmap grants_me;   /* members known to grant me */
 	hb_hostmap granted_by_all;
+	hb_hostmap claiming;    /* members whose latest record says they took the lock */
 	bool all_known;         /* every member's registers were read */
 	bool all_fresh;         /* ... and are fresh */
 	bool agreed;            /* every member's slot publishes my liveset */
@@ -79,6 +91,8 @@ static void lock_view(const struct hb_core *c, hb_mono_ms now, struct lock_view 
 			lv->agreed = false;
 		if (req)
 			lv->requesting |= hb_host_bit(k);
+		if (claims_master(c, k))
+			lv->claiming |= hb_host_bit(k);
 		if (k != c->cfg.self && (grant & core_self_bit(c)))
 			lv->grants_me |= hb_host_bit(k);
 		lv->granted_by_all &= grant;
@@ -93,9 +107,11 @@ void core_lock_reset(struct hb_core *c)
 }
 
 /* The holder every host reports: the one the registers show, judged on
- * complete and agreed data; otherwise the last one shown, while it is a
- * member that still requests (it may hold, and it keeps the lock until it
- * leaves the liveset). */
+ * complete and agreed data, once it says it took the lock (registers that
+ * show a requester granted by all while its own reads lag do not make it
+ * the holder: it may give up its propose first); otherwise the last one
+ * shown, while it is a member that still requests (it may hold, and it
+ * keeps the lock until it leaves the liveset). */
 static void update_master_seen(struct hb_core *c, const struct lock_view *lv)
 {
 	unsigned me = c->cfg.self;
@@ -103,7 +119,7 @@ static void update_master_seen(struct hb_core *c, const struct lock_view *lv)
 		c->master_seen = (int)me;
 		return;
 	}
-	hb_hostmap holders = lv->requesting & lv->granted_by_all;
+	hb_hostmap holders = lv->requesting & lv->granted_by_all & lv->claiming;
 	if (lv->all_known && lv->agreed && holders) {
 		c->master_seen = __builtin_ctzll(holders);
 		return;

@@ -97,6 +97,13 @@ void core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, 
 	c->fencing = true;
 	c->fence_decided_at = now;
 	c->fence_reason = reason;
+	/* Wait for the last-words write at most so long, and never past the
+	 * moment the watchdog would have fired had it kept running: after a
+	 * suspend (its timer stopped) or a stall the peers may already count on
+	 * that, so fence at once. */
+	c->fence_by = now + c->t->last_words_wait_ms;
+	if (c->healthy_until + (hb_mono_ms)c->t->p.watchdog_timeout_ms < c->fence_by)
+		c->fence_by = c->healthy_until + (hb_mono_ms)c->t->p.watchdog_timeout_ms;
 	if (c->healthy_until > now)
 		c->healthy_until = now; /* stop feeding the watchdog at once */
 	c->last_words_pending = true;
@@ -141,9 +148,8 @@ static const struct hb_view *member_slot_view(const struct hb_core *c, unsigned 
 	if (p->slot.boot_id != p->member_boot || !fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms))
 		return NULL;
 	const struct hb_view *v = &p->slot.view;
-	/* A member that is fencing keeps its place while its slot is fresh: the
-	 * picture the losers decide on must not change because one of them
-	 * acted first. */
+	/* A member that is fencing keeps its place while its slot is fresh
+	 * (evaluate_partition). */
 	if (!(v->flags & HB_VF_SF_ACCESS) || (v->phase != HB_PHASE_ONLINE && v->phase != HB_PHASE_FENCING))
 		return NULL;
 	return v;
@@ -191,9 +197,18 @@ static void evaluate_partition(struct hb_core *c, hb_mono_ms now)
 		in.candidates |= hb_host_bit(k);
 		in.adj[k] = v->hb_heard;
 		in.weight[k] = v->weight;
+		if (v->phase == HB_PHASE_FENCING || (v->flags & HB_VF_FENCING))
+			in.leaving |= hb_host_bit(k);
 	}
-	if (snapshot(c, &in)) {
+	/* A fencing host keeps its place (the losers' picture must not change
+	 * because one of them acted first), but a partition of fencing hosts
+	 * only cannot win: when every host of the best one is fencing or gone,
+	 * the next one takes over. */
+	bool changed = snapshot(c, &in);
+	if (changed)
 		c->snap_since = now;
+	if (changed || in.leaving != c->snap_leaving) {
+		c->snap_leaving = in.leaving;
 		c->best = in.candidates ? hb_partition_best(&in) : 0;
 	}
 }
@@ -236,35 +251,58 @@ static bool peer_reports_access(const struct hb_core *c, hb_mono_ms now)
 
 /* ---- removal and admission of members ---- */
 
-/* A member's clean stop is believed, and it leaves my liveset at once, when
- * both channels say so (a Stopped heartbeat and a Stopped slot), or when
- * its heartbeats alone say so (at least two of them, and for a stop
- * confirmation wait, in which an Online heartbeat of the same incarnation
- * would have contradicted a forged one): with the statefile lost by all
- * (rule 2) its slot cannot speak. One record never suffices. */
+/* A member's clean stop is believed, and it leaves my liveset, a stop
+ * confirmation wait after its first Stopped heartbeat (an Online heartbeat
+ * of the same incarnation in that wait contradicts a forged one), when
+ * its slot says so too, or when its heartbeats say so at least twice: with
+ * the statefile lost by all (rule 2) its slot cannot speak. One record
+ * never suffices, nor do two forged ones on the two channels. */
 bool core_stop_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
 {
 	const struct hb_peer *p = &c->peers[k];
-	if ((p->claims & CLAIM_NET_STOP) && (p->claims & CLAIM_SLOT_STOP))
-		return true;
-	return (p->claims & CLAIM_NET_STOP) && p->stop_packets >= 2 && p->claim_at != HB_NEVER &&
-	       now - p->claim_at >= (hb_mono_ms)c->t->stop_confirm_ms;
+	if (!(p->claims & CLAIM_NET_STOP) || p->net_claim_at == HB_NEVER ||
+	    now - p->net_claim_at < (hb_mono_ms)c->t->stop_confirm_ms)
+		return false;
+	return (p->claims & CLAIM_SLOT_STOP) || p->stop_packets >= 2;
 }
 
-/* A member's slot says it stopped or is fencing, and its heartbeats agree
- * (they say so too, or have not come since T1: it is cut off, as a loser
- * that still writes is): it is gone within its fencing-flag bound of the
- * first sight of the claim. Against one forged slot while it runs and is
- * heard, its Online heartbeats contradict the claim (note_claim), and it
- * finds the foreign write in its own slot and fences. */
+/* A member's slot says it stopped or is fencing (a claim), and:
+ *  - its heartbeats say so too: it decided by the first of them, and is
+ *    gone within its fencing-flag bound of it; or
+ *  - its heartbeats say nothing, and the slot alone makes the case. Against
+ *    one forged slot while it runs and is heard, its Online heartbeats
+ *    contradict the claim (note_claim), and it finds the foreign write in
+ *    its own slot and fences. Unheard, the claim is believed only if
+ *      . it came on schedule, right after its previous write: a host whose
+ *        writes had stopped may have had failing storage, blind to a
+ *        forgery it would otherwise read back (only silence removes it
+ *        then, as any silent member);
+ *      . the wait covers the cycle in which a live host reads a forged
+ *        claim back and fences, or finds its read overdue and loses its
+ *        proof within P (flag_wait), and a read of mine after it still
+ *        shows the claim (its own writes would have replaced it);
+ *      . its heartbeats stopped for as long as a proof resting on my echoes
+ *        of them could last, and its watchdog after it (T1 + P + W + slack
+ *        of its own): a victim whose statefile hangs may live on rule 2.
+ * What is left: a forgery that lands within two cycles before the victim's
+ * storage fails, while nobody hears the victim (docs/design.md). */
 static bool flag_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
 {
 	const struct hb_peer *p = &c->peers[k];
-	if (!(p->claims & CLAIM_SLOT) || p->claim_at == HB_NEVER)
+	if (!(p->claims & CLAIM_SLOT) || p->slot_claim_at == HB_NEVER)
 		return false;
-	if (!(p->claims & CLAIM_NET) && (c->hb_heard & hb_host_bit(k)))
+	if (p->claims & CLAIM_NET)
+		return now - p->net_claim_at > (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms);
+	if ((c->hb_heard & hb_host_bit(k)) || !p->slot_claim_on_time)
 		return false;
-	return now - p->claim_at > (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms);
+	uint32_t t12 = p->hb_timeout_ms > p->sf_timeout_ms ? p->hb_timeout_ms : p->sf_timeout_ms;
+	uint32_t silence = p->fence_bound_ms - t12 + p->hb_timeout_ms; /* T1 + P + W + slack */
+	if (p->net_sign_at != HB_NEVER && now - p->net_sign_at <= (hb_mono_ms)hb_timing_peer_wait(silence))
+		return false;
+	hb_mono_ms wait = (hb_mono_ms)hb_timing_peer_wait(p->flag_bound_ms + c->t->flag_wait_ms - c->t->fence_flag_bound_ms);
+	if (p->slot_ok_at == HB_NEVER || p->slot_ok_at - p->slot_claim_at <= wait)
+		return false;
+	return now - p->slot_claim_at > wait;
 }
 
 static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
@@ -275,7 +313,15 @@ static bool removable(const struct hb_core *c, unsigned k, hb_mono_ms now)
 	if (core_stop_believed(c, k, now) || flag_believed(c, k, now))
 		return true;
 	assert(p->member_sign_at != HB_NEVER);
-	return now - p->member_sign_at > (hb_mono_ms)hb_timing_peer_wait(p->fence_bound_ms);
+	if (now - p->member_sign_at <= (hb_mono_ms)hb_timing_peer_wait(p->fence_bound_ms))
+		return false;
+	/* Silence means death only if I could have seen it live: a read of
+	 * mine showed its slot after its proof would have lapsed (its writes,
+	 * had they landed, would have shown; without writes and unheard, no
+	 * proof lasts longer). A host whose own reads fail is blind: it keeps
+	 * its members, and its own proof decides its fate. */
+	uint32_t t12 = p->hb_timeout_ms > p->sf_timeout_ms ? p->hb_timeout_ms : p->sf_timeout_ms;
+	return p->slot_ok_at != HB_NEVER && p->slot_ok_at - p->member_sign_at >= (hb_mono_ms)hb_timing_peer_wait(t12);
 }
 
 static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const struct hb_view *v, hb_mono_ms now)
@@ -283,8 +329,9 @@ static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const stru
 	struct hb_peer *p = &c->peers[k];
 	p->member_boot = boot;
 	p->member_sign_at = now;
+	p->net_sign_at = HB_NEVER;
 	p->claims = 0;
-	p->claim_at = HB_NEVER;
+	p->slot_claim_at = p->net_claim_at = HB_NEVER;
 	p->stop_packets = 0;
 	p->listed_epoch = 0; /* set by the first view that lists me after it heard me Online */
 	p->fence_bound_ms = v && v->fence_bound_ms > c->t->fence_bound_ms ? v->fence_bound_ms : c->t->fence_bound_ms;
@@ -299,8 +346,9 @@ static void drop_member(struct hb_core *c, unsigned k)
 	p->removed_boot = p->member_boot;
 	p->member_boot = 0;
 	p->member_sign_at = HB_NEVER;
+	p->net_sign_at = HB_NEVER;
 	p->claims = 0;
-	p->claim_at = HB_NEVER;
+	p->slot_claim_at = p->net_claim_at = HB_NEVER;
 	p->stop_packets = 0;
 	p->listed_epoch = 0;
 	c->liveset &= ~hb_host_bit(k);
@@ -391,6 +439,16 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 	 * proof also covers the grace after losing the statefile while a peer
 	 * still has it; rule 2 is "in force" (published, reported) only when no
 	 * member reports access any more. */
+	if (now - c->healthy_until >= (hb_mono_ms)t->p.watchdog_timeout_ms) {
+		/* I did not run for so long (suspended, stalled) that my watchdog
+		 * would have fired had its timer kept running: the peers may count
+		 * me gone (a removal wait, or a flag bound after a fencing flag in
+		 * my slot, written by me or forged), whatever my inputs say now. */
+		snprintf(text, sizeof text, "did not run for %" PRId64 " ms (suspended or stalled), past my watchdog timeout",
+		         (int64_t)(now - c->healthy_until + (hb_mono_ms)t->proof_window_ms));
+		core_fence(c, now, HB_FENCE_PROOF_EXPIRED, text);
+		return;
+	}
 	bool rule2_proof = !c->sf_access && rule2_holds(c, now) && !(c->cfg.unsafe & HB_UNSAFE_RULE2_OFF);
 	if (c->sf_access || rule2_proof) {
 		renew(c, now);
@@ -424,6 +482,8 @@ static void go_online(struct hb_core *c, hb_mono_ms now, hb_hostmap set)
 {
 	c->phase = HB_PHASE_ONLINE;
 	c->online_at = now;
+	if (c->healthy_until < now)
+		c->healthy_until = now; /* the watchdog is armed now: its timer starts here */
 	c->armed = true;
 	c->arm_out = true;
 	c->excluded = false;
@@ -453,7 +513,7 @@ static bool all_acked(const struct hb_core *c, hb_mono_ms now, hb_hostmap member
 		if (!(members & hb_host_bit(k)))
 			continue;
 		v = core_peer_view(c, k, now, &boot);
-		if (!v || v->phase != HB_PHASE_ONLINE || !((v->proposed | v->liveset) & core_self_bit(c)))
+		if (!v || v->phase != HB_PHASE_ONLINE || !(v->proposed & core_self_bit(c)))
 			return false;
 	}
 	return true;
@@ -537,6 +597,29 @@ static bool has_non_excluded(const struct hb_core *c, hb_hostmap set)
 	return false;
 }
 
+/* Some slot shows a host running (starting, joining, Online or fencing)
+ * that I can tell neither alive nor gone: its record is not fresh, but I
+ * have not yet read it unchanged for T2 and a cycle (the first read of a
+ * slot is only a baseline, and my own reads may have failed meanwhile). A
+ * running host with statefile access lands a write within that time; until
+ * I know it did not, it may be a candidate I would leave out, or hold a
+ * liveset that formed while I could not read: forming now could split the
+ * pool. */
+static bool slot_unsure(const struct hb_core *c, hb_mono_ms now)
+{
+	hb_mono_ms watch = (hb_mono_ms)hb_timing_peer_wait(c->t->p.sf_timeout_ms + c->t->sf_cycle_ms);
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		if (k == c->cfg.self || !p->slot_valid)
+			continue;
+		if (p->slot.view.phase == HB_PHASE_STOPPED || fresh(now, p->slot_adv_at, c->t->p.sf_timeout_ms))
+			continue;
+		if (p->slot_same_at - p->slot_new_at < watch)
+			return true;
+	}
+	return false;
+}
+
 static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 {
 	const struct hb_timing_params *tp = &c->t->p;
@@ -549,7 +632,7 @@ static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 	/* Init: only every configured host forms the pool. Active (a whole-pool
 	 * restart): the best partition of what the statefile shows, once half
 	 * of BootJoinTimeout has let the other hosts start. */
-	bool may = (set & core_self_bit(c)) &&
+	bool may = (set & core_self_bit(c)) && !slot_unsure(c, now) &&
 	           (set == all || (active && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 && non_excluded));
 	if (set != c->proposed) {
 		c->proposed = set; /* published whether or not I am in it */

@@ -44,7 +44,7 @@ bool hb_partition_better(const struct hb_partition_input *in, hb_hostmap a, hb_h
 
 static void consider(struct search *s, hb_hostmap r, uint32_t wr)
 {
-	if (wr < s->best_weight)
+	if (wr < s->best_weight || (r & ~s->in->leaving) == 0)
 		return;
 	if (s->best == 0 || hb_partition_better(s->in, r, s->best)) {
 		s->best = r;

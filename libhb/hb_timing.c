@@ -105,6 +105,7 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	 * cycle's wait must fit in T2: an I/O that is not overdue never costs a
 	 * host its access, and slower storage is lost at once, alike on all. */
 	t->sf_io_timeout_ms = (p->sf_timeout_ms - p->sf_interval_ms) / 3u;
+	t->sf_cycle_ms = p->sf_interval_ms + t->sf_io_timeout_ms + t->tick_ms;
 	/* When the statefile dies for everyone, every host has lost access by T2
 	 * after my own loss (its last confirmed write was no older than mine
 	 * when the statefile died); the news then takes a heartbeat interval and
@@ -146,25 +147,31 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	t->drift_margin_ms = drift_margin(t->fence_bound_ms);
 	t->removal_wait_ms = hb_timing_peer_wait(t->fence_bound_ms);
 	t->fence_flag_bound_ms = p->watchdog_timeout_ms + t->watchdog_slack_ms;
+	/* A flag that only the slot shows may be a forgery: its host, if alive,
+	 * reads it back within a cycle and fences then, or its read is overdue
+	 * by then and its proof lapses within P. */
+	t->flag_wait_ms = t->fence_flag_bound_ms + t->sf_cycle_ms + t->proof_window_ms;
 	t->detect_ms = min_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->tick_ms;
 	/* A survivor's last sign of life from a crashed host can be its last
 	 * slot write, seen by the next read: up to t2 + the I/O deadline late. */
 	t->failover_bound_ms = p->sf_interval_ms + t->sf_io_timeout_ms + t->removal_wait_ms + t->settle_ms + t->tick_ms;
 	/* An isolated host that still writes: it notices after T1, decides on
 	 * settled views, writes its fencing flag (seen within a statefile cycle),
-	 * and survivors wait its flag bound (with drift) after reading it. */
+	 * and survivors wait the flag wait (with drift) after reading it, then
+	 * read it once more. */
 	t->failover_typical_ms = p->hb_timeout_ms + t->settle_ms + t->tick_ms + p->sf_interval_ms +
-	                         hb_timing_peer_wait(t->fence_flag_bound_ms);
+	                         hb_timing_peer_wait(t->flag_wait_ms) + p->sf_interval_ms;
 	/* An isolated host still writes its slot, so it leaves only when it
 	 * decides it lost: its views change within T1, reach the statefile and
 	 * are read back within two cycles (each up to t2 + I/O deadline), and
 	 * must stay unchanged for the settle time (the longer one when they are
 	 * inconsistent, as with a one-way cut). Then survivors drop it on its
-	 * fencing flag (read within a cycle, plus its flag bound) or, if the flag
-	 * never lands, a removal wait after its last write. */
+	 * fencing flag (read within a cycle, then its flag wait, then the next
+	 * read that still shows it) or, if the flag never lands, a removal wait
+	 * after its last write. */
 	uint32_t cycle = p->sf_interval_ms + t->sf_io_timeout_ms;
 	uint32_t decide = p->hb_timeout_ms + 2u * cycle + t->settle_inconsistent_ms + t->tick_ms;
-	uint32_t after_flag = cycle + hb_timing_peer_wait(t->fence_flag_bound_ms);
+	uint32_t after_flag = cycle + hb_timing_peer_wait(t->flag_wait_ms) + cycle;
 	t->isolation_bound_ms = decide + t->last_words_wait_ms + max_u32(after_flag, t->removal_wait_ms) + t->tick_ms;
 	t->hung_agent_bound_ms = t->proof_window_ms + p->watchdog_timeout_ms + t->watchdog_slack_ms;
 	t->hung_storage_bound_ms = p->sf_timeout_ms + t->hung_agent_bound_ms;

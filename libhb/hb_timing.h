@@ -43,6 +43,7 @@ struct hb_timing {
 	uint32_t pet_interval_ms;     /* feeder pets the watchdog this often */
 	uint32_t watchdog_slack_ms;   /* allowance for watchdog timer granularity */
 	uint32_t sf_io_timeout_ms;    /* one statefile I/O past this is overdue */
+	uint32_t sf_cycle_ms;         /* t2 + I/O deadline + tick: a slot write is read within it */
 	uint32_t settle_ms;           /* consistent views must be unchanged this long to act */
 	uint32_t settle_inconsistent_ms; /* inconsistent views (one-way cut) need this long */
 	uint32_t sf_loss_grace_ms;    /* after losing statefile access, wait this long for the
@@ -57,6 +58,10 @@ struct hb_timing {
 	uint32_t drift_margin_ms;     /* 2 * rho * fence bound, rounded up */
 	uint32_t fence_bound_ms;      /* F: longest a silent host can still run after last heard */
 	uint32_t fence_flag_bound_ms; /* longest a host runs after writing its fencing flag */
+	uint32_t flag_wait_ms;        /* a fencing flag in a slot alone is believed this long (plus
+	                               * drift) after it was read: the flag bound, plus a cycle in
+	                               * which its host would read a forged flag back and fence (or
+	                               * find its read overdue), plus P */
 	uint32_t removal_wait_ms;     /* F + drift margin: peers wait this after last sign of life */
 	uint32_t detect_ms;           /* crash -> a survivor notices the silence */
 	uint32_t failover_bound_ms;   /* crash or isolation -> every survivor's liveset drops it */

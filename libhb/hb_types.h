@@ -68,7 +68,8 @@ enum hb_view_flag {
 	HB_VF_ARMED = 1u << 4,     /* fencing armed (watchdog armed and fed by deadline) */
 	HB_VF_STARTING = 1u << 5,  /* booting, not yet a member */
 	HB_VF_JOINING = 1u << 6,   /* asking to join the liveset */
-	HB_VF_ALL = (1u << 7) - 1u
+	HB_VF_MASTER = 1u << 7,    /* I hold the master lock (the registers show it, and I took it) */
+	HB_VF_ALL = (1u << 8) - 1u
 };
 
 /* Pool state, in the statefile's global block. NONE is "not readable". */

@@ -67,6 +67,22 @@ static void test_partition_rules(void **state)
 	full(&in, 4);
 	in.candidates = 0xa;
 	assert_int_equal(hb_partition_best(&in), 0xa);
+	/* a fencing host keeps its place: {0,1} still wins over {2,3} while 0
+	 * fences (a loser's fence never changes the picture) */
+	full(&in, 4);
+	cut(&in, 0, 2), cut(&in, 0, 3), cut(&in, 1, 2), cut(&in, 1, 3);
+	in.leaving = 0x1;
+	assert_int_equal(hb_partition_best(&in), 0x3);
+	/* ... but a partition of fencing hosts only never wins: host 1 (fencing)
+	 * alone against host 2 alone (host 0 stopped, host 3 gone) */
+	full(&in, 3);
+	in.candidates = 0x6;
+	cut(&in, 1, 2);
+	in.leaving = 0x2;
+	assert_int_equal(hb_partition_best(&in), 0x4);
+	/* everybody fencing: no best partition */
+	in.leaving = 0x6;
+	assert_int_equal(hb_partition_best(&in), 0);
 }
 
 static void test_partition_large(void **state)
@@ -250,7 +266,7 @@ static void test_isolated_host_fences_and_says_so(void **state)
 	run(p, 15000);
 	hb_mono_ms cut_at = p->now;
 	p->cut_out[2] = true;
-	while (p->now < cut_at + (hb_mono_ms)p->t.failover_bound_ms) {
+	while (p->now < cut_at + (hb_mono_ms)p->t.isolation_bound_ms) {
 		run(p, p->now + 100);
 		/* removal means fenced */
 		assert_true(p->removed_at[0][2] < 0 || p->fenced[2]);

@@ -601,7 +601,7 @@ static void test_slot_fields(void **state)
 	slot_expect_u64(S_VIEW + V_LOCK_GRANT, 1ull << 63, HB_REJECT_FIELD);
 	slot_expect_u64(S_VIEW + V_ECHO + 8 * POOL_HOSTS, 5, HB_REJECT_FIELD);
 	slot_expect_u8(S_VIEW + V_PHASE, 9, HB_REJECT_FIELD);
-	slot_expect_u8(S_VIEW + V_FLAGS, 0x80, HB_REJECT_FIELD);
+	slot_expect_u8(S_VIEW + V_FLAGS, 0xff, HB_REJECT_NONE); /* every bit is a flag (HB_VF_ALL) */
 	slot_expect_edit(S_VIEW + V_WEIGHT, z2, 2, HB_REJECT_FIELD);
 	slot_expect_u8(S_VIEW + V_LOCK_REQUEST, 2, HB_REJECT_FIELD);
 	slot_expect_edit(S_ZERO, &one, 1, HB_REJECT_FIELD);

@@ -117,7 +117,8 @@ static void test_sweep_T(void **state)
 		assert_true(t.hung_agent_bound_ms <= p.hb_wd_timeout_ms);
 		assert_true(t.hung_storage_bound_ms <= p.sf_wd_timeout_ms);
 		assert_true(t.failover_bound_ms > t.removal_wait_ms);
-		assert_true(t.failover_typical_ms <= t.failover_bound_ms);
+		assert_true(t.failover_typical_ms <= t.isolation_bound_ms);
+		assert_true(t.flag_wait_ms == t.fence_flag_bound_ms + t.sf_cycle_ms + t.proof_window_ms);
 		/* xapi's Tboot = T + 60 covers the removal wait up to T ~ 220 s */
 		if (T <= 220)
 			assert_false(t.warnings & HB_TW_BOOT_JOIN_SHORT);
