@@ -135,7 +135,10 @@ void sim_violation(struct sim_world *w, enum sim_check_id id, const char *fmt, .
 		sim_stmt_format(w, w->last_stmt, st, sizeof st);
 		sim_out_printf(o, "  statement in force: line %d: %s\n", w->stmts[w->last_stmt].st.line, st);
 	}
-	if (w->cfg.random) {
+	if (w->cfg.random && w->cfg.from_bytes) {
+		sim_out_printf(o, "  script (drawn from a fuzzer input; replay: the scenario file saved from it):\n");
+		sim_world_print_script(w, o);
+	} else if (w->cfg.random) {
 		sim_out_printf(o, "  script (replay: hbsim --random --runs 1 --seed %" PRIu64 "):\n", w->cfg.seed);
 		sim_world_print_script(w, o);
 	}
@@ -161,8 +164,13 @@ static void check_removal(struct sim_world *w, const struct sim_host *k, hb_host
 		boot_id = v->boot_id; /* the core did not say: assume the current one */
 	if (!sim_host_alive(v) || v->boot_id != boot_id)
 		return;
+	if (v->state == HS_FENCING)
+		return; /* fenced: guests paused, going down */
 	if (v->wd_disarmed && !v->wd_armed)
 		return; /* protection explicitly off */
+	if (v->online_us < 0 && !v->wd_armed)
+		return; /* never went Online (a formation it did not complete): not a member in its own eyes; should
+		         * it go Online later, agreement and the split check judge it */
 	if (frozen_past_fence_bound(w, v) || v->suspended)
 		return; /* a suspended host does nothing until it resumes: checked then */
 	static const char *const states[] = {"down", "running", "fencing", "agent exited, watchdog armed"};
@@ -222,7 +230,9 @@ static void check_reported(struct sim_world *w, const struct sim_host *r)
  * outside a liveset that the pool acts on. */
 static bool counts_for_split(const struct sim_world *w, const struct sim_host *h)
 {
-	return h->state == HS_RUNNING && h->phase == HB_PHASE_ONLINE && h->wd_armed && !frozen_past_fence_bound(w, h);
+	/* a suspended host does nothing until it resumes: checked then */
+	return h->state == HS_RUNNING && h->phase == HB_PHASE_ONLINE && h->wd_armed && !frozen_past_fence_bound(w, h) &&
+	       !h->suspended;
 }
 
 /* Two hosts that complete their joins of the same liveset at the same
@@ -393,23 +403,81 @@ static void touch(struct sim_world *w, unsigned h, int64_t until_us)
 
 /* Its own statefile works (a slow one counts as working while its latency
  * stays well under the I/O deadline). */
+/* An I/O of a slow (or hung) storage still in flight after a heal keeps its
+ * latency: until it completes, the host's access is not back. */
+static bool io_lagging(const struct sim_world *w, const struct sim_host *h)
+{
+	int64_t half = (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS / 2;
+	for (unsigned k = 0; k < SIO_COUNT; k++) {
+		const struct sim_io *io = &h->io[k];
+		if (io->busy && io->done_us > w->now_us && io->done_us - io->submit_us > half)
+			return true;
+	}
+	return false;
+}
+
 static bool storage_ok(const struct sim_world *w, const struct sim_host *h)
 {
-	return h->sf_fault == SF_OK ||
-	       (h->sf_fault == SF_SLOW && h->sf_slow_us * 2 < (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS);
+	return (h->sf_fault == SF_OK ||
+	        (h->sf_fault == SF_SLOW && h->sf_slow_us * 2 < (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS)) &&
+	       !io_lagging(w, h);
 }
 
-static bool participating(const struct sim_host *h)
+/* Storage slow enough that the host may keep its access or lose it (under
+ * the I/O deadline, over half of it), or healed while an I/O of the fault is
+ * still on its way: both outcomes are legitimate. */
+static bool storage_maybe(const struct sim_world *w, const struct sim_host *h)
 {
-	return h->state == HS_RUNNING && !h->frozen && h->phase == HB_PHASE_ONLINE;
+	if (storage_ok(w, h))
+		return false;
+	if (h->sf_fault == SF_OK || io_lagging(w, h))
+		return h->sf_fault != SF_FAIL && h->sf_fault != SF_HANG;
+	return h->sf_fault == SF_SLOW && h->sf_slow_us < (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS;
 }
 
-static bool link_good(const struct sim_world *w, unsigned a, unsigned b)
+/* A network fault shorter than this cannot make anyone miss a peer for
+ * T1 (a heartbeat gets through every t1, echoing one of mine at most t1
+ * old): it touches nobody. */
+static int64_t net_min_us(const struct sim_world *w)
 {
-	for (unsigned p = 0; p < w->cfg.n_paths; p++)
-		if (sim_net_up(w, p, a, b))
-			return !sim_net_link_bad(w, a, b);
+	return ((int64_t)w->cfg.timing.p.hb_timeout_ms - 2 * (int64_t)w->cfg.timing.p.hb_interval_ms) * SIM_US_PER_MS;
+}
+
+/* Under rule 2 a cut may act sooner: it hides the views in which a peer
+ * reports it lost the statefile too (its last view, from before the cut,
+ * says it still has it), so two heartbeat intervals suffice; or as soon as
+ * echoes age past T1, as for rule 1. */
+static int64_t net_min_r2_us(const struct sim_world *w)
+{
+	int64_t r2 = 2 * (int64_t)w->cfg.timing.p.hb_interval_ms * SIM_US_PER_MS;
+	return net_min_us(w) < r2 ? net_min_us(w) : r2;
+}
+
+/* Online hosts the survival rules still count: a frozen or suspended host
+ * too, until the others stop hearing it and its slot goes stale (it may
+ * still win a tie meanwhile). */
+static bool participating(const struct sim_world *w, const struct sim_host *h)
+{
+	const struct hb_timing *t = &w->cfg.timing;
+	int64_t horizon = (int64_t)(t->p.hb_timeout_ms + t->p.sf_timeout_ms + 2 * (t->p.sf_interval_ms + t->sf_io_timeout_ms)) *
+	                  SIM_US_PER_MS;
+	if (h->state != HS_RUNNING || h->phase != HB_PHASE_ONLINE)
+		return false;
+	if (!h->frozen)
+		return true;
+	if (w->now_us - h->frozen_since_us >= horizon)
+		return false;
+	for (unsigned i = 0; i < w->cfg.n_hosts; i++) /* ... and while a member still lists it */
+		if (sim_host_reporting(&w->hosts[i]) && (w->hosts[i].liveset & hb_host_bit(h->idx)) && i != h->idx)
+			return true;
 	return false;
+}
+
+/* The pair a-b: cut if either way is cut, else flaky if either way is. */
+static enum sim_link_state pair_state(const struct sim_world *w, unsigned a, unsigned b)
+{
+	enum sim_link_state x = sim_net_link_state(w, a, b), y = sim_net_link_state(w, b, a);
+	return x > y ? x : y;
 }
 
 static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, const hb_hostmap *adj);
@@ -424,52 +492,115 @@ static hb_hostmap best_clique_of(const struct sim_world *w, hb_hostmap cand, con
 static void justify_refresh(struct sim_world *w)
 {
 	unsigned n = w->cfg.n_hosts < HB_MAX_HOSTS ? w->cfg.n_hosts : HB_MAX_HOSTS;
-	/* A network fault shorter than this cannot make anyone miss a peer for
-	 * T1 (a heartbeat gets through every t1): it touches nobody. */
-	int64_t net_min = (int64_t)(w->cfg.timing.p.hb_timeout_ms - 2 * w->cfg.timing.p.hb_interval_ms) * SIM_US_PER_MS;
-	hb_hostmap part = 0, ok = 0, adj[HB_MAX_HOSTS] = {0};
+	int64_t net_min = net_min_us(w);
+	int64_t net_min_r2 = net_min_r2_us(w);
+	hb_hostmap part = 0, ok = 0, maybe = 0, adj[HB_MAX_HOSTS] = {0}, adj_r2[HB_MAX_HOSTS] = {0};
 	for (unsigned i = 0; i < n; i++) {
-		if (!participating(&w->hosts[i]))
+		if (!participating(w, &w->hosts[i]))
 			continue;
 		part |= hb_host_bit(i);
 		if (storage_ok(w, &w->hosts[i]))
 			ok |= hb_host_bit(i);
+		else if (storage_maybe(w, &w->hosts[i]))
+			maybe |= hb_host_bit(i);
 	}
 	/* every pair's link: good, or bad since when (a cut counts once it has
 	 * lasted net_min; re-judged then) */
+	bool flaky = false;
 	for (unsigned a = 0; a < n; a++)
 		for (unsigned b = a + 1; b < n; b++) {
 			int64_t *since = &w->chk.bad_since[a][b];
-			if (link_good(w, a, b) && link_good(w, b, a)) {
+			enum sim_link_state ls = pair_state(w, a, b);
+			if ((part & hb_host_bit(a)) && (part & hb_host_bit(b)) && ls == SIM_LINK_FLAKY)
+				flaky = true;
+			if (ls != SIM_LINK_CUT) {
 				*since = -1;
 			} else if (*since < 0) {
 				*since = w->now_us;
 				sim_q_push(w, w->now_us + net_min, EV_CHECK, -1, CK_MIN_FENCE, 0);
+				sim_q_push(w, w->now_us + net_min_r2, EV_CHECK, -1, CK_MIN_FENCE, 0);
 			}
 			if (*since < 0 || w->now_us - *since < net_min) {
 				adj[a] |= hb_host_bit(b);
 				adj[b] |= hb_host_bit(a);
 			}
+			if (*since < 0 || w->now_us - *since < net_min_r2) {
+				adj_r2[a] |= hb_host_bit(b);
+				adj_r2[b] |= hb_host_bit(a);
+			}
 		}
+	int64_t announce = (int64_t)w->cfg.timing.stop_announce_ms * SIM_US_PER_MS;
+	for (unsigned i = 0; i < n; i++) {
+		struct sim_host *h = &w->hosts[i];
+		if (h->stop_at < 0 || h->stop_unheard)
+			continue;
+		for (unsigned k = 0; k < n; k++) {
+			int64_t since = i < k ? w->chk.bad_since[i][k] : w->chk.bad_since[k][i];
+			if (k != i && since >= 0 && since <= h->stop_at + announce && w->now_us - since >= net_min_r2)
+				h->stop_unheard = true;
+		}
+	}
 	hb_hostmap vulnerable = 0;
 	bool rule2 = part != 0 && ok == 0;
-	if (rule2) {
-		hb_hostmap stopped = 0; /* a clean stop is announced: it never breaks rule 2 */
+	if (flaky) {
+		vulnerable = part; /* a lossy or slow link: which picture the rules see is chance */
+	} else if (rule2 && maybe) {
+		vulnerable = part; /* rule 2 or not: it depends on slow storage */
+	} else if (rule2) {
+		/* a clean stop (shutdown) is announced: it never breaks rule 2,
+		 * unless a cut long enough to count hid the announcement; any
+		 * other exit (a disarmed host that would have fenced stops at
+		 * once) is a member gone, as a crash */
+		hb_hostmap stopped = 0;
 		for (unsigned i = 0; i < n; i++)
-			if ((w->hosts[i].state == HS_DOWN && w->hosts[i].down_why == DOWN_EXIT) ||
-			    (w->hosts[i].state == HS_RUNNING && w->hosts[i].phase == HB_PHASE_STOPPED))
+			if (((w->hosts[i].state == HS_DOWN && w->hosts[i].down_why == DOWN_EXIT) ||
+			     (w->hosts[i].state == HS_RUNNING && w->hosts[i].phase == HB_PHASE_STOPPED)) &&
+			    w->hosts[i].stop_at >= 0 && !w->hosts[i].stop_unheard)
 				stopped |= hb_host_bit(i);
 		/* rule 2 needs every member heard: a member that is not here (it
 		 * crashed and is not yet removed, or froze) breaks it as a cut does */
+		hb_hostmap silent = 0; /* frozen or suspended long enough not to be heard */
+		for (unsigned i = 0; i < n; i++)
+			if (w->hosts[i].frozen && w->now_us - w->hosts[i].frozen_since_us >= net_min_r2)
+				silent |= hb_host_bit(i);
 		for (unsigned a = 0; a < n; a++)
-			if ((part & hb_host_bit(a)) &&
-			    (((adj[a] | hb_host_bit(a)) & part) != part || (w->hosts[a].liveset & ~(part | stopped)) != 0))
+			if ((part & hb_host_bit(a)) && (((adj_r2[a] | hb_host_bit(a)) & part) != part ||
+			                                (w->hosts[a].liveset & (~(part | stopped) | silent)) != 0))
 				w->chk.rule2_broken = true;
 		if (w->chk.rule2_broken)
 			vulnerable = part;
 	} else {
 		w->chk.rule2_broken = false;
+		/* a host whose slow storage may or may not keep its access counts
+		 * both ways: a candidate, or not */
 		vulnerable = (part & ~ok) | (ok & ~best_clique_of(w, ok, adj));
+		if (maybe)
+			vulnerable |= (ok | maybe) & ~best_clique_of(w, ok | maybe, adj);
+		/* a frozen or suspended host still within the horizon counts both
+		 * ways too: heard (its slot fresh) or not, depending on how long ago
+		 * the peers last heard it */
+		hb_hostmap frozen = 0;
+		for (unsigned i = 0; i < n; i++)
+			if ((part & hb_host_bit(i)) && w->hosts[i].frozen)
+				frozen |= hb_host_bit(i);
+		if (frozen) {
+			hb_hostmap thawed = (ok | maybe) & ~frozen;
+			vulnerable |= thawed & ~best_clique_of(w, thawed, adj);
+		}
+		/* so does a member that went down (crashed, its watchdog fired) while
+		 * its last slot write may still look fresh: the cores keep it a
+		 * candidate for T2, and a partition it wins with a greater weight
+		 * beats the living ones meanwhile */
+		hb_hostmap ghosts = 0;
+		int64_t ghost_us = sim_bound_us(w->cfg.timing.p.sf_timeout_ms + w->cfg.timing.sf_cycle_ms);
+		for (unsigned i = 0; i < n; i++) {
+			const struct sim_host *g = &w->hosts[i];
+			if (g->state == HS_DOWN && g->down_why != DOWN_EXIT && g->online_us >= 0 && g->down_us >= 0 &&
+			    w->now_us - g->down_us < ghost_us)
+				ghosts |= hb_host_bit(i);
+		}
+		if (ghosts)
+			vulnerable |= (ok | maybe) & ~best_clique_of(w, ok | maybe | ghosts, adj);
 	}
 	w->chk.sf_all_faulty = rule2;
 	int64_t until = w->now_us + justify_window_us(w);
@@ -489,6 +620,9 @@ static void justify_fault(struct sim_world *w, int stmt, unsigned bits)
 		w->chk.rule2_broken = true;
 	if (st != NULL && st->host >= 0 && (unsigned)st->host < w->cfg.n_hosts) {
 		const struct sim_host *h = &w->hosts[st->host];
+		if (bits & (FB_FREEZE_LONG | FB_SUSPEND)) /* re-judged once it is long enough not to be heard */
+			sim_q_push(w, w->now_us + net_min_r2_us(w), EV_CHECK, -1,
+			           CK_MIN_FENCE, 0);
 		if (bits & (FB_FREEZE_LONG | FB_SUSPEND))
 			touch(w, (unsigned)st->host, w->now_us + st->duration_ms * SIM_US_PER_MS + justify_window_us(w));
 		if ((bits & FB_RESTART) && h->wd_armed)

@@ -106,6 +106,7 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 	h->state = HS_RUNNING;
 	h->boot_us = w->now_us;
 	h->online_us = -1;
+	h->stop_at = -1;
 	h->fence_judged = -1;
 	h->heard_us = -1;
 	h->last_ok_write_us = -1;
@@ -433,11 +434,12 @@ static void on_thaw(struct sim_world *w, struct sim_host *h)
 			h->wd_last_pet += slept_us / SIM_US_PER_MS; /* the timer resumes where it stopped */
 		watchdog_schedule(w, h);
 	}
-	unsigned n = h->fq_n, dropped = h->fq_dropped;
-	host_trace(w, h, TK_THAW, n, dropped);
+	host_trace(w, h, TK_THAW, h->fq_n, h->fq_dropped);
 	for (unsigned k = 0; k < SIO_COUNT && sim_host_can_take(h); k++)
 		if (h->io[k].held)
 			sim_io_complete(w, h, (enum sim_io_kind)k);
+	/* (a completion may have taken the host down, and its queue with it) */
+	unsigned n = h->fq_n;
 	uint32_t q[SIM_FREEZE_Q];
 	memcpy(q, h->fq, n * sizeof q[0]);
 	h->fq_n = 0;

@@ -80,22 +80,29 @@ void sim_net_quality(struct sim_world *w, const struct hb_sc_statement *st)
 	w->netq_active = true;
 }
 
-/* For the minimal-fencing oracle: a link so lossy or slow, on every path,
- * that the survival rules may treat it as cut. */
-bool sim_net_link_bad(const struct sim_world *w, unsigned from, unsigned to)
+/* For the minimal-fencing oracle: what the survival rules can make of a
+ * link. Good when some path is up with little loss and delay; cut when
+ * every path is down or loses everything; flaky in between (lossy or slow
+ * enough that whether the rules see it depends on chance). */
+enum sim_link_state sim_net_link_state(const struct sim_world *w, unsigned from, unsigned to)
 {
 	const struct hb_timing *t = &w->cfg.timing;
+	bool flaky = false;
 	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
 		if (!sim_net_up(w, p, from, to))
 			continue;
 		if (!w->netq_active)
-			return false;
+			return SIM_LINK_GOOD;
 		const struct sim_linkq *q = &w->linkq[p][from][to];
-		if (q->loss_ppm < SIM_BAD_LOSS_PPM &&
-		    (q->delay_us + q->jitter_us) * 4 < (int64_t)t->p.hb_interval_ms * SIM_US_PER_MS)
-			return false;
+		if (q->loss_ppm >= 1000000u)
+			continue;
+		bool slow = 4 * (q->delay_us + q->jitter_us) + 2 * (int64_t)t->p.hb_interval_ms * SIM_US_PER_MS >
+		            (int64_t)t->p.hb_timeout_ms * SIM_US_PER_MS;
+		if (q->loss_ppm < SIM_BAD_LOSS_PPM && !slow)
+			return SIM_LINK_GOOD;
+		flaky = true;
 	}
-	return true;
+	return flaky ? SIM_LINK_FLAKY : SIM_LINK_CUT;
 }
 
 void sim_net_isolate(struct sim_world *w, unsigned h)
@@ -361,6 +368,9 @@ static void io_land(struct sim_world *w, struct sim_host *h, enum sim_io_kind ki
 	if (io->torn) {
 		memcpy(b->bytes, io->block, SIM_TORN_BYTES);
 		sim_trace_add(&w->trace, w->now_us, (int)h->idx, sim_local_ms(h, w->now_us), TK_TORN, 0, 0);
+		/* a write that never confirms: a few in a row cost the host its
+		 * access, as failing storage would (minimal-fencing oracle) */
+		sim_check_touch(w, h->idx);
 	} else {
 		memcpy(b->bytes, io->block, HB_SF_BLOCK_SIZE);
 	}

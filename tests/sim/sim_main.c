@@ -3,6 +3,7 @@
  *
  *   hbsim --scenario FILE [--seed S] [--trace] [--unsafe RULE]
  *   hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose]
+ *         [--save DIR]
  *
  * Random mode forks J workers (default 2); run r (seed S + r) goes to
  * worker r mod J, which sends its result and report over a pipe; the parent
@@ -26,6 +27,7 @@
 #include "hb_err.h"
 #include "sim_out.h"
 #include "sim_random.h"
+#include "sim_save.h"
 #include "sim_scenario.h"
 #include "sim_check.h"
 #include "sim_world.h"
@@ -47,6 +49,8 @@ struct opts {
 	unsigned unsafe;   /* hb_core_unsafe bits */
 	bool no_wire;
 	bool broken_suspend_clock;
+	bool seed_given;
+	const char *save_dir; /* random mode: a violating run saved as DIR/random-seed-S.sc */
 };
 
 /* What a worker sends for each run, followed by text_len bytes of report. */
@@ -56,7 +60,7 @@ struct run_rec {
 	uint64_t events;
 	uint32_t violations;
 	uint32_t check;  /* enum sim_check_id of the violation */
-	uint32_t cls;
+	uint32_t kinds;  /* bits of enum sim_kind the run drew faults from */
 	uint32_t n_samples;
 	uint32_t samples[SIM_MAX_SAMPLES];
 	uint32_t text_len;
@@ -66,8 +70,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: hbsim --scenario FILE [--seed S] [--trace] [--trace-verbose] [--unsafe RULE]...\n"
 	           "             [--broken-suspend-clock] [--no-wire]\n"
-	           "       hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose]\n"
+	           "       hbsim --random --runs R --seed S [--hosts-max N] [--jobs J] [--verbose] [--save DIR]\n"
 	           "             [--unsafe RULE]... [--broken-suspend-clock] [--no-wire]\n"
+	           "  --seed S       scenario: the world's seed (default the file's #@ seed, else 1)\n"
+	           "  --save DIR     random: save each run that breaks the contract as DIR/random-seed-S.sc\n"
 	           "  --unsafe RULE  break one rule of the core on purpose (tests of the checks): skip-removal-wait,\n"
 	           "                 form-from-heard, lock-forgets-stale, never-admit, rule2-off, stale-access\n"
 	           "                 (--unsafe-skip-removal-wait is --unsafe skip-removal-wait)\n");
@@ -94,6 +100,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"verbose", no_argument, NULL, 'v'},        {"unsafe-skip-removal-wait", no_argument, NULL, 'U'},
 		{"no-wire", no_argument, NULL, 'W'},        {"help", no_argument, NULL, 'h'},
 		{"broken-suspend-clock", no_argument, NULL, 'S'}, {"unsafe", required_argument, NULL, 'u'},
+		{"save", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){.runs = 1, .seed = 1, .hosts_max = 8, .jobs = 2};
@@ -104,7 +111,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'f': o->scenario = optarg; break;
 		case 'r': o->random = true; break;
 		case 'n': if (!parse_u64(optarg, &o->runs)) return -1; break;
-		case 's': if (!parse_u64(optarg, &o->seed)) return -1; break;
+		case 's': if (!parse_u64(optarg, &o->seed)) return -1; o->seed_given = true; break;
+		case 'D': o->save_dir = optarg; break;
 		case 'm': if (!parse_u64(optarg, &v) || v < 2 || v > HB_MAX_HOSTS) return -1; o->hosts_max = (unsigned)v; break;
 		case 'j': if (!parse_u64(optarg, &v) || v < 1 || v > SIM_MAX_JOBS) return -1; o->jobs = (unsigned)v; break;
 		case 't': o->trace = true; break;
@@ -122,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: return -1;
 		}
 	}
-	if (optind != argc || (o->scenario != NULL) == o->random)
+	if (optind != argc || (o->scenario != NULL) == o->random || (o->save_dir != NULL && !o->random))
 		return -1;
 	if (o->trace)
 		o->jobs = 1;
@@ -152,7 +160,8 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 		fprintf(stderr, "hbsim: %s\n", err.msg);
 		return 2;
 	}
-	cfg.seed = o->seed;
+	if (o->seed_given || !cfg.seed_in_file)
+		cfg.seed = o->seed;
 	cfg.unsafe = o->unsafe;
 	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
@@ -161,7 +170,7 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 	w->trace.verbose = o->trace_verbose;
 	w->trace.live = o->trace ? out : NULL;
 	printf("hbsim: scenario %s: %u hosts, %u path(s), seed %" PRIu64 "%s\n", o->scenario, cfg.n_hosts, cfg.n_paths,
-	       o->seed, o->unsafe ? ", UNSAFE core (a rule broken on purpose)" : "");
+	       cfg.seed, o->unsafe ? ", UNSAFE core (a rule broken on purpose)" : "");
 	print_timing(&cfg);
 	if (sim_world_reset(w, &cfg, n) < 0)
 		return 2;
@@ -217,22 +226,35 @@ static int read_all(int fd, void *buf, size_t len)
 static void run_random_one(struct sim_world *w, const struct opts *o, uint64_t seed, struct run_rec *rec)
 {
 	struct sim_cfg cfg;
-	enum sim_rclass cls;
-	size_t n = sim_random_make(seed, o->hosts_max, &cfg, w->stmts, &cls);
+	uint32_t kinds;
+	size_t n = sim_random_make(seed, o->hosts_max, &cfg, w->stmts, &kinds);
 	cfg.unsafe = o->unsafe;
 	cfg.broken_suspend_clock = o->broken_suspend_clock;
 	cfg.wire = !o->no_wire;
-	snprintf(cfg.name, sizeof cfg.name, "random run, seed %" PRIu64 ", class %s", seed, sim_rclass_name(cls));
+	char kn[200] = "";
+	for (unsigned k = 0, used = 0; k < SK_COUNT; k++)
+		if (kinds & (1u << k))
+			used += (unsigned)snprintf(kn + used, used < sizeof kn ? sizeof kn - used : 0, "%s%s", used ? "," : "",
+			                           sim_kind_name((enum sim_kind)k));
+	snprintf(cfg.name, sizeof cfg.name, "random run, seed %" PRIu64 ", faults %s", seed, kinds ? kn : "none");
 	w->trace.verbose = o->trace_verbose;
 	if (sim_world_reset(w, &cfg, n) < 0)
 		abort();
 	unsigned v = sim_world_run(w);
 	*rec = (struct run_rec){.seed = seed, .sim_us = (uint64_t)w->now_us, .events = w->events, .violations = v,
-	                        .check = w->chk.first, .cls = cls, .n_samples = w->chk.n_samples};
+	                        .check = w->chk.first, .kinds = kinds, .n_samples = w->chk.n_samples};
 	memcpy(rec->samples, w->chk.samples, sizeof rec->samples);
+	if (v > 0 && o->save_dir != NULL) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/random-seed-%" PRIu64 ".sc", o->save_dir, seed);
+		if (sim_save_violation(w, path, w->out->buf, w->out->len) < 0)
+			sim_out_printf(w->out, "hbsim: cannot save %s: %s\n", path, strerror(errno));
+		else
+			sim_out_printf(w->out, "hbsim: saved as %s\n", path);
+	}
 	if (o->verbose)
 		sim_out_printf(w->out, "run seed %" PRIu64 ": %s, %u hosts, T=%" PRIu32 "s, %u path(s), %.1fs simulated, "
-		               "%" PRIu64 " events, %u failover(s), %s%s\n", seed, sim_rclass_name(cls), cfg.n_hosts, cfg.T_s,
+		               "%" PRIu64 " events, %u failover(s), %s%s\n", seed, kinds ? kn : "no faults", cfg.n_hosts, cfg.T_s,
 		               cfg.n_paths, (double)w->now_us / 1e6, w->events, w->chk.n_samples, v ? "VIOLATION " : "ok",
 		               v ? sim_check_name(w->chk.first) : "");
 }
@@ -263,7 +285,7 @@ static void worker(const struct opts *o, unsigned j, int fd)
 struct totals {
 	uint64_t runs, violations, sim_us, events;
 	uint64_t by_check[CK_COUNT];
-	uint64_t cls[RC_COUNT];
+	uint64_t kinds[SK_COUNT];
 	uint32_t *samples;
 	size_t n_samples;
 };
@@ -273,8 +295,9 @@ static void account(struct totals *t, const struct run_rec *rec, const char *tex
 	t->runs++;
 	t->sim_us += rec->sim_us;
 	t->events += rec->events;
-	if (rec->cls < RC_COUNT)
-		t->cls[rec->cls]++;
+	for (unsigned k = 0; k < SK_COUNT; k++)
+		if (rec->kinds & (1u << k))
+			t->kinds[k]++;
 	for (uint32_t i = 0; i < rec->n_samples && i < SIM_MAX_SAMPLES; i++)
 		t->samples[t->n_samples++] = rec->samples[i];
 	if (rec->violations > 0) {
@@ -308,10 +331,11 @@ static void print_summary(const struct opts *o, struct totals *t, double wall)
 	qsort(t->samples, t->n_samples, sizeof t->samples[0], cmp_u32);
 	uint32_t p50 = t->n_samples ? t->samples[(t->n_samples - 1) / 2] : 0;
 	uint32_t max = t->n_samples ? t->samples[t->n_samples - 1] : 0;
-	printf("hbsim: classes benign=%" PRIu64 " storage-all=%" PRIu64 " net-single=%" PRIu64 " mixed=%" PRIu64
-	       ", failovers timed=%zu, simulated %.0fs, %" PRIu64 " events\n",
-	       t->cls[RC_BENIGN], t->cls[RC_STORAGE_ALL], t->cls[RC_NET_SINGLE], t->cls[RC_MIXED], t->n_samples,
-	       (double)t->sim_us / 1e6, t->events);
+	printf("hbsim: runs with each fault kind:");
+	for (unsigned k = 0; k < SK_COUNT; k++)
+		printf(" %s=%" PRIu64, sim_kind_name((enum sim_kind)k), t->kinds[k]);
+	printf("\nhbsim: failovers timed=%zu, simulated %.0fs, %" PRIu64 " events\n", t->n_samples, (double)t->sim_us / 1e6,
+	       t->events);
 	if (t->violations > 0) {
 		printf("hbsim: violations by check:");
 		for (unsigned c = 0; c < CK_COUNT; c++)

@@ -8,6 +8,11 @@
  *   #@ at TIME loss PERMILLE                          random packet loss
  *   #@ expect TIME fenced LIST|none [within DURATION] exactly these hosts
  *                                                     have fenced so far
+ *   #@ at TIME end                                    the run lasts until TIME
+ *   #@ seed N                                         the world's seed unless
+ *                                                     --seed is given
+ *
+ * (the last two end a scenario saved from a random run or the fuzzer).
  */
 #include "sim_scenario.h"
 
@@ -41,7 +46,8 @@ static bool parse_time(const char *s, int64_t *out)
 static int ext_fail(struct hb_err *err, const char *path, int line, const char *what)
 {
 	return hb_err_set(err, "%s:%d: %s (expected \"#@ at TIME set-pool-state H init|active|invalid\", "
-	                  "\"#@ at TIME loss PERMILLE\" or \"#@ expect TIME fenced LIST|none [within DURATION]\")",
+	                  "\"#@ at TIME loss PERMILLE\", \"#@ at TIME end\", \"#@ seed N\" or "
+	                  "\"#@ expect TIME fenced LIST|none [within DURATION]\")",
 	                  path, line, what);
 }
 
@@ -76,8 +82,10 @@ static int parse_expect_fenced(const char *path, int line, char **words, unsigne
 	return 0;
 }
 
-/* One `#@` line into s. */
-static int parse_ext(const char *path, int line, char *text, unsigned n_hosts, struct sim_stmt *s, struct hb_err *err)
+/* One `#@` line into s; returns 1 for `#@ seed N` (into *seed: no
+ * statement). */
+static int parse_ext(const char *path, int line, char *text, unsigned n_hosts, struct sim_stmt *s, uint64_t *seed,
+                     struct hb_err *err)
 {
 	char *words[8];
 	unsigned n = 0;
@@ -87,6 +95,15 @@ static int parse_ext(const char *path, int line, char *text, unsigned n_hosts, s
 	s->st.line = line;
 	s->st.host = -1;
 	s->st.host2 = -1;
+	if (n == 2 && strcmp(words[0], "seed") == 0) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(words[1], &end, 10);
+		if (errno != 0 || *end != '\0' || !isdigit((unsigned char)words[1][0]))
+			return ext_fail(err, path, line, "bad seed");
+		*seed = (uint64_t)v;
+		return 1;
+	}
 	if (n < 3 || !parse_time(words[1], &s->st.at_ms))
 		return ext_fail(err, path, line, "bad #@ statement");
 	if (strcmp(words[0], "expect") == 0)
@@ -104,6 +121,10 @@ static int parse_ext(const char *path, int line, char *text, unsigned n_hosts, s
 		s->pool_state = (int)ps;
 		return 0;
 	}
+	if (strcmp(words[2], "end") == 0 && n == 3) {
+		s->x = SX_END;
+		return 0;
+	}
 	if (strcmp(words[2], "loss") == 0 && n == 4) {
 		char *end;
 		long pm = strtol(words[3], &end, 10);
@@ -117,7 +138,8 @@ static int parse_ext(const char *path, int line, char *text, unsigned n_hosts, s
 }
 
 /* Every `#@` line of the file, in line order. */
-static int load_ext(const char *path, unsigned n_hosts, struct sim_stmt *ext, size_t *n_ext, struct hb_err *err)
+static int load_ext(const char *path, unsigned n_hosts, struct sim_stmt *ext, size_t *n_ext, struct sim_cfg *cfg,
+                    struct hb_err *err)
 {
 	FILE *f = fopen(path, "r");
 	char buf[1100];
@@ -131,11 +153,15 @@ static int load_ext(const char *path, unsigned n_hosts, struct sim_stmt *ext, si
 		if (strncmp(p, "#@", 2) != 0)
 			continue;
 		p[strcspn(p, "\n")] = '\0';
-		if (*n_ext >= SIM_MAX_EXT || parse_ext(path, line, p + 2, n_hosts, &ext[*n_ext], err) < 0) {
+		int rc = *n_ext < SIM_MAX_EXT ? parse_ext(path, line, p + 2, n_hosts, &ext[*n_ext], &cfg->seed, err) : -1;
+		if (rc < 0) {
 			fclose(f);
 			return *n_ext >= SIM_MAX_EXT ? ext_fail(err, path, line, "too many #@ statements") : -1;
 		}
-		(*n_ext)++;
+		if (rc == 1)
+			cfg->seed_in_file = true;
+		else
+			(*n_ext)++;
 	}
 	fclose(f);
 	return 0;
@@ -173,7 +199,7 @@ int sim_scenario_load(const char *path, struct sim_cfg *cfg, struct sim_stmt *st
 	size_t n_ext;
 	if (hb_scenario_load_file(path, &sc, err) < 0)
 		return -1;
-	if (load_ext(path, sc.n_hosts, ext, &n_ext, err) < 0)
+	if (load_ext(path, sc.n_hosts, ext, &n_ext, cfg, err) < 0)
 		return -1;
 	struct hb_timing_params p;
 	struct hb_err terr = {{0}};

@@ -266,6 +266,8 @@ static void exec_lifecycle(struct sim_world *w, int i)
 		sim_host_freeze(w, (unsigned)st->host, st->duration_ms * SIM_US_PER_MS);
 		return;
 	case HB_SC_SHUTDOWN:
+		w->hosts[st->host].stop_at = w->now_us; /* (d): see justify_refresh */
+		w->hosts[st->host].stop_unheard = false;
 		sim_check_fault(w, i, FB_SHUTDOWN);
 		exec_command(w, i);
 		return;
@@ -539,23 +541,53 @@ void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len)
 	}
 }
 
-static void print_override(struct sim_out *o, const char *name, uint32_t ms)
+/* The pool's header (hosts, timeout, paths, sector, timing overrides), each
+ * line after indent. */
+static void print_header(const struct sim_world *w, struct sim_out *o, const char *indent)
 {
+	const struct sim_cfg *c = &w->cfg;
+	sim_out_printf(o, "%shosts %u\n%stimeout %" PRIu32 "\n%spaths %u\n", indent, c->n_hosts, indent, c->T_s, indent,
+	               c->n_paths);
+	if (c->sector != 512)
+		sim_out_printf(o, "%ssector %u\n", indent, c->sector);
+	const struct { const char *name; uint32_t ms; } ov[] = {
+		{"heartbeat-interval", c->hb_interval_ms}, {"heartbeat-timeout", c->hb_timeout_ms},
+		{"statefile-interval", c->sf_interval_ms}, {"statefile-timeout", c->sf_timeout_ms},
+		{"watchdog-timeout", c->watchdog_ms},
+	};
+	for (size_t i = 0; i < sizeof ov / sizeof ov[0]; i++) {
+		char t[32];
+		if (ov[i].ms == 0)
+			continue;
+		hb_sc_format_time(ov[i].ms, t, sizeof t);
+		sim_out_printf(o, "%s%s %s\n", indent, ov[i].name, t);
+	}
+}
+
+/* The run so far as a scenario file (`hbsim --scenario FILE` replays it,
+ * event for event): the header, the world's seed, every statement at the
+ * absolute time it ran or was scheduled for (a statement still waiting for
+ * the pool to form is left out), and the end of the run at end_ms. */
+void sim_world_write_scenario(const struct sim_world *w, struct sim_out *o, int64_t end_ms)
+{
+	print_header(w, o, "");
+	sim_out_printf(o, "#@ seed %" PRIu64 "\n", w->cfg.seed);
+	for (size_t i = 0; i < w->n_stmts; i++) {
+		const struct sim_stmt *s = &w->stmts[i];
+		if (s->deferred || s->x == SX_END || s->x == SX_EXPECT_FENCED)
+			continue;
+		char text[256];
+		sim_stmt_format(w, (int)i, text, sizeof text);
+		sim_out_printf(o, "%s\n", text);
+	}
 	char t[32];
-	if (ms == 0)
-		return;
-	hb_sc_format_time(ms, t, sizeof t);
-	sim_out_printf(o, "    %s %s\n", name, t);
+	hb_sc_format_time(end_ms, t, sizeof t);
+	sim_out_printf(o, "#@ at %s end\n", t);
 }
 
 void sim_world_print_script(const struct sim_world *w, struct sim_out *o)
 {
-	sim_out_printf(o, "    hosts %u\n    timeout %" PRIu32 "\n    paths %u\n", w->cfg.n_hosts, w->cfg.T_s, w->cfg.n_paths);
-	print_override(o, "heartbeat-interval", w->cfg.hb_interval_ms);
-	print_override(o, "heartbeat-timeout", w->cfg.hb_timeout_ms);
-	print_override(o, "statefile-interval", w->cfg.sf_interval_ms);
-	print_override(o, "statefile-timeout", w->cfg.sf_timeout_ms);
-	print_override(o, "watchdog-timeout", w->cfg.watchdog_ms);
+	print_header(w, o, "    ");
 	if (w->cfg.loss_ppm > 0)
 		sim_out_printf(o, "    # packet loss %" PRIu32 " ppm\n", w->cfg.loss_ppm);
 	for (size_t i = 0; i < w->n_stmts; i++) {

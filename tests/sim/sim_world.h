@@ -48,7 +48,7 @@ enum sim_xkind {
 	SX_LANG = 0,        /* st.kind is a hb_sc_kind */
 	SX_SET_POOL_STATE,  /* st.host, pool_state */
 	SX_LOSS,            /* packet loss, st.weight = per mille */
-	SX_END,             /* end of the run (random mode) */
+	SX_END,             /* end of the run (random mode, `#@ at TIME end`) */
 	SX_EXPECT_FENCED,   /* expectation: st.hosts = exactly the hosts that fenced so far */
 };
 
@@ -63,6 +63,8 @@ struct sim_stmt {
 
 struct sim_cfg {
 	uint64_t seed;
+	bool seed_in_file;          /* a scenario file's `#@ seed N` (its runs' default) */
+	bool from_bytes;            /* random, drawn from a fuzzer's input (not from seed) */
 	unsigned n_hosts;
 	unsigned n_paths;
 	unsigned sector;
@@ -169,6 +171,8 @@ struct sim_host {
 	int exit_code;
 	int64_t down_us;
 	bool ever_fenced;
+	int64_t stop_at;         /* (d) its clean stop began, -1 none */
+	bool stop_unheard;       /* a cut hid its stop announcement from some host */
 };
 
 /* ---- network and statefile ------------------------------------------ */
@@ -368,6 +372,7 @@ int sim_world_reset(struct sim_world *w, const struct sim_cfg *cfg, size_t n_stm
 unsigned sim_world_run(struct sim_world *w);
 void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len);
 void sim_world_print_script(const struct sim_world *w, struct sim_out *o);
+void sim_world_write_scenario(const struct sim_world *w, struct sim_out *o, int64_t end_ms);
 /* Random mode: the pool formed; schedule the statements that wait for it. */
 void sim_world_start_deferred(struct sim_world *w);
 
@@ -400,9 +405,10 @@ void sim_net_partition(struct sim_world *w, const hb_hostmap *groups, unsigned n
 void sim_net_cut(struct sim_world *w, unsigned from, unsigned to);
 /* loss, duplicate, delay, replay: set on the links the statement names. */
 void sim_net_quality(struct sim_world *w, const struct hb_sc_statement *st);
-/* The links of the pool whose loss (or delay) makes them count as down for
- * the minimal-fencing oracle. */
-bool sim_net_link_bad(const struct sim_world *w, unsigned from, unsigned to);
+enum sim_link_state { SIM_LINK_GOOD, SIM_LINK_FLAKY, SIM_LINK_CUT };
+/* What the survival rules can make of the link from -> to (the
+ * minimal-fencing oracle). */
+enum sim_link_state sim_net_link_state(const struct sim_world *w, unsigned from, unsigned to);
 /* A datagram from someone with the pool key (forge-heartbeat): to host `to`
  * (or every host when to < 0) on every path, whatever the links. */
 void sim_net_inject(struct sim_world *w, const struct hb_packet *pkt, int to);
