@@ -2,10 +2,17 @@
 # run_fuzzers.sh BUILD_DIR [SECONDS]: build the libFuzzer targets with clang
 # in BUILD_DIR and run each for SECONDS (default 15) from its committed seeds
 # (tests/fuzz/corpus/NAME) in a scratch copy, so new inputs do not land in the
-# repository. Exit 77 (skip) without clang; non-zero on any crash.
+# repository. fuzz_sim (whole pools in hbsim's world) runs for SIM_SECONDS
+# ($HB_FUZZ_SIM_SECONDS, default 60); a contract violation it finds is saved
+# as a scenario file in tests/scenarios/ (fuzz-HASH.sc) and fails the run.
+# Then fuzz_sim is shown to catch a core broken on purpose (--unsafe
+# skip-removal-wait): it must abort on its seeds, and the scenario it saves
+# must replay the violation in hbsim. Exit 77 (skip) without clang; non-zero
+# on any crash or when the broken core goes unnoticed.
 set -uo pipefail
 dir=${1:?build dir}
 seconds=${2:-15}
+sim_seconds=${HB_FUZZ_SIM_SECONDS:-60}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 
 if ! command -v clang >/dev/null; then
@@ -21,13 +28,16 @@ ninja -C "$dir" >/dev/null || { ninja -C "$dir"; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 rc=0
-for name in packet slot global config control; do
+for name in packet slot global config control sim; do
 	mkdir -p "$scratch/$name"
 	[ -d "$src/tests/fuzz/corpus/$name" ] && cp -r "$src/tests/fuzz/corpus/$name/." "$scratch/$name/"
-	if "$dir/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -print_final_stats=1 \
-		-artifact_prefix="$scratch/$name-" "$scratch/$name" >"$scratch/$name.log" 2>&1; then
+	t=$seconds
+	[ "$name" = sim ] && t=$sim_seconds
+	if HBSIM_FUZZ_SAVE_DIR="$src/tests/scenarios" "$dir/tests/fuzz/fuzz_$name" -max_total_time="$t" \
+		-print_final_stats=1 -artifact_prefix="$scratch/$name-" "$scratch/$name" >"$scratch/$name.log" 2>&1; then
 		runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$name.log" | grep -o '[0-9]*$')
-		echo "fuzz: $name: ok, ${runs:-?} inputs in ${seconds}s"
+		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$scratch/$name.log" | tail -n1)
+		echo "fuzz: $name: ok, ${runs:-?} inputs in ${t}s${cov:+ ($cov)}"
 	else
 		echo "fuzz: $name: FAILED"
 		tail -40 "$scratch/$name.log"
@@ -35,4 +45,20 @@ for name in packet slot global config control; do
 		rc=1
 	fi
 done
+# The search finds a core broken on purpose, from its seeds alone.
+mkdir -p "$scratch/catch" "$scratch/catch-found"
+cp -r "$src/tests/fuzz/corpus/sim/." "$scratch/catch/"
+HBSIM_FUZZ_UNSAFE=skip-removal-wait HBSIM_FUZZ_SAVE_DIR="$scratch/catch-found" "$dir/tests/fuzz/fuzz_sim" \
+	-max_total_time="$sim_seconds" -artifact_prefix="$scratch/catch-" "$scratch/catch" >"$scratch/catch.log" 2>&1
+found=$(ls "$scratch/catch-found"/fuzz-*.sc 2>/dev/null | head -n1)
+if [ -z "$found" ]; then
+	echo "fuzz: sim: FAILED: a core that skips the removal wait went unnoticed for ${sim_seconds}s"
+	tail -20 "$scratch/catch.log"
+	rc=1
+elif ! "$dir/tests/sim/hbsim" --scenario "$found" --unsafe skip-removal-wait | grep -q '^VIOLATION removal-means-fenced'; then
+	echo "fuzz: sim: FAILED: the scenario saved from the broken core does not replay its violation"
+	rc=1
+else
+	echo "fuzz: sim: catches a core that skips the removal wait ($(grep -m1 -o 'VIOLATION [a-z-]*' "$scratch/catch.log")), saved as a scenario that replays it"
+fi
 exit $rc
