@@ -113,24 +113,35 @@ static void note_claim(struct hb_core *c, struct hb_peer *p, hb_mono_ms now, con
 	bool fence = v->phase == HB_PHASE_FENCING || (v->flags & HB_VF_FENCING);
 	if (!stop && !fence) {
 		if (new_record && v->phase == HB_PHASE_ONLINE && p->claims) {
+			/* Its heartbeats claim it, its slot does not: the one Online
+			 * write it had in flight when it stopped may land after its
+			 * first Stopped heartbeat; a second one contradicts. */
+			if (from_slot && !(p->claims & CLAIM_SLOT) && ++p->slot_online_after_claim < 2)
+				return;
 			p->claims = 0;
+			p->slot_online_after_claim = 0;
 			p->slot_claim_at = p->net_claim_at = HB_NEVER;
 			p->stop_packets = 0;
 			c->claims_contradicted++;
 		}
 		return;
 	}
+	if (p->claims == 0)
+		p->slot_online_after_claim = 0;
 	hb_mono_ms *at = from_slot ? &p->slot_claim_at : &p->net_claim_at;
 	if (*at == HB_NEVER)
 		*at = now;
-	/* A claim in its slot while its writes ran on schedule: a forger's
-	 * record there would be read back (and fenced on) by a host whose
-	 * storage works, within a cycle. After a gap, its storage may have been
-	 * failing, and it blind to a forgery (flag_believed). */
+	/* A claim in its slot while its writes ran on schedule (the record
+	 * before it advanced at most two statefile intervals earlier, as a
+	 * healthy writer's do): a forger's record there would be read back (and
+	 * fenced on) by a host whose storage works, within a cycle. After a gap
+	 * (or under slow writes), its storage may have been failing, and it
+	 * blind to a forgery (flag_believed). */
 	if (from_slot && !(p->claims & CLAIM_SLOT))
-		p->slot_claim_on_time = new_record && p->slot_prev_adv_at != HB_NEVER &&
-		                        now - p->slot_prev_adv_at <=
-		                                (hb_mono_ms)hb_timing_peer_wait(2u * c->t->sf_cycle_ms);
+		p->slot_claim_on_time =
+			new_record && p->slot_prev_adv_at != HB_NEVER &&
+			now - p->slot_prev_adv_at <=
+				(hb_mono_ms)hb_timing_peer_wait(2u * (c->t->p.sf_interval_ms + c->t->tick_ms));
 	if (stop) {
 		p->claims |= from_slot ? CLAIM_SLOT_STOP : CLAIM_NET_STOP;
 		if (!from_slot && new_record)

@@ -66,10 +66,11 @@ struct hb_peer {
 	hb_mono_ms member_sign_at;         /* its last sign of life */
 	hb_mono_ms net_sign_at;            /* ... on the network (a packet of its member incarnation taken) */
 	unsigned claims;                   /* CLAIM_* seen, none contradicted since */
+	unsigned slot_online_after_claim;  /* Online slot records read since its heartbeats claimed */
 	hb_mono_ms slot_claim_at;          /* first claim seen in its slot, HB_NEVER none */
 	hb_mono_ms net_claim_at;           /* ... in its heartbeats */
-	bool slot_claim_on_time;           /* its slot's claim came as a new record at most two
-	                                    * statefile cycles after the record before it */
+	bool slot_claim_on_time;           /* its slot's claim came as a new record at most
+	                                    * 2 (t2 + tick) after the record before it */
 	unsigned stop_packets;             /* distinct heartbeats claiming a clean stop */
 	uint64_t listed_epoch;             /* latest epoch of its liveset that listed me, 0 never */
 	uint32_t fence_bound_ms;           /* the largest bounds it advertised */

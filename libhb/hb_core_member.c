@@ -200,16 +200,22 @@ static void evaluate_partition(struct hb_core *c, hb_mono_ms now)
 		if (v->phase == HB_PHASE_FENCING || (v->flags & HB_VF_FENCING))
 			in.leaving |= hb_host_bit(k);
 	}
-	/* A fencing host keeps its place (the losers' picture must not change
-	 * because one of them acted first), but a partition of fencing hosts
-	 * only cannot win: when every host of the best one is fencing or gone,
-	 * the next one takes over. */
+	/* A fencing host keeps its place as a vertex while its slot is fresh,
+	 * but weighs nothing: only the hosts that live on decide. A loser that
+	 * fences never changes the best partition (it is not in it), so no
+	 * other loser's settle restarts; a winner that fences for a reason of
+	 * its own may hand the win to another partition, and then everybody
+	 * waits a settle again (its partners must not fence on a race with
+	 * losers that are fencing on the old picture). */
 	bool changed = snapshot(c, &in);
 	if (changed)
 		c->snap_since = now;
 	if (changed || in.leaving != c->snap_leaving) {
+		hb_hostmap before = c->best;
 		c->snap_leaving = in.leaving;
 		c->best = in.candidates ? hb_partition_best(&in) : 0;
+		if (!changed && c->best != before)
+			c->snap_since = now;
 	}
 }
 
@@ -254,16 +260,26 @@ static bool peer_reports_access(const struct hb_core *c, hb_mono_ms now)
 /* A member's clean stop is believed, and it leaves my liveset, a stop
  * confirmation wait after its first Stopped heartbeat (an Online heartbeat
  * of the same incarnation in that wait contradicts a forged one), when
- * its slot says so too, or when its heartbeats say so at least twice: with
- * the statefile lost by all (rule 2) its slot cannot speak. One record
- * never suffices, nor do two forged ones on the two channels. */
+ * its slot says so too, or, when its slot cannot speak (the statefile lost,
+ * by me or by it: rule 2; or my reads failing), when its heartbeats say so
+ * at least twice. One record never suffices, nor do two forged ones on the
+ * two channels, nor two forged heartbeats while its slot says Online. */
 bool core_stop_believed(const struct hb_core *c, unsigned k, hb_mono_ms now)
 {
 	const struct hb_peer *p = &c->peers[k];
 	if (!(p->claims & CLAIM_NET_STOP) || p->net_claim_at == HB_NEVER ||
 	    now - p->net_claim_at < (hb_mono_ms)c->t->stop_confirm_ms)
 		return false;
-	return (p->claims & CLAIM_SLOT_STOP) || p->stop_packets >= 2;
+	if (p->claims & CLAIM_SLOT_STOP)
+		return true;
+	/* heartbeats alone: only when its slot cannot speak: I have no
+	 * statefile, or its Stopped heartbeats say it has none, or none of my
+	 * reads completed in the statefile cycle after its first Stopped
+	 * heartbeat (a real stop's Stopped record lands within that cycle) */
+	hb_mono_ms cycle_end = p->net_claim_at + (hb_mono_ms)hb_timing_peer_wait(c->t->sf_cycle_ms);
+	bool slot_mute = !c->sf_access || (p->net_valid && !(p->net.flags & HB_VF_SF_ACCESS)) ||
+	                 (now >= cycle_end && (p->slot_ok_at == HB_NEVER || p->slot_ok_at < cycle_end));
+	return slot_mute && p->stop_packets >= 2;
 }
 
 /* A member's slot says it stopped or is fencing (a claim), and:
@@ -331,6 +347,7 @@ static void make_member(struct hb_core *c, unsigned k, uint64_t boot, const stru
 	p->member_sign_at = now;
 	p->net_sign_at = HB_NEVER;
 	p->claims = 0;
+	p->slot_online_after_claim = 0;
 	p->slot_claim_at = p->net_claim_at = HB_NEVER;
 	p->stop_packets = 0;
 	p->listed_epoch = 0; /* set by the first view that lists me after it heard me Online */
@@ -348,6 +365,7 @@ static void drop_member(struct hb_core *c, unsigned k)
 	p->member_sign_at = HB_NEVER;
 	p->net_sign_at = HB_NEVER;
 	p->claims = 0;
+	p->slot_online_after_claim = 0;
 	p->slot_claim_at = p->net_claim_at = HB_NEVER;
 	p->stop_packets = 0;
 	p->listed_epoch = 0;

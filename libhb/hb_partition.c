@@ -15,9 +15,12 @@ struct search {
 	unsigned expansions;
 };
 
+/* Leaving (fencing) hosts weigh nothing and do not count: only the hosts
+ * that will live on decide between two cliques. */
 static uint32_t set_weight(const struct hb_partition_input *in, hb_hostmap set)
 {
 	uint32_t w = 0;
+	set &= ~in->leaving;
 	while (set) {
 		unsigned i = (unsigned)__builtin_ctzll(set);
 		w += in->weight[i];
@@ -31,15 +34,16 @@ bool hb_partition_better(const struct hb_partition_input *in, hb_hostmap a, hb_h
 	uint32_t wa = set_weight(in, a), wb = set_weight(in, b);
 	if (wa != wb)
 		return wa > wb;
-	int na = __builtin_popcountll(a), nb = __builtin_popcountll(b);
+	hb_hostmap la = a & ~in->leaving, lb = b & ~in->leaving;
+	int na = __builtin_popcountll(la), nb = __builtin_popcountll(lb);
 	if (na != nb)
 		return na > nb;
-	if (a == b)
+	if (la == lb)
 		return false;
 	/* same size: the smaller sorted index list holds the lowest index where
 	 * the two sets differ */
-	hb_hostmap diff = a ^ b;
-	return (a & diff & -diff) != 0;
+	hb_hostmap diff = la ^ lb;
+	return (la & diff & -diff) != 0;
 }
 
 static void consider(struct search *s, hb_hostmap r, uint32_t wr)

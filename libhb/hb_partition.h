@@ -4,9 +4,11 @@
  * Hosts are vertices; a and b are joined when each lists the other as heard
  * on the network. The best partition is the clique of greatest total weight,
  * then of most hosts, then the one whose sorted index list is smallest
- * (xhad's lowest-index tie-break). A clique in which every host is leaving
- * (fencing) never wins: the pool it would leave behind is empty. Every host
- * that evaluates the same input gets the same answer.
+ * (xhad's lowest-index tie-break). Hosts that are leaving (fencing) keep
+ * their place as vertices, but weigh nothing and do not count in the
+ * comparison: only the hosts that will live on decide; a clique in which
+ * every host is leaving never wins. Every host that evaluates the same
+ * input gets the same answer.
  */
 #ifndef HB_PARTITION_H
 #define HB_PARTITION_H
@@ -19,8 +21,8 @@ struct hb_partition_input {
 	hb_hostmap candidates;            /* vertices */
 	hb_hostmap adj[HB_MAX_HOSTS];     /* symmetric, no self loops needed */
 	uint16_t weight[HB_MAX_HOSTS];    /* >= 1 */
-	hb_hostmap leaving;               /* candidates that are fencing: they keep their
-	                                   * place in the cliques, but cannot win alone */
+	hb_hostmap leaving;               /* candidates that are fencing: vertices that
+	                                   * weigh nothing */
 };
 
 /* Bound on the search (branch-and-bound expansions). Reached only by

@@ -57,7 +57,7 @@
 enum hb_sc_forge {
 	HB_SC_FORGE_STOPPED = 0,   /* phase Stopped, excluded, disarmed: a clean stop */
 	HB_SC_FORGE_FENCING,       /* phase Fencing, the fencing flag */
-	HB_SC_FORGE_HUGE_SEQUENCE, /* its current view under a sequence near 2^63 */
+	HB_SC_FORGE_HUGE_SEQUENCE, /* its current view under the sequence 2^62 */
 	HB_SC_FORGE_NEXT_BOOT,     /* its current view under the next boot id */
 	HB_SC_FORGE_COUNT
 };

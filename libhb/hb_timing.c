@@ -170,7 +170,12 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	 * read that still shows it) or, if the flag never lands, a removal wait
 	 * after its last write. */
 	uint32_t cycle = p->sf_interval_ms + t->sf_io_timeout_ms;
-	uint32_t decide = p->hb_timeout_ms + 2u * cycle + t->settle_inconsistent_ms + t->tick_ms;
+	/* A one-way cut: the side that no longer hears stops at T1; the other
+	 * still takes the heartbeats of the first until their echo of its own
+	 * sends is T1 old, and hears them for T1 more: the picture changes
+	 * again at 2 T1, then settles (consistent by then). */
+	uint32_t settled = max_u32(p->hb_timeout_ms + t->settle_inconsistent_ms, 2u * p->hb_timeout_ms + t->settle_ms);
+	uint32_t decide = settled + 2u * cycle + t->tick_ms;
 	uint32_t after_flag = cycle + hb_timing_peer_wait(t->flag_wait_ms) + cycle;
 	t->isolation_bound_ms = decide + t->last_words_wait_ms + max_u32(after_flag, t->removal_wait_ms) + t->tick_ms;
 	t->hung_agent_bound_ms = t->proof_window_ms + p->watchdog_timeout_ms + t->watchdog_slack_ms;

@@ -71,7 +71,7 @@ static const struct timing_row bound_rows[] = {
 	D_ROW("failover, loser that can write", "failover_typical_ms", failover_typical_ms,
 	      "T1 + settle + tick + t2 + flag wait + drift + t2"),
 	D_ROW("isolation, worst case", "isolation_bound_ms", isolation_bound_ms,
-	      "T1 + 2 cycles + settle (inconsistent) + tick + last words + max(2 cycles + flag wait + drift, removal wait) + tick"),
+	      "max(T1 + settle (inconsistent), 2 T1 + settle) + 2 cycles + tick + last words + max(2 cycles + flag wait + drift, removal wait) + tick"),
 	D_ROW("hung agent fenced within", "hung_agent_bound_ms", hung_agent_bound_ms, "P + W + slack (<= Wh)"),
 	D_ROW("hung statefile, network cut", "hung_storage_bound_ms", hung_storage_bound_ms,
 	      "T2 + P + W + slack (<= Ws)"),

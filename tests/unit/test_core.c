@@ -67,12 +67,24 @@ static void test_partition_rules(void **state)
 	full(&in, 4);
 	in.candidates = 0xa;
 	assert_int_equal(hb_partition_best(&in), 0xa);
-	/* a fencing host keeps its place: {0,1} still wins over {2,3} while 0
-	 * fences (a loser's fence never changes the picture) */
+	/* a loser that fences never changes the picture: {0,1} still wins over
+	 * {2,3} while 2 fences */
 	full(&in, 4);
 	cut(&in, 0, 2), cut(&in, 0, 3), cut(&in, 1, 2), cut(&in, 1, 3);
-	in.leaving = 0x1;
+	in.leaving = 0x4;
 	assert_int_equal(hb_partition_best(&in), 0x3);
+	/* a fencing host weighs nothing: when 0 fences (for a reason of its own)
+	 * the living {2,3} outweigh the living {1} */
+	in.leaving = 0x1;
+	assert_int_equal(hb_partition_best(&in), 0xc);
+	/* nor does its stale view decide a tie: 1 (fencing) does not hear 2, so
+	 * {0,1,3} and {0,2,3} are both cliques; only {0,3} + 1 living host
+	 * each: the tie goes by the living hosts' indices, and 2 is not out
+	 * because of 1's view */
+	full(&in, 4);
+	cut(&in, 1, 2);
+	in.leaving = 0x2;
+	assert_int_equal(hb_partition_best(&in) & ~in.leaving, 0xd);
 	/* ... but a partition of fencing hosts only never wins: host 1 (fencing)
 	 * alone against host 2 alone (host 0 stopped, host 3 gone) */
 	full(&in, 3);
