@@ -110,6 +110,9 @@ void sim_host_boot(struct sim_world *w, unsigned idx)
 	h->fence_judged = -1;
 	h->heard_us = -1;
 	h->last_ok_write_us = -1;
+	h->last_ok_read_us = -1;
+	h->forged_claim_us = -1;
+	h->sf_bad_since_us = h->sf_fault != SF_OK ? w->now_us : -1;
 	h->healthy_seen = -1;
 	h->inc = ++w->boot_counter[idx];
 	h->wake_us = SIM_NEVER;

@@ -29,7 +29,6 @@
 #define SIM_LINK_MAX_US 2000
 #define SIM_IO_MIN_US 1000
 #define SIM_IO_MAX_US 5000
-#define SIM_BAD_LOSS_PPM 50000u /* 5 %: a link this lossy may break a host's proof */
 
 /* ---- network -------------------------------------------------------- */
 
@@ -431,6 +430,8 @@ static void io_deliver(struct sim_world *w, struct sim_host *h, enum sim_io_kind
 	io->held = false;
 	if (kind == SIO_READ) {
 		read_fill(w, io);
+		if (io->err == 0 && !io->overdue && w->readbuf->slot_err[h->idx] == 0)
+			h->last_ok_read_us = w->now_us;
 		read_deliver(w, h, now);
 	} else {
 		if (kind == SIO_SLOT && io->err == 0 && !io->overdue)
@@ -461,6 +462,7 @@ void sim_io_complete(struct sim_world *w, struct sim_host *h, enum sim_io_kind k
 void sim_io_storage_heal(struct sim_world *w, struct sim_host *h)
 {
 	h->sf_fault = SF_OK;
+	h->sf_bad_since_us = -1;
 	h->sf_slow_us = 0;
 	for (unsigned k = 0; k < SIO_COUNT; k++) {
 		struct sim_io *io = &h->io[k];

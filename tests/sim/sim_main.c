@@ -62,6 +62,7 @@ struct run_rec {
 	uint32_t check;  /* enum sim_check_id of the violation */
 	uint32_t kinds;  /* bits of enum sim_kind the run drew faults from */
 	uint32_t n_samples;
+	uint32_t residuals;
 	uint32_t samples[SIM_MAX_SAMPLES];
 	uint32_t text_len;
 };
@@ -175,6 +176,8 @@ static int scenario_in(const struct opts *o, struct sim_world *w, struct sim_out
 	if (sim_world_reset(w, &cfg, n) < 0)
 		return 2;
 	unsigned v = sim_world_run(w);
+	if (w->chk.residuals)
+		printf("hbsim: removals in the residual case of docs/design.md: %u\n", w->chk.residuals);
 	printf("hbsim: expectations=%u met=%u violations=%u\n", w->chk.expects, w->chk.met, v);
 	return v == 0 && w->chk.met == w->chk.expects ? 0 : 1;
 }
@@ -242,7 +245,8 @@ static void run_random_one(struct sim_world *w, const struct opts *o, uint64_t s
 		abort();
 	unsigned v = sim_world_run(w);
 	*rec = (struct run_rec){.seed = seed, .sim_us = (uint64_t)w->now_us, .events = w->events, .violations = v,
-	                        .check = w->chk.first, .kinds = kinds, .n_samples = w->chk.n_samples};
+	                        .check = w->chk.first, .kinds = kinds, .n_samples = w->chk.n_samples,
+	                        .residuals = w->chk.residuals};
 	memcpy(rec->samples, w->chk.samples, sizeof rec->samples);
 	if (v > 0 && o->save_dir != NULL) {
 		char path[4096];
@@ -283,7 +287,7 @@ static void worker(const struct opts *o, unsigned j, int fd)
 }
 
 struct totals {
-	uint64_t runs, violations, sim_us, events;
+	uint64_t runs, violations, sim_us, events, residuals;
 	uint64_t by_check[CK_COUNT];
 	uint64_t kinds[SK_COUNT];
 	uint32_t *samples;
@@ -293,6 +297,7 @@ struct totals {
 static void account(struct totals *t, const struct run_rec *rec, const char *text, unsigned *printed)
 {
 	t->runs++;
+	t->residuals += rec->residuals;
 	t->sim_us += rec->sim_us;
 	t->events += rec->events;
 	for (unsigned k = 0; k < SK_COUNT; k++)
@@ -334,6 +339,8 @@ static void print_summary(const struct opts *o, struct totals *t, double wall)
 	printf("hbsim: runs with each fault kind:");
 	for (unsigned k = 0; k < SK_COUNT; k++)
 		printf(" %s=%" PRIu64, sim_kind_name((enum sim_kind)k), t->kinds[k]);
+	printf("\nhbsim: removals in the residual case of docs/design.md (a forged claim its victim could not read "
+	       "back, storage failing, unheard): %" PRIu64, t->residuals);
 	printf("\nhbsim: failovers timed=%zu, simulated %.0fs, %" PRIu64 " events\n", t->n_samples, (double)t->sim_us / 1e6,
 	       t->events);
 	if (t->violations > 0) {

@@ -451,9 +451,18 @@ static void gen_fault(struct gen *g, enum sim_kind k, int64_t at)
 }
 
 /* Swarm: each kind is enabled with probability 1/2 (at least one), and the
- * faults are drawn from the enabled kinds only. */
+ * faults are drawn from the enabled kinds only. One run in four has a lone
+ * crash or network fault instead: the failover bounds are judged on a
+ * fault that nothing else disturbs. */
 static void gen_faults(struct gen *g)
 {
+	if (gen_chance(g, 250000)) {
+		static const enum sim_kind lone[] = {SK_CRASH, SK_ISOLATE, SK_PARTITION, SK_CUT};
+		int64_t at = gen_ms(g, 1000, 20000);
+		gen_fault(g, lone[gen_below(g, sizeof lone / sizeof lone[0])], at);
+		effect_until(g, at + (int64_t)g->t->isolation_bound_ms * 11 / 10 + 1000); /* healed after its bound */
+		return;
+	}
 	enum sim_kind enabled[SK_COUNT];
 	unsigned n_enabled = 0;
 	for (unsigned k = 0; k < SK_COUNT; k++)
@@ -544,6 +553,7 @@ static size_t make(struct gen *g, unsigned hosts_max, struct sim_cfg *cfg, struc
 	g->cfg = cfg;
 	g->t = &cfg->timing;
 	g->last_boot_ms = -1;
+	cfg->hosts_max = hosts_max;
 	cfg->n_hosts = (unsigned)gen_ms(g, 2, hosts_max < 2 ? 2 : hosts_max);
 	cfg->n_paths = gen_chance(g, 250000) ? 2 : 1;
 	cfg->sector = 512;

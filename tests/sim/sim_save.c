@@ -26,8 +26,10 @@ int sim_save_violation(const struct sim_world *w, const char *path, const char *
 		sim_out_free(&script);
 		return -1;
 	}
+	char flags[96];
+	sim_replay_flags(w, flags, sizeof flags);
 	fprintf(f, "# %s: a run that broke the safety contract, saved by hbsim.\n"
-	           "# Replay: hbsim --scenario %s (its seed is the #@ seed line).\n#\n", path, path);
+	           "# Replay: hbsim --scenario %s%s (its seed is the #@ seed line).\n#\n", path, path, flags);
 	/* the report, each line a comment */
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(report + i, '\n', len - i);

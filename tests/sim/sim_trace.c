@@ -98,6 +98,10 @@ static void format_body(const struct sim_trace *t, const struct sim_trace_ent *e
 		snprintf(buf, len, "failover of %s done in %" PRId64 " ms", m1, e->b);
 		return;
 	case TK_VIOLATION: snprintf(buf, len, "VIOLATION %s", sim_check_name((enum sim_check_id)e->a)); return;
+	case TK_RESIDUAL:
+		snprintf(buf, len, "removed host %" PRId64 ": a forged claim it could not read back, its storage failing, "
+		         "unheard (the residual case of docs/design.md)", e->a);
+		return;
 	case TK_SEND: snprintf(buf, len, "send seq %" PRId64, e->a); return;
 	case TK_RECV: snprintf(buf, len, "recv from %" PRId64 " path %" PRId64, e->a, e->b); return;
 	case TK_IO_DONE: snprintf(buf, len, "%s done", io_names[e->a]); return;

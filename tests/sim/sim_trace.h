@@ -44,6 +44,7 @@ enum sim_tk {
 	TK_SUSPEND,    /* a = duration ms */
 	TK_RESTART,    /* restart-agent: a = watchdog armed */
 	TK_CLOCK_STEP, /* a = step ms */
+	TK_RESIDUAL,   /* host removed a = host in the documented residual case */
 	TK_COUNT
 };
 

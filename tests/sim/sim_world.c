@@ -176,13 +176,19 @@ void sim_world_start_deferred(struct sim_world *w)
 
 /* ---- statements ------------------------------------------------------ */
 
-/* A freeze this short never starves a healthy watchdog: the last pet is at
- * most a pet interval (plus scheduling) before the freeze, and the first
- * after the thaw at most one more. */
+/* A freeze this short never starves a healthy watchdog (the last pet is at
+ * most a pet interval, plus scheduling, before the freeze, and the first
+ * after the thaw at most one more), nor outlasts the host's proof (its last
+ * confirmed write is at most two statefile cycles old when it freezes, and
+ * the echo of its heartbeats two heartbeat intervals): otherwise it touches
+ * the host, which may fence when it thaws. */
 static bool freeze_is_short(const struct sim_world *w, int64_t dur_ms)
 {
 	const struct hb_timing *t = &w->cfg.timing;
-	return dur_ms + 2 * (int64_t)t->pet_interval_ms + 500 <= (int64_t)t->p.watchdog_timeout_ms;
+	const struct hb_timing_params *p = &t->p;
+	return dur_ms + 2 * (int64_t)t->pet_interval_ms + 500 <= (int64_t)p->watchdog_timeout_ms &&
+	       dur_ms + 2 * (int64_t)(p->sf_interval_ms + t->sf_io_timeout_ms) <= (int64_t)p->sf_timeout_ms &&
+	       dur_ms + 2 * (int64_t)p->hb_interval_ms <= (int64_t)p->hb_timeout_ms;
 }
 
 static void note(struct sim_world *w, int i, const char *what)
@@ -297,11 +303,6 @@ static void exec_forge(struct sim_world *w, int i)
 	struct sim_host *h = &w->hosts[st->host];
 	enum hb_sc_forge f = (enum hb_sc_forge)st->forge;
 	sim_check_fault(w, i, FB_FORGE);
-	/* A forged slot of h, or a forged stop or fence of h, may legitimately
-	 * make h fence itself (it finds someone else's write in its slot, or
-	 * learns it was written off); nobody else. */
-	if (st->kind == HB_SC_FORGE_SLOT || f == HB_SC_FORGE_STOPPED || f == HB_SC_FORGE_FENCING)
-		sim_check_touch(w, (unsigned)st->host);
 	if (st->kind == HB_SC_FORGE_SLOT) {
 		enum hb_reject rej;
 		struct hb_slot s = *sim_store_slot(w, (unsigned)st->host, &rej);
@@ -314,6 +315,8 @@ static void exec_forge(struct sim_world *w, int i)
 			s.boot_id++;
 		forge_view(&s.view, f);
 		sim_store_forge_slot(w, (unsigned)st->host, &s);
+		if ((f == HB_SC_FORGE_STOPPED || f == HB_SC_FORGE_FENCING) && s.boot_id == h->boot_id)
+			h->forged_claim_us = w->now_us;
 		return;
 	}
 	if (!h->sent_any) {
@@ -378,6 +381,8 @@ static void exec_network(struct sim_world *w, int i)
 
 static void storage_apply(struct sim_world *w, const struct hb_sc_statement *st, struct sim_host *h)
 {
+	if (st->kind != HB_SC_STORAGE_HEAL && st->kind != HB_SC_STORAGE_TORN && h->sf_bad_since_us < 0)
+		h->sf_bad_since_us = w->now_us;
 	switch (st->kind) {
 	case HB_SC_STORAGE_FAIL: h->sf_fault = SF_FAIL; return;
 	case HB_SC_STORAGE_HANG: h->sf_fault = SF_HANG; return;
@@ -423,7 +428,8 @@ static void exec_lang(struct sim_world *w, int i)
 		return;
 	case HB_SC_LOSS: case HB_SC_DUPLICATE: case HB_SC_DELAY: case HB_SC_REPLAY:
 		sim_net_quality(w, &w->stmts[i].st);
-		sim_check_fault(w, i, FB_NETQ);
+		sim_check_fault(w, i, w->stmts[i].st.kind == HB_SC_LOSS && w->stmts[i].st.rate_ppm < SIM_BAD_LOSS_PPM
+		                              ? FB_NETQ_MILD : FB_NETQ);
 		return;
 	case HB_SC_CLOCK_STEP: case HB_SC_SUSPEND: case HB_SC_RESTART_AGENT:
 		exec_host_fault(w, i);
@@ -539,6 +545,19 @@ void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len)
 		return;
 	}
 	}
+}
+
+/* The command-line flags a replay of w needs (the core broken on purpose),
+ * each with a leading space; "" for the real core. */
+void sim_replay_flags(const struct sim_world *w, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (unsigned bit = 1; bit != 0 && used < len; bit <<= 1)
+		if (w->cfg.unsafe & bit)
+			used += (size_t)snprintf(buf + used, len - used, " --unsafe %s", hb_core_unsafe_name(bit));
+	if (w->cfg.broken_suspend_clock && used < len)
+		snprintf(buf + used, len - used, " --broken-suspend-clock");
 }
 
 /* The pool's header (hosts, timeout, paths, sector, timing overrides), each

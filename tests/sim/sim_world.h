@@ -65,6 +65,7 @@ struct sim_cfg {
 	uint64_t seed;
 	bool seed_in_file;          /* a scenario file's `#@ seed N` (its runs' default) */
 	bool from_bytes;            /* random, drawn from a fuzzer's input (not from seed) */
+	unsigned hosts_max;         /* random: the --hosts-max it was drawn with */
 	unsigned n_hosts;
 	unsigned n_paths;
 	unsigned sector;
@@ -162,6 +163,9 @@ struct sim_host {
 	 * confirmed its own write */
 	int64_t heard_us;
 	int64_t last_ok_write_us; /* submission of its last successful slot write */
+	int64_t last_ok_read_us;  /* completion of its last read that returned its own slot */
+	int64_t forged_claim_us;  /* a forged Stopped or Fencing record of it landed in its slot, -1 none */
+	int64_t sf_bad_since_us;  /* its storage fault began (-1: none now) */
 	hb_mono_ms healthy_seen;  /* healthy_until last returned by the core */
 	/* lifecycle */
 	int64_t boot_us;
@@ -229,8 +233,13 @@ enum sim_fault_bit {
 	FB_SUSPEND = 1u << 14,
 	FB_RESTART = 1u << 15,/* restart-agent */
 	FB_FORGE = 1u << 16,  /* forge-slot, forge-heartbeat */
+	FB_NETQ_MILD = 1u << 17, /* loss below SIM_BAD_LOSS_PPM: no heartbeat proof at stake */
+	/* Statements that break nothing: a failover watch survives them, and a
+	 * history of them counts as no fault for a new watch. (A repair while a
+	 * watch runs repairs nothing: any fault since would have ended it.) */
+	FB_REPAIR = FB_NET_HEAL | FB_SF_HEAL | FB_NETQ_MILD,
 };
-#define FB_BENIGN (FB_CRASH | FB_BOOT | FB_SHUTDOWN | FB_FREEZE_SHORT | FB_TORN)
+#define SIM_BAD_LOSS_PPM 50000u /* 5 %: a link this lossy may break a host's proof */
 #define FB_RULE2 (FB_SF_ALL | FB_SF_HEAL)
 
 /* A failover being timed: every survivor must drop every victim. */
@@ -271,6 +280,8 @@ struct sim_check {
 	int64_t touched_us[HB_MAX_HOSTS];
 	bool rule2_broken;          /* storage lost by all and a further failure since */
 	int64_t bad_since[HB_MAX_HOSTS][HB_MAX_HOSTS]; /* link a-b (either way) cut or bad since, -1 good */
+	int64_t cut_origin[HB_MAX_HOSTS][HB_MAX_HOSTS]; /* ... the start of its last cut, kept while good */
+	int64_t good_at[HB_MAX_HOSTS][HB_MAX_HOSTS];    /* ... good again since (after that cut) */
 	bool sf_all_faulty;         /* every running host's storage is faulty */
 	bool formed;
 	int64_t formed_us;
@@ -285,6 +296,7 @@ struct sim_check {
 	unsigned expects;
 	unsigned met;
 	unsigned violations;
+	unsigned residuals;         /* removals of the documented residual case (docs/design.md) */
 	enum sim_check_id first;
 };
 
@@ -373,6 +385,7 @@ unsigned sim_world_run(struct sim_world *w);
 void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len);
 void sim_world_print_script(const struct sim_world *w, struct sim_out *o);
 void sim_world_write_scenario(const struct sim_world *w, struct sim_out *o, int64_t end_ms);
+void sim_replay_flags(const struct sim_world *w, char *buf, size_t len);
 /* Random mode: the pool formed; schedule the statements that wait for it. */
 void sim_world_start_deferred(struct sim_world *w);
 
