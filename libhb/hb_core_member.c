@@ -221,10 +221,16 @@ static void evaluate_partition(struct hb_core *c, hb_mono_ms now)
 
 /* ---- survival rule 2: nobody has the statefile, the network is whole ---- */
 
+/* Rule 2 needs at least one other running member, heard and hearing me: a
+ * host alone in its liveset (every other member removed or stopped) that
+ * loses the statefile has nobody to vouch that the statefile is dead for
+ * everyone, and nobody hears it any more; a host that starts later and reads
+ * its slot unchanged may count it gone after its fence bound. It fences. */
 static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 {
 	const struct hb_timing *t = c->t;
 	hb_hostmap others = c->liveset & ~core_self_bit(c);
+	bool vouched = false;
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		const struct hb_peer *p = &c->peers[k];
 		if (!(others & hb_host_bit(k)) || core_stop_believed(c, k, now))
@@ -240,8 +246,9 @@ static bool rule2_holds(const struct hb_core *c, hb_mono_ms now)
 		if ((p->net.flags & HB_VF_SF_ACCESS) && !fresh(now, c->sf_lost_at, t->sf_loss_grace_ms) &&
 		    !fresh(now, p->access_since, t->sf_regain_grace_ms))
 			return false;
+		vouched = true;
 	}
-	return true;
+	return vouched;
 }
 
 static bool peer_reports_access(const struct hb_core *c, hb_mono_ms now)

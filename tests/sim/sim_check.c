@@ -597,6 +597,12 @@ static void justify_refresh(struct sim_world *w)
 			if ((part & hb_host_bit(a)) && (((adj_r2[a] | hb_host_bit(a)) & part) != part ||
 			                                (w->hosts[a].liveset & (~(part | stopped) | silent)) != 0))
 				w->chk.rule2_broken = true;
+		/* and at least one other running member to vouch for it: a host
+		 * whose liveset holds no other participating, unstopped host
+		 * fences by rule 2's absence (docs/design.md) */
+		for (unsigned a = 0; a < n; a++)
+			if ((part & hb_host_bit(a)) && (w->hosts[a].liveset & part & ~stopped & ~hb_host_bit(a)) == 0)
+				w->chk.rule2_broken = true;
 		if (w->chk.rule2_broken)
 			vulnerable = part;
 	} else {
