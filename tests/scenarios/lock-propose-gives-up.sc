@@ -6,6 +6,7 @@
 # about to withdraw. Host 3, which proposed later, then takes it. Nobody
 # may report host 1 as master meanwhile: a host is reported once it says it
 # took the lock. (Found by hbsim --random, seed 113054.)
+# hbpool-skip: the outcome hangs on which of two I/Os held 24 s lands first; real agents at --scale race them differently (host 1 may take the lock), so only hbsim's event order can assert it
 hosts 5
 timeout 35
 paths 2

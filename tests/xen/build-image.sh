@@ -359,7 +359,8 @@ if [ "$index" = 0 ] && [ "$doinit" = 1 ]; then
 	say "HBX-SFINIT rc=$? $(tail -n1 /run/sfinit.out)"
 elif [ "$index" != 0 ]; then
 	n=0
-	until hbctl statefile dump >/dev/null 2>&1; do
+	# dump exits 0 on a blank disk too: wait for host 0's format to show
+	until hbctl statefile dump 2>/dev/null | grep -q '(matches the configuration)'; do
 		n=$((n + 1)); [ $n -ge 120 ] && { say "HBX-WARN statefile still not valid"; break; }
 		sleep 1
 	done
