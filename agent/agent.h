@@ -15,6 +15,7 @@
  *   ctl_proto.c     the control protocol's messages, pure (ctl_proto.h)
  *   agent_status.c  the query documents: status, liveset, statefile
  *   agent_command.c the change commands: checks, core calls, audit log
+ *   agent_xapi_watch.c xapi supervision (agent_xapi_watch.h)
  * docs/agent.md describes the daemon for admins.
  */
 #ifndef AGENT_H
@@ -27,6 +28,8 @@
 #include <sys/types.h>
 
 #include "agent_ctl.h"
+#include "agent_key.h"
+#include "agent_xapi_watch.h"
 #include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_core.h"
@@ -100,7 +103,8 @@ struct agent {
 	struct agent_opts opts;
 	struct hb_config cfg;
 	struct hb_timing timing;
-	struct hb_key key;
+	struct hb_key key;               /* the key at start-up (hb_net_open) */
+	struct agent_key pk;             /* the key file watched, the rotation (agent_key.c) */
 	hb_uuid uuids[HB_MAX_HOSTS];
 	char self_uuid[HB_UUID_STR_LEN];
 	char lock_path[AGENT_PATH_MAX];
@@ -127,6 +131,7 @@ struct agent {
 	bool wd_open, wd_armed;
 
 	struct agent_ctl ctl;
+	struct agent_xw xw;              /* xapi supervision */
 	uint16_t weight;                 /* advertised weight (set-weight), 1 at start */
 
 	/* scheduling and clock health (warnings) */

@@ -136,7 +136,7 @@ struct json_object *agent_command(struct agent *a, const struct ctl_request *req
 	switch (req->cmd) {
 	case CTL_PING: return ok_str(req, "pong", "the agent answers");
 	case CTL_STATUS: return ctl_ok(req->id, "status", agent_status_json(a));
-	case CTL_LIVESET: return ctl_ok(req->id, "liveset", agent_liveset_json(a, !req->keep_latency));
+	case CTL_LIVESET: return ctl_ok(req->id, "liveset", agent_liveset_json(a, req->reset_latency));
 	case CTL_TIMEOUTS: return ctl_ok(req->id, "effective timeouts", agent_timeouts_json(a));
 	case CTL_STATEFILE: return ctl_ok(req->id, "latest statefile read", agent_statefile_json(a));
 	default: break;

@@ -4,8 +4,10 @@
  * Owns the listening socket (refused when another agent answers on it), the
  * client table and its fixed buffers, non-blocking reads and writes driven by
  * the decision loop (bounded work per event: a client can never hold the
- * loop), the peer credentials and who may run what, the limits and their
- * counters. Lines are parsed by ctl_proto.c, run by agent_command.c.
+ * loop), the peer credentials and who may run what (with slots kept for
+ * uid 0), the limits and their counters, and replies of any size (a large
+ * one is sent from its own text while the client's next lines wait). Lines
+ * are parsed by ctl_proto.c, run by agent_command.c.
  */
 #include "agent.h"
 
@@ -31,7 +33,12 @@
 
 /* ---- socket -------------------------------------------------------------- */
 
-static int make_parent(const char *path, mode_t mode, gid_t group, bool set_group, struct hb_err *err)
+/* The socket's directory: created 0700, or 0750 with the control group.
+ * An existing directory is the admin's and left alone, except the agent's
+ * own run directory (the lock file's, created 0700 before the socket): the
+ * control group is given access to it, or its members could never reach the
+ * default socket. */
+static int make_parent(const char *path, const struct agent_ctl *ctl, struct hb_err *err)
 {
 	char dir[AGENT_CTL_PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -39,13 +46,24 @@ static int make_parent(const char *path, mode_t mode, gid_t group, bool set_grou
 	if (slash == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, mode) < 0) {
-		if (errno != EEXIST)
-			return hb_err_set(err, "cannot create the control socket directory %s: %s", dir, strerror(errno));
-		return 0; /* an existing directory is the admin's */
+	mode_t mode = ctl->have_group ? 0750 : 0700;
+	bool created = mkdir(dir, mode) == 0;
+	if (!created && errno != EEXIST)
+		return hb_err_set(err, "cannot create the control socket directory %s: %s", dir, strerror(errno));
+	if (!ctl->have_group)
+		return 0;
+	if (created || strcmp(dir, AGENT_RUN_DIR) == 0) {
+		if (chown(dir, (uid_t)-1, ctl->group) < 0 || chmod(dir, mode) < 0)
+			return hb_err_set(err, "control socket directory %s: cannot give it to group %ld: %s", dir,
+			                  (long)ctl->group, strerror(errno));
+		return 0;
 	}
-	if (set_group && (chown(dir, 0, group) < 0 || chmod(dir, mode) < 0))
-		return hb_err_set(err, "control socket directory %s: %s", dir, strerror(errno));
+	struct stat st;
+	if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH) && !(st.st_gid == ctl->group && (st.st_mode & S_IXGRP)))
+		agent_log(LOG_WARNING,
+		          "control socket directory %s (mode %04o, group %ld) does not let the control group %ld in: "
+		          "its members cannot connect",
+		          dir, (unsigned)(st.st_mode & 07777), (long)st.st_gid, (long)ctl->group);
 	return 0;
 }
 
@@ -121,8 +139,8 @@ int agent_ctl_open(struct agent *a, struct hb_err *err)
 	memcpy(ctl->path, path, len + 1u);
 	if (resolve_group(ctl, a->cfg.control_group, err) < 0)
 		return HB_EXIT_INVALID_CONFIG_FILE;
-	mode_t dmode = ctl->have_group ? 0750 : 0700, smode = ctl->have_group ? 0660 : 0600;
-	if (alloc_clients(ctl, err) < 0 || make_parent(path, dmode, ctl->group, ctl->have_group, err) < 0)
+	mode_t smode = ctl->have_group ? 0660 : 0600;
+	if (alloc_clients(ctl, err) < 0 || make_parent(path, ctl, err) < 0)
 		return HB_EXIT_SYSTEM_ERROR;
 	if (clear_stale(&sa, err) < 0)
 		return strstr(err->msg, "another agent") ? HB_EXIT_DAEMON_IS_PRESENT : HB_EXIT_SYSTEM_ERROR;
@@ -148,7 +166,10 @@ static void client_close(struct agent *a, struct agent_ctl_client *c)
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
-	c->in_len = c->out_len = c->out_off = 0;
+	json_object_put(c->big);
+	c->big = NULL;
+	c->big_text = NULL;
+	c->in_len = c->out_len = c->out_off = c->big_len = c->big_off = 0;
 	c->want_out = c->close_after = c->reading = false;
 }
 
@@ -172,34 +193,51 @@ void agent_ctl_close(struct agent *a)
 
 /* ---- replies ------------------------------------------------------------- */
 
-/* Append a response line; false when it does not fit (the client reads too
- * little): the caller cuts the client off. */
-static bool reply(struct agent_ctl_client *c, struct json_object *o)
+static bool out_pending(const struct agent_ctl_client *c) { return c->out_len > c->out_off || c->big != NULL; }
+
+/* Queue a response line: copied into the output buffer when it fits, else
+ * kept as the client's one large reply, sent from o's own text after the
+ * buffer (take_lines runs no further request until it is written). False
+ * when it cannot be queued: the caller cuts the client off. */
+static bool reply(struct agent_ctl *ctl, struct agent_ctl_client *c, struct json_object *o)
 {
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL)
+		return false; /* json-c out of memory */
 	size_t len = strlen(text);
-	if (c->out_len + len + 1u > AGENT_CTL_OUT_MAX)
+	if (len + 1u > ctl->largest_reply)
+		ctl->largest_reply = len + 1u;
+	if (c->big == NULL && c->out_len + len + 1u <= AGENT_CTL_OUT_MAX) {
+		memcpy(c->out + c->out_len, text, len);
+		c->out[c->out_len + len] = '\n';
+		c->out_len += len + 1u;
+		return true;
+	}
+	if (c->big != NULL)
 		return false;
-	memcpy(c->out + c->out_len, text, len);
-	c->out[c->out_len + len] = '\n';
-	c->out_len += len + 1u;
+	c->big = json_object_get(o);
+	c->big_text = text;
+	c->big_len = len;
+	c->big_off = 0;
+	ctl->streamed++;
 	return true;
 }
 
 /* A last error line, then close once it is written. */
-static void reply_and_close(struct agent_ctl_client *c, enum ctl_error e, int code, const char *reason)
+static void reply_and_close(struct agent_ctl *ctl, struct agent_ctl_client *c, enum ctl_error e, int code,
+                            const char *reason)
 {
 	struct json_object *o = ctl_fail(NULL, e, code, reason);
-	(void)reply(c, o);
+	(void)reply(ctl, c, o);
 	json_object_put(o);
 	c->close_after = true;
 }
 
-static bool may_run(const struct agent_ctl *ctl, const struct agent_ctl_client *c, enum ctl_cmd cmd)
+static bool may_run(const struct agent_ctl *ctl, const struct agent_ctl_client *c, const struct ctl_request *req)
 {
 	if (c->uid == 0)
 		return true;
-	return !ctl_cmd_is_change(cmd) && ctl->have_group && c->in_group;
+	return !ctl_request_is_change(req) && ctl->have_group && c->in_group;
 }
 
 /* One request line; false when the client had to be cut off. */
@@ -213,19 +251,20 @@ static bool request(struct agent *a, struct agent_ctl_client *c, const char *lin
 	if (ctl_parse(line, len, &req, &f) < 0) {
 		ctl->bad_requests++;
 		resp = ctl_fail(req.id, f.error, f.code, f.reason);
-	} else if (!may_run(ctl, c, req.cmd)) {
+	} else if (!may_run(ctl, c, &req)) {
 		ctl->denied++;
 		char reason[128];
-		snprintf(reason, sizeof reason, "%s needs root%s (caller uid %ld)", ctl_cmd_name(req.cmd),
-		         ctl_cmd_is_change(req.cmd) ? "" : " or the control group", (long)c->uid);
-		if (ctl_cmd_is_change(req.cmd))
+		bool change = ctl_request_is_change(&req);
+		snprintf(reason, sizeof reason, "%s%s needs root%s (caller uid %ld)", ctl_cmd_name(req.cmd),
+		         req.reset_latency ? " with reset_latency" : "", change ? "" : " or the control group", (long)c->uid);
+		if (change)
 			agent_log(LOG_NOTICE, "control: %s by uid %ld pid %ld: permission denied", ctl_cmd_name(req.cmd),
 			          (long)c->uid, (long)c->pid);
 		resp = ctl_fail(req.id, CTL_E_PERMISSION_DENIED, HB_EXIT_INVALID_ENVIRONMENT, reason);
 	} else {
 		resp = agent_command(a, &req, c->uid, c->pid);
 	}
-	bool fits = reply(c, resp);
+	bool fits = reply(ctl, c, resp);
 	json_object_put(resp);
 	ctl_request_free(&req);
 	return fits;
@@ -233,11 +272,16 @@ static bool request(struct agent *a, struct agent_ctl_client *c, const char *lin
 
 /* ---- client I/O ---------------------------------------------------------- */
 
+/* Complete request lines wait behind a large reply. */
+static bool lines_held(const struct agent_ctl_client *c) { return c->in_len > 0 && memchr(c->in, '\n', c->in_len) != NULL; }
+
 static void set_interest(struct agent *a, unsigned i)
 {
 	struct agent_ctl_client *c = &a->ctl.clients[i];
-	bool want_out = c->out_len > c->out_off;
-	bool reading = !c->close_after;
+	/* held lines with nothing left to send: the writable socket brings us
+	 * back at once to run them (bounded work per event) */
+	bool want_out = out_pending(c) || lines_held(c);
+	bool reading = !c->close_after && c->big == NULL;
 	if (c->want_out == want_out && c->reading == reading)
 		return;
 	struct epoll_event ev = {.events = (reading ? EPOLLIN : 0u) | (want_out ? EPOLLOUT : 0u),
@@ -247,14 +291,14 @@ static void set_interest(struct agent *a, unsigned i)
 	c->reading = reading;
 }
 
-/* Write what is pending; false when the client was closed. */
-static bool flush_out(struct agent *a, unsigned i)
+/* Send what the socket takes: the buffer, then the large reply and its
+ * newline. False when the client was closed (a send error). */
+static bool send_out(struct agent *a, struct agent_ctl_client *c)
 {
-	struct agent_ctl_client *c = &a->ctl.clients[i];
 	while (c->out_off < c->out_len) {
 		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+			return true;
 		if (w <= 0) {
 			client_close(a, c);
 			return false;
@@ -262,23 +306,38 @@ static bool flush_out(struct agent *a, unsigned i)
 		c->out_off += (size_t)w;
 		c->last_tx = a->now;
 	}
-	if (c->out_off == c->out_len) {
-		c->out_off = c->out_len = 0;
-		if (c->close_after) {
+	c->out_off = c->out_len = 0;
+	while (c->big != NULL) {
+		bool text = c->big_off < c->big_len;
+		const char *p = text ? c->big_text + c->big_off : "\n";
+		size_t n = text ? c->big_len - c->big_off : 1u;
+		ssize_t w = send(c->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (w <= 0) {
 			client_close(a, c);
 			return false;
 		}
+		c->big_off += (size_t)w;
+		c->last_tx = a->now;
+		if (c->big_off == c->big_len + 1u) {
+			json_object_put(c->big);
+			c->big = NULL;
+			c->big_text = NULL;
+			c->big_len = c->big_off = 0;
+		}
 	}
-	set_interest(a, i);
 	return true;
 }
 
-/* Handle every complete line in the input buffer; false when cut off. */
+/* Handle every complete line in the input buffer, up to the first reply
+ * that must be streamed (the lines after it wait until it is written);
+ * false when cut off. */
 static bool take_lines(struct agent *a, struct agent_ctl_client *c)
 {
 	size_t start = 0;
 	bool ok = true;
-	for (size_t k = 0; k < c->in_len && ok && !c->close_after; k++) {
+	for (size_t k = 0; k < c->in_len && ok && !c->close_after && c->big == NULL; k++) {
 		if (c->in[k] != '\n')
 			continue;
 		size_t len = k - start;
@@ -294,18 +353,61 @@ static bool take_lines(struct agent *a, struct agent_ctl_client *c)
 	return ok;
 }
 
+/* take_lines, then the line-length limit; false when the client was closed. */
+static bool run_lines(struct agent *a, struct agent_ctl_client *c)
+{
+	if (!take_lines(a, c)) {
+		a->ctl.stalled_closed++;
+		client_close(a, c);
+		return false;
+	}
+	if (c->big == NULL && c->in_len > AGENT_CTL_LINE_MAX) {
+		a->ctl.oversize++;
+		c->in_len = 0;
+		char reason[96];
+		snprintf(reason, sizeof reason, "request line longer than %u bytes: closing", AGENT_CTL_LINE_MAX);
+		reply_and_close(&a->ctl, c, CTL_E_TOO_LARGE, HB_EXIT_INVALID_PARAMETER, reason);
+	}
+	return true;
+}
+
+/* Write what is pending, then run the lines that waited behind a large
+ * reply (a few rounds: a client can never hold the loop); false when the
+ * client was closed. */
+static bool flush_out(struct agent *a, unsigned i)
+{
+	struct agent_ctl_client *c = &a->ctl.clients[i];
+	for (unsigned round = 0; round < CTL_READ_BUDGET; round++) {
+		if (!send_out(a, c))
+			return false;
+		if (out_pending(c) || c->close_after || !lines_held(c))
+			break;
+		if (!run_lines(a, c))
+			return false;
+	}
+	if (!out_pending(c) && c->close_after) {
+		client_close(a, c);
+		return false;
+	}
+	set_interest(a, i);
+	return true;
+}
+
 /* Read what waits; false when the client was closed. */
 static bool read_in(struct agent *a, unsigned i)
 {
 	struct agent_ctl_client *c = &a->ctl.clients[i];
-	for (unsigned it = 0; it < CTL_READ_BUDGET && !c->close_after; it++) {
+	/* lines that waited behind a large reply go first (and make room) */
+	if (c->big == NULL && lines_held(c) && !run_lines(a, c))
+		return false;
+	for (unsigned it = 0; it < CTL_READ_BUDGET && !c->close_after && c->big == NULL; it++) {
 		ssize_t r = recv(c->fd, c->in + c->in_len, AGENT_CTL_LINE_MAX + 1u - c->in_len, MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
 		if (r == 0) {
 			/* the client is done sending: answer what it asked, then close */
 			c->close_after = true;
-			if (c->out_len == 0) {
+			if (!out_pending(c)) {
 				client_close(a, c);
 				return false;
 			}
@@ -316,18 +418,8 @@ static bool read_in(struct agent *a, unsigned i)
 			return false;
 		}
 		c->in_len += (size_t)r;
-		if (!take_lines(a, c)) {
-			a->ctl.stalled_closed++;
-			client_close(a, c);
+		if (!run_lines(a, c))
 			return false;
-		}
-		if (c->in_len > AGENT_CTL_LINE_MAX) {
-			a->ctl.oversize++;
-			c->in_len = 0;
-			char reason[96];
-			snprintf(reason, sizeof reason, "request line longer than %u bytes: closing", AGENT_CTL_LINE_MAX);
-			reply_and_close(c, CTL_E_TOO_LARGE, HB_EXIT_INVALID_PARAMETER, reason);
-		}
 	}
 	return true;
 }
@@ -340,7 +432,7 @@ void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events)
 		return; /* closed earlier in this batch */
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->close_after && !read_in(a, i))
 		return;
-	if ((events & EPOLLERR) && c->out_len == 0) {
+	if ((events & EPOLLERR) && !out_pending(c)) {
 		client_close(a, c);
 		return;
 	}
@@ -370,12 +462,15 @@ void agent_ctl_on_listen(struct agent *a)
 		int fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		unsigned i = 0;
-		while (i < AGENT_CTL_MAX_CLIENTS && ctl->clients[i].fd >= 0)
-			i++;
 		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		socklen_t len = sizeof cred;
-		if (i == AGENT_CTL_MAX_CLIENTS || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		unsigned i = AGENT_CTL_MAX_CLIENTS, n_free = 0;
+		for (unsigned k = AGENT_CTL_MAX_CLIENTS; k-- > 0;)
+			if (ctl->clients[k].fd < 0)
+				i = k, n_free++;
+		/* the last AGENT_CTL_ROOT_RESERVED free slots are root's */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || n_free == 0 ||
+		    (cred.uid != 0 && n_free <= AGENT_CTL_ROOT_RESERVED)) {
 			ctl->refused++;
 			close(fd);
 			continue;
@@ -401,7 +496,7 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		struct agent_ctl_client *c = &a->ctl.clients[i];
 		if (c->fd < 0)
 			continue;
-		bool pending = c->out_len > c->out_off;
+		bool pending = out_pending(c);
 		hb_mono_ms dl = (pending ? c->last_tx : c->last_request) + AGENT_CTL_IDLE_MS;
 		if (a->now < dl) {
 			if (dl < next)
@@ -417,7 +512,7 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		a->ctl.idle_closed++;
 		char reason[96];
 		snprintf(reason, sizeof reason, "no request for %d ms: closing", AGENT_CTL_IDLE_MS);
-		reply_and_close(c, CTL_E_TIMEOUT, HB_EXIT_TRANSIENT_SYSTEM_ERROR, reason);
+		reply_and_close(&a->ctl, c, CTL_E_TIMEOUT, HB_EXIT_TRANSIENT_SYSTEM_ERROR, reason);
 		c->last_tx = a->now;
 		(void)flush_out(a, i);
 	}

@@ -2,13 +2,17 @@
  * agent_ctl.h: hbagent's control socket (docs/control.md).
  *
  * Owns the UNIX stream socket at <ControlSocket> (mode 0600, or 0660 with
- * <ControlGroup>; parent directory created 0700 / 0750), non-blocking accept
- * and client I/O driven by the decision loop's epoll, the per-client buffers
- * (fixed, allocated at open), the peer credentials, the limits
- * (AGENT_CTL_MAX_CLIENTS clients, a request line of at most
- * AGENT_CTL_LINE_MAX bytes, AGENT_CTL_IDLE_MS without a request, the same
- * without the client reading a pending reply) and the counters. Requests are
- * parsed by ctl_proto.c and carried out by agent_command.c.
+ * <ControlGroup>; parent directory created 0700 / 0750, and the agent's own
+ * run directory given the group's access), non-blocking accept and client
+ * I/O driven by the decision loop's epoll, the per-client buffers (fixed,
+ * allocated at open), the peer credentials, the limits (AGENT_CTL_MAX_CLIENTS
+ * clients, of which AGENT_CTL_ROOT_RESERVED only for uid 0, a request line of
+ * at most AGENT_CTL_LINE_MAX bytes, AGENT_CTL_IDLE_MS without a request, the
+ * same without the client reading a pending reply) and the counters. A reply
+ * too large for the output buffer (the liveset of a large pool grows with
+ * the square of its size) is sent from the response object's own text, with
+ * the client's next requests held until it is written. Requests are parsed by
+ * ctl_proto.c and carried out by agent_command.c.
  */
 #ifndef AGENT_CTL_H
 #define AGENT_CTL_H
@@ -21,12 +25,17 @@
 #include "hb_err.h"
 #include "hb_types.h"
 
-#define AGENT_CTL_MAX_CLIENTS 16u
+/* Slots only uid 0 may take (xapi's scripts), so that group members can
+ * never lock root out: other callers get at most MAX - RESERVED slots. */
+#define AGENT_CTL_ROOT_RESERVED 4u
+#define AGENT_CTL_MAX_CLIENTS (16u + AGENT_CTL_ROOT_RESERVED)
 #define AGENT_CTL_LINE_MAX (64u * 1024u)
 #define AGENT_CTL_OUT_MAX (128u * 1024u)
 #define AGENT_CTL_IDLE_MS 1000
 #define AGENT_CTL_PATH_MAX 108 /* sun_path */
 #define AGENT_CTL_GROUPS_MAX 64u /* supplementary groups looked at */
+
+struct json_object;
 
 struct agent_ctl_client {
 	int fd;                  /* -1 = free */
@@ -39,6 +48,9 @@ struct agent_ctl_client {
 	char *in;                /* AGENT_CTL_LINE_MAX + 1 bytes */
 	size_t out_len, out_off;
 	char *out;               /* AGENT_CTL_OUT_MAX bytes */
+	struct json_object *big; /* a reply larger than out, sent after out */
+	const char *big_text;    /* its text (owned by big), then a newline */
+	size_t big_len, big_off;
 	bool want_out;           /* registered for EPOLLOUT */
 	bool reading;            /* registered for EPOLLIN */
 	bool close_after;        /* close once the output is written */
@@ -52,6 +64,8 @@ struct agent_ctl {
 	char path[AGENT_CTL_PATH_MAX];
 	struct agent_ctl_client clients[AGENT_CTL_MAX_CLIENTS];
 	uint64_t accepted, refused, idle_closed, stalled_closed, oversize, bad_requests, requests, denied;
+	uint64_t streamed;       /* replies larger than the output buffer */
+	size_t largest_reply;    /* bytes, newline included */
 };
 
 struct agent;

@@ -319,6 +319,9 @@ static void rearm_timer(struct agent *a)
 	t = agent_ctl_expire(a);
 	if (t < next)
 		next = t;
+	t = agent_xw_next_deadline(a);
+	if (t < next)
+		next = t;
 	if (a->again || next <= a->now)
 		next = a->now + 1;
 	a->planned_wakeup = next;
@@ -335,6 +338,9 @@ void agent_step(struct agent *a)
 {
 	if (!a->running)
 		return;
+	agent_tick(a);
+	agent_xw_poll(a); /* may fence through the core, polled next */
+	agent_key_poll(a); /* a rotated pool secret: the keys hb_net uses */
 	for (unsigned i = 0; i < AGENT_STEP_MAX; i++) {
 		a->again = false;
 		agent_tick(a);
@@ -426,6 +432,8 @@ static void dispatch(struct agent *a, const struct epoll_event *ev)
 		check_schedule(a);
 	} else if (tag == TAG_SIG) {
 		on_signal(a);
+	} else if (tag == AGENT_TAG_XAPI_PID || tag == AGENT_TAG_XAPI_OUT) {
+		agent_xw_on_event(a, tag);
 	} else {
 		assert(0 && "unknown epoll tag");
 	}

@@ -5,7 +5,8 @@
  * with xenstore.
  *
  * Everything here reads the agent and the core; nothing changes them, except
- * that an Online liveset query starts a new latency period as xhad's does.
+ * that an Online liveset query that asks for it (xapi's ha_query_liveset, as
+ * xhad's every query) starts a new latency period.
  * json-c allocates: these run only on a control request, never on the
  * heartbeat or statefile path.
  */
@@ -106,6 +107,10 @@ void agent_warnings(const struct agent *a, const struct hb_core_status *s, char 
 		ADD("heartbeat_approaching_timeout");
 	if (agent_warn_sf_approaching(a, s))
 		ADD("statefile_approaching_timeout");
+	if (s->phase == HB_PHASE_ONLINE && agent_xw_approaching(a))
+		ADD("xapi_healthcheck_approaching_timeout");
+	if (a->xw.error[0] != '\0')
+		ADD("xapi_unhealthy");
 	if (a->wd_open) {
 		struct hb_watchdog_stats w;
 		hb_watchdog_get_stats(&a->wd, &w);
@@ -116,6 +121,10 @@ void agent_warnings(const struct agent *a, const struct hb_core_status *s, char 
 		ADD("scheduling_stall");
 	if (a->clock_jump_at > 0 && a->now - a->clock_jump_at < STATUS_EVENT_WARN_MS)
 		ADD("clock_jump");
+	if (agent_key_from_generation(a))
+		ADD("pool_key_from_generation");
+	if (agent_key_rotating(a))
+		ADD("pool_key_rotation");
 #undef ADD
 }
 
@@ -339,6 +348,8 @@ static struct json_object *control_json(const struct agent_ctl *c)
 	jset(o, "idle_closed", json_object_new_uint64(c->idle_closed));
 	jset(o, "stalled_closed", json_object_new_uint64(c->stalled_closed));
 	jset(o, "denied", json_object_new_uint64(c->denied));
+	jset(o, "streamed", json_object_new_uint64(c->streamed));
+	jset(o, "largest_reply", json_object_new_uint64(c->largest_reply));
 	return o;
 }
 
@@ -390,8 +401,10 @@ struct json_object *agent_status_json(struct agent *a)
 	jset(o, "timing", timing_json(&a->timing));
 	jset(o, "timeouts", timeouts_json(&a->timing));
 	jset(o, "dropped", dropped_json(a, s));
+	jset(o, "pool_key", agent_key_json(a));
 	jset(o, "control", control_json(&a->ctl));
 	jset(o, "previous_last_words", words_json(&a->prev_words));
+	jset(o, "xapi", agent_xw_json(a));
 	jset(o, "agent", agent_json(a));
 	return o;
 }
@@ -416,8 +429,9 @@ static struct json_object *raw_host_json(const struct agent *a, const struct hb_
 	else
 		jset(h, "time_since_last_update_on_statefile", ms_or_na(s->last_sf_advance[k] >= 0, a->now - s->last_sf_advance[k]));
 	jset(h, "time_since_last_heartbeat", ms_or_na(!self && s->last_heard[k] >= 0, a->now - s->last_heard[k]));
-	jset(h, "time_since_xapi_restart_first_attempted", json_object_new_int(-1));
-	jset(h, "xapi_error_string", json_object_new_string(""));
+	/* xapi supervision is local: peers' values do not travel (-1, "") */
+	jset(h, "time_since_xapi_restart_first_attempted", json_object_new_int64(self ? agent_xw_since_restart(a) : -1));
+	jset(h, "xapi_error_string", json_object_new_string(self ? a->xw.error : ""));
 	hb_hostmap hb_on_hb = 0, hb_on_sf = 0, sf_on_hb = 0, sf_on_sf = 0;
 	if (self) {
 		hb_on_hb = hb_on_sf = s->hb_heard | me;
@@ -492,9 +506,9 @@ struct json_object *agent_liveset_json(struct agent *a, bool reset_latency)
 	jset(raw, "heartbeat_latency", ms_or_na(s->hb_gap_last >= 0, s->hb_gap_last));
 	jset(raw, "heartbeat_latency_max", ms_or_na(s->hb_gap_max >= 0, s->hb_gap_max));
 	jset(raw, "heartbeat_latency_min", ms_or_na(s->hb_gap_min >= 0, s->hb_gap_min));
-	jset(raw, "Xapi_healthcheck_latency", json_object_new_int(-1));
-	jset(raw, "Xapi_healthcheck_latency_max", json_object_new_int(-1));
-	jset(raw, "Xapi_healthcheck_latency_min", json_object_new_int(-1));
+	jset(raw, "Xapi_healthcheck_latency", json_object_new_int64(a->xw.latency));
+	jset(raw, "Xapi_healthcheck_latency_max", json_object_new_int64(a->xw.latency_max));
+	jset(raw, "Xapi_healthcheck_latency_min", json_object_new_int64(a->xw.latency_min));
 	struct json_object *rawh = json_object_new_array();
 	for (unsigned k = 0; k < n; k++)
 		json_object_array_add(rawh, raw_host_json(a, s, k));
@@ -515,14 +529,15 @@ struct json_object *agent_liveset_json(struct agent *a, bool reset_latency)
 	jset(w, "heartbeat_approaching_timeout", json_object_new_boolean(agent_warn_hb_approaching(a, s) ||
 	                                                                  s->hb_gap_max > (hb_mono_ms)a->timing.warn_hb_ms));
 	jset(w, "statefile_approaching_timeout", json_object_new_boolean(agent_warn_sf_approaching(a, s)));
-	jset(w, "Xapi_healthcheck_approaching_timeout", json_object_new_boolean(false));
+	jset(w, "Xapi_healthcheck_approaching_timeout", json_object_new_boolean(agent_xw_approaching(a)));
 	jset(w, "network_bonding_error", json_object_new_boolean(false));
 	jset(o, "warning", w);
 
-	/* xhad: an Online query starts a new latency period */
+	/* asked (ha_query_liveset, as xhad on every query): a new latency period */
 	if (reset_latency) {
 		hb_core_reset_latency(a->core);
 		hb_sfdev_reset_latency(&a->sf.dev);
+		agent_xw_reset_latency(a);
 	}
 	return o;
 }

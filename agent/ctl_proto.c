@@ -49,6 +49,7 @@ static const char *const error_names[CTL_E_COUNT] = {
 
 const char *ctl_cmd_name(enum ctl_cmd cmd) { return cmd < CTL_CMD_COUNT ? cmds[cmd].name : "?"; }
 bool ctl_cmd_is_change(enum ctl_cmd cmd) { return cmd >= CTL_CMD_COUNT || cmds[cmd].change; }
+bool ctl_request_is_change(const struct ctl_request *req) { return ctl_cmd_is_change(req->cmd) || req->reset_latency; }
 const char *ctl_error_name(enum ctl_error e) { return e < CTL_E_COUNT ? error_names[e] : "?"; }
 
 __attribute__((format(printf, 3, 4)))
@@ -78,7 +79,7 @@ static const char *shown(const char *s, char *buf, size_t len)
 static int parse_args(struct json_object *args, struct ctl_request *out, struct ctl_fault *f)
 {
 	char b[48];
-	bool have_state = false, have_weight = false;
+	bool have_state = false, have_weight = false, keep = false;
 	json_object_object_foreach(args, key, val)
 	{
 		if (out->cmd == CTL_SET_POOL_STATE && strcmp(key, "state") == 0) {
@@ -92,10 +93,15 @@ static int parse_args(struct json_object *args, struct ctl_request *out, struct 
 			else
 				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.state: expected \"init\", \"active\" or \"invalid\"");
 			have_state = true;
+		} else if (out->cmd == CTL_LIVESET && strcmp(key, "reset_latency") == 0) {
+			if (!json_object_is_type(val, json_type_boolean))
+				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.reset_latency: expected true or false");
+			out->reset_latency = json_object_get_boolean(val);
 		} else if (out->cmd == CTL_LIVESET && strcmp(key, "keep_latency") == 0) {
+			/* the default since reset_latency; still accepted */
 			if (!json_object_is_type(val, json_type_boolean))
 				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.keep_latency: expected true or false");
-			out->keep_latency = json_object_get_boolean(val);
+			keep = json_object_get_boolean(val);
 		} else if (out->cmd == CTL_SET_WEIGHT && strcmp(key, "weight") == 0) {
 			int64_t w = json_object_is_type(val, json_type_int) ? json_object_get_int64(val) : -1;
 			if (w < 1 || w > UINT16_MAX)
@@ -106,6 +112,8 @@ static int parse_args(struct json_object *args, struct ctl_request *out, struct 
 			return fault(f, CTL_E_BAD_REQUEST, "args: unknown argument \"%s\"", shown(key, b, sizeof b));
 		}
 	}
+	if (keep && out->reset_latency)
+		return fault(f, CTL_E_BAD_REQUEST, "%s", "args: keep_latency and reset_latency contradict each other");
 	if (out->cmd == CTL_SET_POOL_STATE && !have_state)
 		return fault(f, CTL_E_BAD_REQUEST, "%s", "set-pool-state needs args.state");
 	if (out->cmd == CTL_SET_WEIGHT && !have_weight)

@@ -53,7 +53,7 @@ struct ctl_request {
 	struct json_object *id;      /* echoed; owned by the request (NULL = none) */
 	enum hb_pool_state pool_state; /* CTL_SET_POOL_STATE */
 	uint16_t weight;             /* CTL_SET_WEIGHT */
-	bool keep_latency;           /* CTL_LIVESET: no new latency period */
+	bool reset_latency;          /* CTL_LIVESET: start a new latency period (root) */
 };
 
 /* A parse failure: the class, its exit code and one sentence. */
@@ -66,6 +66,9 @@ struct ctl_fault {
 const char *ctl_cmd_name(enum ctl_cmd cmd);
 /* Changes need uid 0; queries may also be run by the control group. */
 bool ctl_cmd_is_change(enum ctl_cmd cmd);
+/* The same for a parsed request: a liveset that resets the latency extremes
+ * (what xapi's monitor reads) changes the agent too. */
+bool ctl_request_is_change(const struct ctl_request *req);
 const char *ctl_error_name(enum ctl_error e);
 
 /* Parse one request line (without its newline; need not be NUL-terminated).

@@ -2,7 +2,7 @@
  * hbagent.c: the hbagent daemon's entry point.
  *
  * Owns the command line, the start-up order (decision clock, config, timing,
- * pool key, lock file, watchdog guard, statefile and its first read, the
+ * pool key, xapi supervision, lock file, watchdog guard, statefile and its first read, the
  * incarnation's boot id, network, watchdog probe, control socket, xenstore,
  * mlockall, real-time priority, core), the teardown and the exit codes
  * (xhad's, hb_exit.h). The loop is in agent_loop.c. Runs in the foreground
@@ -140,16 +140,11 @@ static void log_timing(const struct agent *a)
 	}
 }
 
+/* The key file, else the pool secret, else the generation (agent_key.c). */
 static int load_key(struct agent *a)
 {
 	struct hb_err err;
-	if (a->cfg.pool_key_file[0] == '\0') {
-		hb_key_derive_from_generation(&a->cfg.generation, &a->key);
-		agent_log(LOG_WARNING, "no <PoolKeyFile>: heartbeats are authenticated with a key derived from the "
-		          "GenerationUUID, which anyone who reads xhad.conf or the statefile knows; a real secret is better");
-		return 0;
-	}
-	if (hb_key_load_file(a->cfg.pool_key_file, &a->key, &err) < 0) {
+	if (agent_key_open(a, &err) < 0) {
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_INVALID_CONFIG_FILE;
 	}
@@ -456,7 +451,8 @@ static int setup(struct agent *a)
 {
 	struct hb_err err;
 	int rc;
-	if ((rc = load_config(a)) != 0 || (rc = take_lock(a)) != 0 || (rc = open_watchdog(a)) != 0 ||
+	if ((rc = load_config(a)) != 0 || (rc = agent_xw_setup(a)) != 0 || (rc = take_lock(a)) != 0 ||
+	    (rc = open_watchdog(a)) != 0 ||
 	    (rc = open_statefile(a)) != 0 || (rc = open_network(a)) != 0)
 		return rc;
 	if ((rc = agent_ctl_open(a, &err)) != 0) {
@@ -495,6 +491,7 @@ static int fence_wait(struct agent *a)
 
 static void teardown(struct agent *a)
 {
+	agent_xw_close(a);
 	agent_ctl_close(a);
 	agent_loop_close(a);
 	if (a->wd_open) {
@@ -505,6 +502,7 @@ static void teardown(struct agent *a)
 	}
 	if (a->net_open)
 		hb_net_close(&a->net);
+	agent_key_close(a);
 	agent_sf_close(a);
 	agent_xs_stop(STOP_WAIT_MS);
 	agent_notify_close();
@@ -532,6 +530,7 @@ int main(int argc, char **argv)
 	struct agent *a = &g_agent;
 	a->lock_fd = a->epfd = a->tfd = a->sigfd = -1;
 	a->ctl.fd = -1;
+	a->xw.pidfd = a->xw.out_fd = a->xw.null_fd = a->xw.out_slot_fd = -1;
 	int rc = parse_options(argc, argv, &a->opts);
 	if (rc >= 0)
 		return rc;

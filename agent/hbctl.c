@@ -103,6 +103,7 @@ int hbctl_parse_args(const struct hbctl_opts *opts, int argc, char **argv, bool 
 		{"json", no_argument, NULL, 'j'},
 		{"xml", no_argument, NULL, 'x'},
 		{"keep-latency", no_argument, NULL, 'k'},
+		{"reset-latency", no_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -127,6 +128,14 @@ int hbctl_parse_args(const struct hbctl_opts *opts, int argc, char **argv, bool 
 				out->keep_latency = true;
 			} else {
 				fprintf(stderr, "hbctl %s: --keep-latency is for liveset only\n", argv[0]);
+				bad = true;
+			}
+			break;
+		case 'r':
+			if (xml_ok) {
+				out->reset_latency = true;
+			} else {
+				fprintf(stderr, "hbctl %s: --reset-latency is for liveset only\n", argv[0]);
 				bad = true;
 			}
 			break;

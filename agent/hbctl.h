@@ -16,6 +16,9 @@
 
 #define HBCTL_TIMEOUT_DEFAULT_MS 5000u  /* --timeout: one socket exchange */
 #define HBCTL_TIMEOUT_MAX_MS 3600000u   /* one hour */
+/* The largest reply hbctl reads (the liveset of a 64-host pool is about
+ * 0.7 MiB; tests/unit/test_ctl_replies.c measures every reply). */
+#define HBCTL_REPLY_MAX (16u * 1024u * 1024u)
 
 struct hbctl_opts {
 	const char *config_path; /* -c FILE, default HB_DEFAULT_CONFIG_FILE */
@@ -66,7 +69,8 @@ const char *hbctl_config_error(void);
 struct hbctl_args {
 	bool json;  /* --json here or before the command */
 	bool xml;   /* --xml */
-	bool keep_latency; /* --keep-latency (liveset): do not start a new latency period */
+	bool keep_latency;  /* --keep-latency (liveset): the default, kept for old callers */
+	bool reset_latency; /* --reset-latency (liveset, root): start a new latency period */
 	int n_pos;
 	char **pos;
 };

@@ -30,8 +30,12 @@
 
 #define PROTOCOL_VERSION 1
 #define REPLY_INITIAL (64u * 1024u)
-#define REPLY_MAX (16u * 1024u * 1024u)
 #define CONNECT_RETRY_MS 10 /* the listen backlog is full: try again */
+/* A query whose connection the agent closed unanswered is asked again (the
+ * agent was exiting: the next try finds no agent, 14, as xapi expects from
+ * ha_query_liveset once the agent has gone). */
+#define CLOSED_RETRIES 3
+#define CLOSED_RETRY_MS 100
 
 void hbctl_print_json(struct json_object *value)
 {
@@ -132,6 +136,7 @@ struct exchange {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	bool closed; /* the agent closed the connection before answering */
 };
 
 static int do_connect(struct exchange *x, struct hb_err *err)
@@ -184,9 +189,11 @@ static int do_send(struct exchange *x, const char *line, size_t len, struct hb_e
 			off += (size_t)w;
 			continue;
 		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			x->closed = true;
 			return fail(err, x->cmd, "closed", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
 			            "the agent on %s closed the connection: %s", x->path, strerror(errno));
+		}
 		struct pollfd p = {.fd = x->fd, .events = POLLOUT};
 		int left = left_ms(x->deadline);
 		if (left == 0 || (poll(&p, 1, left) == 0 && left_ms(x->deadline) == 0))
@@ -206,9 +213,9 @@ static int do_receive(struct exchange *x, struct hb_err *err)
 			return HB_EXIT_SUCCESS;
 		}
 		if (x->len + 1u >= x->cap) {
-			if (x->cap >= REPLY_MAX)
+			if (x->cap >= HBCTL_REPLY_MAX)
 				return fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
-				            "the agent's reply exceeds %u bytes", REPLY_MAX);
+				            "the agent's reply exceeds %u bytes", HBCTL_REPLY_MAX);
 			size_t cap = x->cap == 0 ? REPLY_INITIAL : x->cap * 2u;
 			char *b = realloc(x->buf, cap);
 			if (b == NULL)
@@ -221,10 +228,12 @@ static int do_receive(struct exchange *x, struct hb_err *err)
 			x->len += (size_t)r;
 			continue;
 		}
-		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+		if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			x->closed = true;
 			return fail(err, x->cmd, "closed", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
 			            "the agent on %s closed the connection without answering%s%s", x->path,
 			            r == 0 ? "" : ": ", r == 0 ? "" : strerror(errno));
+		}
 		struct pollfd p = {.fd = x->fd, .events = POLLIN};
 		int left = left_ms(x->deadline);
 		if (left == 0 || (poll(&p, 1, left) == 0 && left_ms(x->deadline) == 0))
@@ -292,11 +301,20 @@ int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_ob
 	line[len] = '\n';
 	line[len + 1u] = '\0';
 	json_object_put(req);
-	rc = do_connect(&x, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = do_send(&x, line, len + 1u, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = do_receive(&x, err);
+	for (unsigned attempt = 0;; attempt++) {
+		x.closed = false;
+		x.len = 0;
+		rc = do_connect(&x, err);
+		if (rc == HB_EXIT_SUCCESS)
+			rc = do_send(&x, line, len + 1u, err);
+		if (rc == HB_EXIT_SUCCESS)
+			rc = do_receive(&x, err);
+		if (!x.closed || !is_query(cmd) || attempt >= CLOSED_RETRIES || left_ms(x.deadline) < CLOSED_RETRY_MS)
+			break;
+		close(x.fd);
+		x.fd = -1;
+		(void)poll(NULL, 0, CLOSED_RETRY_MS);
+	}
 	if (rc == HB_EXIT_SUCCESS)
 		rc = decode(&x, result, err);
 	if (x.fd >= 0)

@@ -6,10 +6,11 @@
  * Owns their arguments, their one line of output, propose-master's asking
  * again while PENDING, and the statefile routes when no agent can do it:
  * set-excluded / clear-excluded with no agent write the flag themselves,
- * set-pool-state init is written only with no agent, active / invalid go
- * through the agent and wait until the statefile shows them, else are
- * written directly. The exchange itself is hbctl_client.c's, the statefile
- * work hb_sftool's.
+ * set-pool-state init formats the statefile (whatever it held) and only with
+ * no agent, active / invalid go through the agent and wait until the
+ * statefile shows them, else are written directly; invalid then waits until
+ * this host's agent has seen it and exited. The exchange itself is
+ * hbctl_client.c's, the statefile work hb_sftool's.
  */
 #include "hbctl.h"
 
@@ -315,6 +316,50 @@ static int write_state(const struct hbctl_args *a, const struct hb_sftool_target
 	return HB_EXIT_SUCCESS;
 }
 
+/* xapi's ha_set_pool_state init (xapi_ha.ml, enable): the statefile VDI is
+ * fresh (zeros, or whatever the SR left in it) or one of an earlier HA
+ * generation; like xhad's `writestatefile setinit`, format it whatever it
+ * holds. It is never created or extended: a missing or too small VDI is 8. */
+static int format_statefile(const struct hbctl_args *a, const struct hb_sftool_target *t, struct hb_sf_dump *d)
+{
+	struct hb_err err = {{0}};
+	int rc = hb_sftool_format(t, d, &err);
+	if (rc != HB_EXIT_SUCCESS) {
+		fprintf(stderr, "hbctl: set-pool-state init: %s\n", err.msg);
+		return rc;
+	}
+	print_state_done(a, t, HB_POOL_INIT, d, false);
+	return HB_EXIT_SUCCESS;
+}
+
+/* Pool state invalid is on the statefile: this host's agent disarms and
+ * exits 11 once it reads it (its next statefile cycle). Return only then:
+ * xapi's attempt_disable_through_statefile runs ha_stop_daemon right after
+ * ha_set_pool_state invalid, and a SIGTERM to an agent still armed stops it
+ * without disarming (the host fences). Not gone within wait_ms (it cannot
+ * read the statefile, or is stuck): 8, and xapi disables without the
+ * statefile instead (ha_disarm_fencing, ha_stop_daemon on every host). */
+static int wait_agent_gone(const struct hbctl_opts *opts, uint32_t wait_ms)
+{
+	const int64_t deadline = now_ms() + wait_ms;
+	struct hbctl_opts o = *opts;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		o.timeout_ms = left < (int64_t)opts->timeout_ms ? (unsigned)left : opts->timeout_ms;
+		if (hbctl_agent_present(&o) == HB_EXIT_DAEMON_IS_NOT_PRESENT)
+			return HB_EXIT_SUCCESS;
+		left = deadline - now_ms();
+		sleep_ms(left < POOL_STATE_POLL_MS ? left : POOL_STATE_POLL_MS);
+	}
+	fprintf(stderr, "hbctl: set-pool-state: pool state invalid is on the statefile, but this host's agent is still "
+	        "running %" PRIu32 " ms (2 T2) later: it cannot read the statefile? (%d %s): disable without the "
+	        "statefile (disarm, then stop every agent)\n", wait_ms, HB_EXIT_CAN_NOT_ACCESS_STATEFILE,
+	        hb_exit_name(HB_EXIT_CAN_NOT_ACCESS_STATEFILE));
+	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+}
+
 int hbctl_set_pool_state(const struct hbctl_opts *opts, int argc, char **argv)
 {
 	static struct hb_sf_dump dump;
@@ -337,7 +382,7 @@ int hbctl_set_pool_state(const struct hbctl_opts *opts, int argc, char **argv)
 	if ((rc = statefile_target(opts, &t, &cfg)) != HB_EXIT_SUCCESS)
 		return rc;
 	if (state == HB_POOL_INIT)
-		return write_state(&a, &t, state, &dump);
+		return format_statefile(&a, &t, &dump);
 
 	/* active / invalid: through the agent, then wait until the statefile shows it */
 	struct hb_err err = {{0}};
@@ -345,16 +390,23 @@ int hbctl_set_pool_state(const struct hbctl_opts *opts, int argc, char **argv)
 	json_object_object_add(args, "state", json_object_new_string(hb_pool_state_name(state)));
 	rc = hbctl_request(opts, "set-pool-state", args, &result, &err);
 	json_object_put(result);
+	const bool agent = rc != HB_EXIT_DAEMON_IS_NOT_PRESENT;
+	const uint32_t wait = 2u * cfg->params.sf_timeout_ms;
+	bool written = false;
 	if (rc == HB_EXIT_SUCCESS) {
-		uint32_t wait = 2u * cfg->params.sf_timeout_ms;
 		if (wait_for_state(&t, state, wait, &dump)) {
 			print_state_done(&a, &t, state, &dump, true);
-			return HB_EXIT_SUCCESS;
+			written = true;
+		} else {
+			fprintf(stderr, "hbctl: set-pool-state: the agent accepted %s but statefile %s did not show it "
+			        "within %" PRIu32 " ms (2 T2): writing it directly\n", hb_pool_state_name(state), t.path, wait);
 		}
-		fprintf(stderr, "hbctl: set-pool-state: the agent accepted %s but statefile %s did not show it within "
-		        "%" PRIu32 " ms (2 T2): writing it directly\n", hb_pool_state_name(state), t.path, wait);
-	} else if (rc != HB_EXIT_DAEMON_IS_NOT_PRESENT) {
+	} else if (agent) {
 		fprintf(stderr, "hbctl: %s; writing the statefile directly\n", err.msg);
 	}
-	return write_state(&a, &t, state, &dump);
+	if (!written && (rc = write_state(&a, &t, state, &dump)) != HB_EXIT_SUCCESS)
+		return rc;
+	if (state == HB_POOL_INVALID && agent)
+		return wait_agent_gone(opts, wait);
+	return HB_EXIT_SUCCESS;
 }

@@ -7,7 +7,8 @@
  * element as xhad prints it (xha.md section 7), written with libxml2's
  * xmlTextWriter: TRUE/FALSE booleans, times in ms (-1 when not applicable),
  * UUID lists one per line inside their element; only <status> and
- * <localhost> unless the status is Online.
+ * <localhost> unless the status is Online. Only --reset-latency (xapi's
+ * ha_query_liveset) starts a new latency period in the agent.
  */
 #include "hbctl.h"
 
@@ -237,13 +238,17 @@ static void print_human(struct json_object *l)
 int hbctl_liveset(const struct hbctl_opts *opts, int argc, char **argv)
 {
 	struct hbctl_args a;
-	int rc = hbctl_parse_args(opts, argc, argv, true, 0, 0, "liveset [--xml | --json] [--keep-latency]", &a);
+	int rc = hbctl_parse_args(opts, argc, argv, true, 0, 0, "liveset [--xml | --json] [--reset-latency]", &a);
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
+	if (a.keep_latency && a.reset_latency) {
+		fprintf(stderr, "hbctl liveset: --keep-latency and --reset-latency contradict each other\n");
+		return HB_EXIT_INVALID_PARAMETER;
+	}
 	struct json_object *l = NULL, *args = NULL;
-	if (a.keep_latency) {
+	if (a.reset_latency) {
 		args = json_object_new_object();
-		json_object_object_add(args, "keep_latency", json_object_new_boolean(true));
+		json_object_object_add(args, "reset_latency", json_object_new_boolean(true));
 	}
 	rc = hbctl_call(opts, "liveset", args, &l);
 	if (rc != HB_EXIT_SUCCESS)

@@ -3,7 +3,8 @@
  * (docs/control.md, "The status document") for a human.
  *
  * Owns the human rendering: the summary (phase, protected, liveset, master,
- * armed, pool state, statefile access, warnings) and one row per host
+ * armed, pool state, statefile access, watchdog, xapi supervision, warnings)
+ * and one row per host
  * (liveness, statefile access, excluded, armed, weight, heartbeat age per path,
  * statefile age, slot, last words), coloured on a terminal. --json prints
  * the agent's result unchanged. Fetching the document is hbctl_client.c's.
@@ -70,6 +71,37 @@ static void age(struct json_object *v, char *out, size_t len)
 		snprintf(out, len, "%lld", (long long)json_object_get_int64(v));
 }
 
+/* "xapi:" on, its state, counts and latency, or off and why. */
+static void xapi_line(const struct out *o, struct json_object *x)
+{
+	if (x == NULL || !json_object_is_type(x, json_type_object))
+		return;
+	label("xapi supervision:");
+	if (strcmp(hbctl_get_string(x, "supervision", "off"), "on") != 0) {
+		printf("off: %s\n", hbctl_get_string(x, "off_reason", "?"));
+		return;
+	}
+	const char *err = hbctl_get_string(x, "error", "");
+	const char *state = hbctl_get_string(x, "state", "?");
+	bool bad = err[0] != '\0' || strcmp(state, "fenced") == 0;
+	cell(o, bad ? RED : NULL, 0, state);
+	printf(", %lld check(s), %lld failed, %lld restart(s) (%lld of %lld allowed in 24 h used)",
+	       hbctl_get_int(x, "checks", 0), hbctl_get_int(x, "failures", 0), hbctl_get_int(x, "restarts", 0),
+	       hbctl_get_int(x, "restarts_in_24h", 0), hbctl_get_int(x, "restart_attempts", 0));
+	long long lat = hbctl_get_int(x, "Xapi_healthcheck_latency", -1);
+	if (lat >= 0)
+		printf(", last check %lld ms", lat);
+	long long since = hbctl_get_int(x, "time_since_xapi_restart_first_attempted", -1);
+	if (since >= 0)
+		printf(", first restart %lld ms ago", since);
+	printf("\n");
+	if (err[0] != '\0') {
+		label("");
+		cell(o, RED, 0, "last failure:");
+		printf(" %s\n", err);
+	}
+}
+
 static void summary(const struct out *o, struct json_object *s)
 {
 	char buf[1024];
@@ -118,6 +150,8 @@ static void summary(const struct out *o, struct json_object *s)
 		       hbctl_get_bool(wd, "armed") == 1 ? (hbctl_get_bool(wd, "feeding") == 1 ? "armed, fed" : "armed")
 		                                        : "disarmed");
 	}
+
+	xapi_line(o, hbctl_get(s, "xapi"));
 
 	struct json_object *w = hbctl_get(s, "warnings");
 	size_t nw = w != NULL && json_object_is_type(w, json_type_array) ? json_object_array_length(w) : 0;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,7 +21,8 @@ static int parse_T(const char *text, uint32_t *out)
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v > 3600)
+	/* the range (and the largest T supported) is hb_timing_params_from_T's to tell */
+	if (errno || end == text || *end || text[0] == '-' || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;

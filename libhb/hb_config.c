@@ -76,14 +76,15 @@ struct param_def {
 #define PARAM(n, f, lo, hi, c) { n, offsetof(struct hb_timing_params, f), lo, hi, c }
 static const struct param_def param_defs[] = {
 	PARAM("HeartbeatInterval", hb_interval_ms, 1, 60, false),
-	PARAM("HeartbeatTimeout", hb_timeout_ms, 1, 3600, false),
-	PARAM("StateFileInterval", sf_interval_ms, 1, 60, false),
-	PARAM("StateFileTimeout", sf_timeout_ms, 1, 3600, false),
-	PARAM("HeartbeatWatchdogTimeout", hb_wd_timeout_ms, 1, 7200, false),
-	PARAM("StateFileWatchdogTimeout", sf_wd_timeout_ms, 1, 7200, false),
+	PARAM("HeartbeatTimeout", hb_timeout_ms, 1, HB_TIMING_T_MAX_S, false),
+	/* xapi writes T / 20; above 60 s hb_timing uses 60 s */
+	PARAM("StateFileInterval", sf_interval_ms, 1, HB_TIMING_T_MAX_S / 3u, false),
+	PARAM("StateFileTimeout", sf_timeout_ms, 1, HB_TIMING_T_MAX_S, false),
+	PARAM("HeartbeatWatchdogTimeout", hb_wd_timeout_ms, 1, HB_TIMING_LONG_MAX_S, false),
+	PARAM("StateFileWatchdogTimeout", sf_wd_timeout_ms, 1, HB_TIMING_LONG_MAX_S, false),
 	PARAM("WatchdogTimeout", watchdog_timeout_ms, 1, 300, false),
-	PARAM("BootJoinTimeout", boot_join_timeout_ms, 1, 7200, false),
-	PARAM("EnableJoinTimeout", enable_join_timeout_ms, 1, 7200, false),
+	PARAM("BootJoinTimeout", boot_join_timeout_ms, 1, HB_TIMING_LONG_MAX_S, false),
+	PARAM("EnableJoinTimeout", enable_join_timeout_ms, 1, HB_TIMING_LONG_MAX_S, false),
 	PARAM("XapiHealthCheckInterval", xapi_hc_interval_ms, 1, 3600, false),
 	PARAM("XapiHealthCheckTimeout", xapi_hc_timeout_ms, 1, 3600, false),
 	PARAM("XapiRestartTimeout", xapi_restart_timeout_ms, 1, 3600, false),
@@ -102,6 +103,8 @@ static const struct {
 	{ "WatchdogBackend", "localhost" },   { "WatchdogDevice", "localhost" },
 	{ "AllowSoftdog", "localhost" },      { "TestFenceLog", "localhost" },
 	{ "ControlSocket", "localhost" },     { "ControlGroup", "localhost" },
+	{ "XapiSupervision", "localhost" },   { "XapiHealthCheck", "localhost" },
+	{ "XapiRestartCommand", "localhost" }, { "PoolSecretFile", "localhost" },
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -266,9 +269,14 @@ static int parse_duration(const struct parse_ctx *pc, const xmlNode *node, uint3
 	errno = 0;
 	unsigned long long v = strtoull(text, NULL, 10);
 	unsigned long long lo = ms ? 1u : min_s, hi = ms ? (unsigned long long)max_s * 1000u : max_s;
+	/* the values xapi derives from its HA timeout T reach their limit when T
+	 * passes the largest T supported: say so */
+	char hint[96] = "";
+	if (max_s >= HB_TIMING_T_MAX_S / 3u && (errno != 0 || v > hi))
+		snprintf(hint, sizeof hint, " (the largest HA timeout T hbagent supports is %u s)", HB_TIMING_T_MAX_S);
 	if (errno != 0 || v < lo || v > hi)
-		return fail(pc, node, "<%s>: %s is out of range %llu..%llu %s", nname(node), show(text, shown), lo, hi,
-		            ms ? "ms" : "seconds");
+		return fail(pc, node, "<%s>: %s is out of range %llu..%llu %s%s", nname(node), show(text, shown), lo, hi,
+		            ms ? "ms" : "seconds", hint);
 	*out_ms = (uint32_t)(ms ? v : v * 1000u);
 	return 0;
 }
@@ -551,11 +559,12 @@ static int parse_common(struct parse_ctx *pc, const xmlNode *common)
 
 enum {
 	L_HOSTID, L_IFACE, L_PHYS, L_STATEFILE, L_WDMODE, L_BACKEND,
-	L_DEVICE, L_SOFTDOG, L_FENCELOG, L_SOCKET, L_GROUP, L_COUNT
+	L_DEVICE, L_SOFTDOG, L_FENCELOG, L_SOCKET, L_GROUP, L_XAPI_SUP, L_XAPI_HC, L_XAPI_RESTART, L_SECRET, L_COUNT
 };
 static const char *const local_names[L_COUNT] = {
 	"HostID", "HeartbeatInterface", "HeartbeatPhysicalInterface", "StateFile", "WatchdogMode",
 	"WatchdogBackend", "WatchdogDevice", "AllowSoftdog", "TestFenceLog", "ControlSocket", "ControlGroup",
+	"XapiSupervision", "XapiHealthCheck", "XapiRestartCommand", "PoolSecretFile",
 };
 
 static int parse_local_host_id(const struct parse_ctx *pc, const xmlNode *node)
@@ -623,6 +632,22 @@ static int parse_softdog(const struct parse_ctx *pc, const xmlNode *node)
 	return 0;
 }
 
+static int parse_xapi_supervision(const struct parse_ctx *pc, const xmlNode *node)
+{
+	char text[HB_CONFIG_PATH_MAX];
+	char shown[CFG_SHOW_MAX + 4];
+	static const char *const names[] = { "auto", "on", "off" };
+	if (leaf_text(pc, node, text) < 0)
+		return -1;
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcasecmp(text, names[i]) == 0) {
+			pc->cfg->xapi_supervision = (enum hb_xapi_supervision)i;
+			return 0;
+		}
+	}
+	return fail(pc, node, "<XapiSupervision>: expected auto, on or off, got \"%s\"", show(text, shown));
+}
+
 /* The optional string elements of <localhost>, each into its field. */
 static int parse_local_strings(const struct parse_ctx *pc, const xmlNode *const n[L_COUNT])
 {
@@ -640,6 +665,9 @@ static int parse_local_strings(const struct parse_ctx *pc, const xmlNode *const 
 		{ L_FENCELOG, cfg->test_fence_log, sizeof cfg->test_fence_log, false },
 		{ L_SOCKET, cfg->control_socket, CFG_SOCKET_PATH_MAX + 1u, false },
 		{ L_GROUP, cfg->control_group, sizeof cfg->control_group, false },
+		{ L_XAPI_HC, cfg->xapi_health_check, sizeof cfg->xapi_health_check, false },
+		{ L_XAPI_RESTART, cfg->xapi_restart_command, sizeof cfg->xapi_restart_command, false },
+		{ L_SECRET, cfg->pool_secret_file, sizeof cfg->pool_secret_file, true },
 	};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		const xmlNode *node = n[strs[i].which];
@@ -663,6 +691,8 @@ static int parse_localhost(const struct parse_ctx *pc, const xmlNode *localhost)
 	if (parse_backend(pc, n[L_WDMODE], n[L_BACKEND]) < 0)
 		return -1;
 	if (n[L_SOFTDOG] != NULL && parse_softdog(pc, n[L_SOFTDOG]) < 0)
+		return -1;
+	if (n[L_XAPI_SUP] != NULL && parse_xapi_supervision(pc, n[L_XAPI_SUP]) < 0)
 		return -1;
 	if (pc->cfg->wd_backend == HB_WD_TEST && n[L_FENCELOG] == NULL)
 		return fail(pc, localhost, "<localhost>: missing <TestFenceLog> (required with <WatchdogBackend>test)");
@@ -806,6 +836,9 @@ static void set_defaults(struct hb_config *cfg, const char *name)
 	cfg->wd_backend = HB_WD_XEN;
 	snprintf(cfg->wd_device, sizeof cfg->wd_device, "%s", HB_DEFAULT_WATCHDOG_DEVICE);
 	snprintf(cfg->control_socket, sizeof cfg->control_socket, "%s", HB_DEFAULT_CONTROL_SOCKET);
+	snprintf(cfg->xapi_health_check, sizeof cfg->xapi_health_check, "%s", HB_DEFAULT_XAPI_HEALTH_CHECK);
+	snprintf(cfg->xapi_restart_command, sizeof cfg->xapi_restart_command, "%s", HB_DEFAULT_XAPI_RESTART_COMMAND);
+	snprintf(cfg->pool_secret_file, sizeof cfg->pool_secret_file, "%s", HB_DEFAULT_POOL_SECRET_FILE);
 }
 
 int hb_config_load_buffer(const char *buf, size_t len, const char *name, struct hb_config *out, struct hb_err *err)

@@ -24,12 +24,23 @@
 #define HB_CONFIG_GROUP_MAX 33 /* 32 characters */
 #define HB_DEFAULT_CONTROL_SOCKET "/run/hbagent/hbagent.sock"
 #define HB_DEFAULT_WATCHDOG_DEVICE "/dev/watchdog"
+/* XenServer's pool secret (xapi's pool_secret_path), root-only on every member */
+#define HB_DEFAULT_POOL_SECRET_FILE "/etc/xensource/ptoken"
 
 enum hb_wd_backend {
 	HB_WD_XEN = 0,   /* libxenctrl xc_watchdog (the default, as xhad) */
 	HB_WD_LINUX = 1, /* /dev/watchdog API */
 	HB_WD_TEST = 2   /* test backend: "reboots" by SIGKILL, logs to TestFenceLog */
 };
+
+/* <XapiSupervision>: auto = on when the health-check program exists. */
+enum hb_xapi_supervision {
+	HB_XAPI_SUP_AUTO = 0,
+	HB_XAPI_SUP_ON = 1,
+	HB_XAPI_SUP_OFF = 2
+};
+#define HB_DEFAULT_XAPI_HEALTH_CHECK "/opt/xensource/libexec/xapi-health-check"
+#define HB_DEFAULT_XAPI_RESTART_COMMAND "/usr/bin/systemctl restart xapi.service"
 
 struct hb_addr {
 	int family; /* AF_INET or AF_INET6 */
@@ -60,13 +71,17 @@ struct hb_config {
 	char heartbeat_physical_interface[HB_IFNAME_MAX]; /* "" when absent */
 	char statefile[HB_CONFIG_PATH_MAX];
 	/* extensions (docs/config.md) */
-	char pool_key_file[HB_CONFIG_PATH_MAX]; /* "" = key derived from GenerationUUID */
+	char pool_key_file[HB_CONFIG_PATH_MAX]; /* "" = none: the pool secret, else GenerationUUID */
+	char pool_secret_file[HB_CONFIG_PATH_MAX]; /* <localhost><PoolSecretFile>; "" = do not use one */
 	enum hb_wd_backend wd_backend;
 	char wd_device[HB_CONFIG_PATH_MAX];
 	bool allow_softdog;
 	char test_fence_log[HB_CONFIG_PATH_MAX]; /* required for backend test */
 	char control_socket[HB_CONFIG_PATH_MAX];
 	char control_group[HB_CONFIG_GROUP_MAX];  /* "" = root only; a group name or number */
+	enum hb_xapi_supervision xapi_supervision;
+	char xapi_health_check[HB_CONFIG_PATH_MAX];    /* command line, words split on blanks */
+	char xapi_restart_command[HB_CONFIG_PATH_MAX]; /* command line, words split on blanks */
 	struct hb_timing_params params;
 };
 

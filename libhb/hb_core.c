@@ -657,6 +657,14 @@ void hb_core_arm(struct hb_core *c, hb_mono_ms now)
 	}
 }
 
+void hb_core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, const char *text)
+{
+	advance(c, now);
+	if (finished(c) || c->phase != HB_PHASE_ONLINE || !c->armed)
+		return;
+	core_fence(c, now, reason, text);
+}
+
 /* Leave the pool cleanly: disarm, publish stopped + excluded, exit with code. */
 static void leave(struct hb_core *c, hb_mono_ms now, int exit_code)
 {

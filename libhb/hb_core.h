@@ -149,6 +149,11 @@ void hb_core_set_excluded(struct hb_core *c, hb_mono_ms now);
 /* Clear my excluded flag (published from the next heartbeat and write). */
 void hb_core_clear_excluded(struct hb_core *c, hb_mono_ms now);
 void hb_core_set_weight(struct hb_core *c, hb_mono_ms now, uint16_t weight);
+/* An executor's supervisor decided this host must go (xapi supervision):
+ * the same fence path as a lost partition (last words with reason and text,
+ * the fencing flag on the network, the watchdog); only while Online and
+ * armed, else ignored. */
+void hb_core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, const char *text);
 /* Request a pool-state change written to the global block. */
 void hb_core_set_pool_state(struct hb_core *c, hb_mono_ms now, enum hb_pool_state state);
 

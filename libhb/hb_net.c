@@ -200,6 +200,20 @@ void hb_net_close(struct hb_net *net)
 		net->fd[p] = -1;
 	}
 	explicit_bzero(&net->key, sizeof net->key);
+	explicit_bzero(&net->key_also, sizeof net->key_also);
+	net->have_key_also = false;
+}
+
+void hb_net_set_keys(struct hb_net *net, const struct hb_key *key, const struct hb_key *also)
+{
+	assert(net != NULL && key != NULL && key->len >= 1 && key->len <= HB_KEY_MAX);
+	assert(also == NULL || (also->len >= 1 && also->len <= HB_KEY_MAX));
+	net->key = *key;
+	if (also != NULL)
+		net->key_also = *also;
+	else
+		explicit_bzero(&net->key_also, sizeof net->key_also);
+	net->have_key_also = also != NULL;
 }
 
 int hb_net_fd(const struct hb_net *net, unsigned path)
@@ -218,6 +232,7 @@ static struct hb_wire_pool net_pool(const struct hb_net *net)
 {
 	struct hb_wire_pool pool = {
 		.key = &net->key,
+		.key_also = net->have_key_also ? &net->key_also : NULL,
 		.generation_tag = net->generation_tag,
 		.n_hosts = net->n_hosts,
 		.host_uuids = net->host_uuids,

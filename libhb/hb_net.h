@@ -103,6 +103,8 @@ struct hb_net {
 	socklen_t addr_len[HB_MAX_PATHS];                       /* one family per path */
 	union hb_net_sockaddr addr[HB_MAX_PATHS][HB_MAX_HOSTS]; /* host h's address on path p */
 	struct hb_key key;                                      /* copy, wiped at close */
+	struct hb_key key_also;                                 /* also accepted when have_key_also */
+	bool have_key_also;
 	uint64_t generation_tag;
 	hb_uuid host_uuids[HB_MAX_HOSTS];
 	uint8_t tx[HB_PACKET_SIZE];
@@ -125,6 +127,9 @@ typedef void (*hb_net_deliver_fn)(void *ctx, const struct hb_packet *pkt, unsign
 int hb_net_open(struct hb_net *net, const struct hb_config *cfg, const struct hb_key *key, struct hb_err *err);
 /* Close every socket and wipe the key copy. Idempotent. */
 void hb_net_close(struct hb_net *net);
+/* From now on send with key and accept it, and also accept also (NULL:
+ * none): a key rotation (hb_keyring.h). Copies both; no allocation. */
+void hb_net_set_keys(struct hb_net *net, const struct hb_key *key, const struct hb_key *also);
 
 /* The socket of path (< n_paths), to watch for EPOLLIN. */
 int hb_net_fd(const struct hb_net *net, unsigned path);

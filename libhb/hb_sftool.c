@@ -579,12 +579,14 @@ static int init_write_all(struct sf_session *s, struct hb_err *err)
 	return session_write(s, 0, err);
 }
 
-int hb_sftool_init(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err)
+/* init (create: make / extend a regular file) and format (the statefile
+ * must be there, big enough). */
+static int init_statefile(const struct hb_sftool_target *t, bool create, struct hb_sf_dump *out, struct hb_err *err)
 {
 	struct sf_session s;
 	target_check(t);
 	memset(out, 0, sizeof *out);
-	int rc = session_start(&s, t, true, out, err);
+	int rc = session_start(&s, t, create, out, err);
 	if (rc == 0)
 		rc = init_write_all(&s, err);
 	if (rc == 0)
@@ -593,6 +595,16 @@ int hb_sftool_init(const struct hb_sftool_target *t, struct hb_sf_dump *out, str
 		return rc;
 	session_end(&s);
 	return verify_init(t, out, err);
+}
+
+int hb_sftool_init(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err)
+{
+	return init_statefile(t, true, out, err);
+}
+
+int hb_sftool_format(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err)
+{
+	return init_statefile(t, false, out, err);
 }
 
 int hb_sftool_dump(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err)

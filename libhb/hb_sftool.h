@@ -1,6 +1,6 @@
 /*
  * hb_sftool.h: the offline statefile operations behind `hbctl statefile`
- * (xhad's writestatefile / dumpstatefile): init, dump, set-pool-state,
+ * (xhad's writestatefile / dumpstatefile): init / format, dump, set-pool-state,
  * set-excluded / clear-excluded.
  *
  * Every operation has a hard deadline and never hangs on a dead device: the
@@ -82,6 +82,12 @@ struct hb_sf_dump {
  * Creates / extends a regular file; refuses a block device that is too
  * small. Reads everything back into out and verifies it. */
 int hb_sftool_init(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err);
+/* The same on a statefile that must already exist with room for every
+ * configured host (xapi's VDI, `ha_set_pool_state init`): never created or
+ * extended, whatever it holds (zeros, random bytes, another generation's
+ * pool) is overwritten; a missing or too small one is 8 with a sentence
+ * naming its size and the size needed. */
+int hb_sftool_format(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err);
 /* Read and decode everything. Invalid slots and per-block I/O errors are
  * reported in out, not failures (see hb_sf_dump_io_errors). */
 int hb_sftool_dump(const struct hb_sftool_target *t, struct hb_sf_dump *out, struct hb_err *err);

@@ -279,6 +279,7 @@ const char *hb_fence_reason_name(enum hb_fence_reason reason)
 	case HB_FENCE_INTERNAL: return "internal";
 	case HB_FENCE_SLOT_OVERWRITTEN: return "slot_overwritten";
 	case HB_FENCE_DROPPED: return "dropped_by_peer";
+	case HB_FENCE_XAPI_FAILED: return "xapi_failed";
 	}
 	return "unknown";
 }

@@ -38,7 +38,8 @@ enum hb_fence_reason {
 	HB_FENCE_INTERNAL = 5,       /* invariant broken */
 	HB_FENCE_SLOT_OVERWRITTEN = 6, /* my slot was written by someone else */
 	HB_FENCE_DROPPED = 7,        /* a member dropped me from its liveset */
-	HB_FENCE_REASON_MAX = HB_FENCE_DROPPED
+	HB_FENCE_XAPI_FAILED = 8,    /* xapi supervision: still failing after its restarts */
+	HB_FENCE_REASON_MAX = HB_FENCE_XAPI_FAILED
 };
 const char *hb_fence_reason_name(enum hb_fence_reason reason);
 

@@ -68,12 +68,15 @@ void hb_timing_params_default(struct hb_timing_params *out)
  * xapi refuses T < 10; smaller values (down to 4 s) are accepted here so
  * that test pools can run the same scenarios scaled down in time (the
  * relations are still checked by hb_timing_derive: T = 6 is the smallest
- * that passes).
+ * that passes). xapi has no upper limit; HB_TIMING_T_MAX_S is ours. t2 is
+ * xapi's T / 20 even above 60 s: hb_timing_derive caps it (the value in
+ * xhad.conf is the same).
  */
 int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct hb_err *err)
 {
-	if (T_s < 4 || T_s > 3600)
-		return hb_err_set(err, "HA timeout T=%" PRIu32 " s is out of range 4..3600 s (xapi itself requires at least 10)", T_s);
+	if (T_s < 4 || T_s > HB_TIMING_T_MAX_S)
+		return hb_err_set(err, "HA timeout T=%" PRIu32 " s is out of range 4..%u s: the largest T hbagent supports is %u s "
+		                  "(xapi itself requires at least 10)", T_s, HB_TIMING_T_MAX_S, HB_TIMING_T_MAX_S);
 	hb_timing_params_default(out);
 	out->hb_interval_ms = S(min_u32((T_s + 10) / 10, 3));
 	out->hb_timeout_ms = S(T_s);
@@ -93,10 +96,12 @@ int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct h
 	return 0;
 }
 
-static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
+/* p (checked) as the agent uses it: t2 capped. */
+static void derive_values(const struct hb_timing_params *configured, struct hb_timing *t)
 {
-
-	*t = (struct hb_timing){.p = *p};
+	*t = (struct hb_timing){.p = *configured, .sf_interval_configured_ms = configured->sf_interval_ms};
+	t->p.sf_interval_ms = min_u32(configured->sf_interval_ms, HB_TIMING_SF_INTERVAL_CAP_MS);
+	const struct hb_timing_params *p = &t->p;
 	t->tick_ms = min_u32(min_u32(p->hb_interval_ms, p->sf_interval_ms), HB_TICK_MAX_MS);
 	t->proof_window_ms = 2u * t->tick_ms;
 	t->pet_interval_ms = min_u32(1000u, p->watchdog_timeout_ms / 4u);
@@ -188,6 +193,16 @@ static void derive_values(const struct hb_timing_params *p, struct hb_timing *t)
 	 * master within this: the last victim is dropped (a crash or an
 	 * isolation, whichever is slower), then the views settle. */
 	t->agreement_bound_ms = max_u32(t->failover_bound_ms, t->isolation_bound_ms) + t->settle_ms + t->tick_ms;
+	/* A rotated pool secret (hb_keyring.h): the hosts see it at different
+	 * moments, up to key_switch apart without a single heartbeat rejected
+	 * (and up to key_switch + T1 without a host dropped). Two T1: the
+	 * rewrite of the secret on every host may take as long as the pool
+	 * already tolerates for a network outage, twice over; at most 10 min.
+	 * The old key is accepted until every host has stopped sending it
+	 * (2 x switch after the first saw the new one), and half a switch more
+	 * for the file checks and packets in flight. */
+	t->key_switch_ms = min_u32(2u * p->hb_timeout_ms, HB_TIMING_KEY_SWITCH_MAX_MS);
+	t->key_grace_ms = 2u * t->key_switch_ms + t->key_switch_ms / 2u;
 }
 
 /* Values that must be positive and whole, before any relation is checked. */
@@ -200,11 +215,18 @@ static int check_ranges(const struct hb_timing_params *p, struct hb_err *err)
 		return hb_err_set(err, "WatchdogTimeout W=%" PRIu32 " ms must be a whole number of seconds, at least %u s "
 		                  "(watchdogs count seconds; a shorter one reboots healthy hosts on a scheduling hiccup)",
 		                  p->watchdog_timeout_ms, HB_WATCHDOG_MIN_MS / 1000u);
-	if (p->hb_timeout_ms > S(3600) || p->sf_timeout_ms > S(3600) || p->watchdog_timeout_ms > S(3600) ||
-	    p->hb_wd_timeout_ms > S(7200) || p->sf_wd_timeout_ms > S(7200) || p->boot_join_timeout_ms > S(7200) ||
-	    p->enable_join_timeout_ms > S(7200))
-		return hb_err_set(err, "a timeout is above its limit (T1, T2 and W at most 3600 s; Wh, Ws, BootJoinTimeout "
-		                  "and EnableJoinTimeout at most 7200 s)");
+	if (p->hb_timeout_ms > S(HB_TIMING_T_MAX_S) || p->sf_timeout_ms > S(HB_TIMING_T_MAX_S) ||
+	    p->watchdog_timeout_ms > S(3600) || p->hb_wd_timeout_ms > S(HB_TIMING_LONG_MAX_S) ||
+	    p->sf_wd_timeout_ms > S(HB_TIMING_LONG_MAX_S) || p->boot_join_timeout_ms > S(HB_TIMING_LONG_MAX_S) ||
+	    p->enable_join_timeout_ms > S(HB_TIMING_LONG_MAX_S))
+		return hb_err_set(err, "a timeout is above its limit (T1 and T2 at most %u s, the largest HA timeout T "
+		                  "hbagent supports; W at most 3600 s; Wh, Ws, BootJoinTimeout and EnableJoinTimeout at "
+		                  "most %u s)", HB_TIMING_T_MAX_S, HB_TIMING_LONG_MAX_S);
+	/* intervals longer than their timeouts are refused by check_intervals;
+	 * bounded here too so that no sum below can wrap */
+	if (p->hb_interval_ms > S(HB_TIMING_T_MAX_S) || p->sf_interval_ms > S(HB_TIMING_T_MAX_S))
+		return hb_err_set(err, "HeartbeatInterval t1=%" PRIu32 " ms and StateFileInterval t2=%" PRIu32
+		                  " ms must both be at most %u s", p->hb_interval_ms, p->sf_interval_ms, HB_TIMING_T_MAX_S);
 	return 0;
 }
 
@@ -274,6 +296,13 @@ static void assert_invariants(const struct hb_timing *t)
 	assert((uint64_t)t->removal_wait_ms * 1000000u >= (uint64_t)t->fence_bound_ms * (1000000u + 2u * HB_DRIFT_PPM));
 	assert(t->fence_flag_bound_ms >= p->watchdog_timeout_ms);
 	assert(t->failover_bound_ms > t->removal_wait_ms);
+	/* t2 is capped, never raised; every T the limits admit fits 32 bits
+	 * (no sum wrapped: the longest bounds still exceed their parts) */
+	assert(p->sf_interval_ms <= t->sf_interval_configured_ms && p->sf_interval_ms <= HB_TIMING_SF_INTERVAL_CAP_MS);
+	assert(t->isolation_bound_ms > t->removal_wait_ms && t->isolation_bound_ms > 2u * p->hb_timeout_ms);
+	assert(t->agreement_bound_ms > t->isolation_bound_ms && t->agreement_bound_ms > t->failover_bound_ms);
+	assert(t->agreement_bound_ms < UINT32_MAX / 2u);
+	assert(t->key_switch_ms > 0 && t->key_grace_ms >= 2u * t->key_switch_ms + t->key_switch_ms / 2u);
 }
 
 int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, struct hb_err *err)

@@ -18,6 +18,26 @@
 /* Clock-rate drift allowed between any two hosts' monotonic clocks. */
 #define HB_DRIFT_PPM 200u
 
+/* The largest HA timeout T (seconds) hbagent supports, and so the limit of
+ * HeartbeatTimeout T1 and StateFileTimeout T2: every bound derived from
+ * T1 = T2 = T (the longest, the agreement bound, is about 3.7 T) fits
+ * in 31-bit milliseconds (a signed int). xapi sets no upper limit; a
+ * larger T is refused with a message that names this one. */
+#define HB_TIMING_T_MAX_S 500000u
+/* Wh, Ws, BootJoinTimeout and EnableJoinTimeout: xapi writes T, T + 15 and
+ * T + 60 */
+#define HB_TIMING_LONG_MAX_S (HB_TIMING_T_MAX_S + 3600u)
+/* The longest a host keeps sending with the old key after it saw a rotated
+ * pool secret: every host must see the new secret within this of the first
+ * (docs/operations.md, rotating the pool secret). */
+#define HB_TIMING_KEY_SWITCH_MAX_MS 600000u
+/* A StateFileInterval t2 above this is used as this: xapi writes T / 20,
+ * which passes 60 s from T = 1220 on, and a host's slot write would then be
+ * read by the others only minutes later (a join, a stop or a fencing flag
+ * would wait that long). Writing more often is always safe: the relation
+ * T2 >= 3 t2 is checked on the configured value and only gets easier. */
+#define HB_TIMING_SF_INTERVAL_CAP_MS 60000u
+
 /* The configured values, in milliseconds (xha.md section 8 names). */
 struct hb_timing_params {
 	uint32_t hb_interval_ms;        /* HeartbeatInterval t1 */
@@ -37,7 +57,8 @@ struct hb_timing_params {
 
 /* Everything derived from the parameters. All durations in milliseconds. */
 struct hb_timing {
-	struct hb_timing_params p;
+	struct hb_timing_params p;    /* as used: t2 capped (HB_TIMING_SF_INTERVAL_CAP_MS) */
+	uint32_t sf_interval_configured_ms; /* t2 as configured, before the cap */
 	uint32_t tick_ms;             /* period of the decision evaluation */
 	uint32_t proof_window_ms;     /* P: healthy_until = last proof + P */
 	uint32_t pet_interval_ms;     /* feeder pets the watchdog this often */
@@ -74,6 +95,9 @@ struct hb_timing {
 	uint32_t warn_sf_ms;          /* statefile approaching timeout warning at T2/2 */
 	uint32_t lock_wait_ms;        /* propose-master never waits longer */
 	uint32_t agreement_bound_ms;  /* faults stop -> every member publishes the same liveset and master */
+	uint32_t key_switch_ms;       /* a new pool secret is sent with this long after it is seen
+	                               * (the old one until then); hb_keyring.h */
+	uint32_t key_grace_ms;        /* the old key is accepted this long after the new one is seen */
 	unsigned warnings;            /* enum hb_timing_warning bits */
 };
 
@@ -87,9 +111,12 @@ enum hb_timing_warning {
 
 /* xhad's defaults (xha.md section 8), watchdog 5 s. */
 void hb_timing_params_default(struct hb_timing_params *out);
-/* xapi's derivation from one HA timeout T (seconds, T >= 10). */
+/* xapi's derivation from one HA timeout T (seconds, 4 <= T <= HB_TIMING_T_MAX_S;
+ * xapi itself requires T >= 10). */
 int hb_timing_params_from_T(uint32_t T_s, struct hb_timing_params *out, struct hb_err *err);
-/* Derive and check. On an unsafe relation returns -1 and names the values. */
+/* Derive and check. On an unsafe relation returns -1 and names the values.
+ * out->p is what the agent uses: p, with t2 capped at
+ * HB_TIMING_SF_INTERVAL_CAP_MS (out->sf_interval_configured_ms keeps p's). */
 int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, struct hb_err *err);
 /* The wait before removing a host that advertised bound_ms (its fence bound,
  * or its fencing-flag bound): bound * (1 + 2 rho), rounded up. */

@@ -62,6 +62,8 @@ static const struct timing_row derived_rows[] = {
 	D_ROW("propose-master wait", "lock_wait_ms", lock_wait_ms, "3 x (t2 + I/O deadline)"),
 	D_ROW("heartbeat warning at", "warn_heartbeat_ms", warn_hb_ms, "T1 / 2"),
 	D_ROW("statefile warning at", "warn_statefile_ms", warn_sf_ms, "T2 / 2"),
+	D_ROW("new pool key sent after", "key_switch_ms", key_switch_ms, "min(2 x T1, 10 min)"),
+	D_ROW("old pool key accepted for", "key_grace_ms", key_grace_ms, "2.5 x key switch"),
 };
 
 static const struct timing_row bound_rows[] = {
@@ -161,6 +163,10 @@ void hb_timing_print(const struct hb_timing *t, FILE *out)
 {
 	print_rows(out, "configured", t, configured_rows, N_ROWS(configured_rows));
 	fprintf(out, "  %-32s %8" PRIu32 "\n", "xapi restart attempts", t->p.xapi_restart_attempts);
+	if (t->sf_interval_configured_ms != t->p.sf_interval_ms)
+		fprintf(out, "  (StateFileInterval %" PRIu32 ".%03" PRIu32 " s is used as %" PRIu32 ".%03" PRIu32
+		        " s: t2 is capped at %u s)\n", t->sf_interval_configured_ms / 1000u, t->sf_interval_configured_ms % 1000u,
+		        t->p.sf_interval_ms / 1000u, t->p.sf_interval_ms % 1000u, HB_TIMING_SF_INTERVAL_CAP_MS / 1000u);
 	print_rows(out, "\nderived", t, derived_rows, N_ROWS(derived_rows));
 	print_rows(out, "\nbounds", t, bound_rows, N_ROWS(bound_rows));
 	print_timelines(t, out);
@@ -222,6 +228,9 @@ json_object *hb_timing_to_json(const struct hb_timing *t)
 	json_object *obj = json_object_new_object();
 	json_object *configured = rows_to_json(t, configured_rows, N_ROWS(configured_rows));
 	json_object_object_add(configured, "xapi_restart_attempts", json_object_new_int64(t->p.xapi_restart_attempts));
+	if (t->sf_interval_configured_ms != t->p.sf_interval_ms) /* only when capped */
+		json_object_object_add(configured, "statefile_interval_as_configured_ms",
+		                       json_object_new_int64(t->sf_interval_configured_ms));
 	json_object_object_add(obj, "configured", configured);
 	json_object_object_add(obj, "derived", rows_to_json(t, derived_rows, N_ROWS(derived_rows)));
 	json_object_object_add(obj, "bounds", rows_to_json(t, bound_rows, N_ROWS(bound_rows)));

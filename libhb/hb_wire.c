@@ -105,14 +105,20 @@ static enum hb_reject packet_check_frame(const uint8_t *buf, size_t len, const s
 	return HB_REJECT_NONE;
 }
 
-static enum hb_reject packet_check_mac(const uint8_t *buf, const struct hb_wire_pool *pool)
+static bool mac_matches(const uint8_t *buf, const struct hb_key *key)
 {
 	uint8_t mac[HB_MAC_SIZE];
-	if (!packet_mac(buf, pool->key, mac))
-		return HB_REJECT_MAC;
-	if (CRYPTO_memcmp(mac, buf + PK_MAC, HB_MAC_SIZE) != 0)
-		return HB_REJECT_MAC;
-	return HB_REJECT_NONE;
+	return packet_mac(buf, key, mac) && CRYPTO_memcmp(mac, buf + PK_MAC, HB_MAC_SIZE) == 0;
+}
+
+/* The pool key, then (during a key rotation) the other accepted key. */
+static enum hb_reject packet_check_mac(const uint8_t *buf, const struct hb_wire_pool *pool)
+{
+	if (mac_matches(buf, pool->key))
+		return HB_REJECT_NONE;
+	if (pool->key_also != NULL && mac_matches(buf, pool->key_also))
+		return HB_REJECT_NONE;
+	return HB_REJECT_MAC;
 }
 
 /* Authenticated now: the sender's identity, then every field. */

@@ -61,7 +61,8 @@ struct hb_packet {
 
 /* What a receiver checks a datagram against. */
 struct hb_wire_pool {
-	const struct hb_key *key;
+	const struct hb_key *key;      /* encodes; accepted */
+	const struct hb_key *key_also; /* also accepted (a key rotation, hb_keyring.h), or NULL */
 	uint64_t generation_tag;
 	unsigned n_hosts;
 	const hb_uuid *host_uuids; /* n_hosts entries, by index */

@@ -10,9 +10,14 @@
  * it is sent through a raw socket with a spoofed IPv4 source: host
  * SRC_INDEX's first configured address and the pool's UDP port. MODE:
  *   forge    MAC under a wrong key (receiver: bad_mac)
+ *   genkey   MAC under the key derived from the GenerationUUID alone (what
+ *            anyone who reads the statefile can compute; receiver: bad_mac
+ *            when the pool uses a pool secret or a key file)
  *   stale    correct key, boot id 1 (receiver: stale_boot)
  *   replay   correct key, BOOT_ID and SEQ from the command line (replay)
  *   foreign  correct key, source port other than the pool's (foreign_source)
+ * The pool key is the one the agents use (hb_key_resolve: PoolKeyFile, else
+ * the PoolSecretFile of CONF's host, else the generation).
  * Exit 0 when sent, 1 on usage or configuration errors, 3 when a raw socket
  * cannot be opened (not permitted), 2 when sending fails.
  */
@@ -35,7 +40,8 @@
 
 static int usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s CONF forge|stale|replay|foreign SRC_INDEX DST_ADDR DST_PORT [BOOT_ID SEQ]\n", argv0);
+	fprintf(stderr, "usage: %s CONF forge|genkey|stale|replay|foreign SRC_INDEX DST_ADDR DST_PORT [BOOT_ID SEQ]\n",
+	        argv0);
 	return 1;
 }
 
@@ -53,7 +59,8 @@ int main(int argc, char **argv)
 	const char *mode = argv[2];
 	bool forge = strcmp(mode, "forge") == 0, stale = strcmp(mode, "stale") == 0;
 	bool replay = strcmp(mode, "replay") == 0, foreign = strcmp(mode, "foreign") == 0;
-	if (!forge && !stale && !replay && !foreign)
+	bool genkey = strcmp(mode, "genkey") == 0;
+	if (!forge && !genkey && !stale && !replay && !foreign)
 		return usage(argv[0]);
 	if (replay != (argc == 8))
 		return usage(argv[0]);
@@ -82,14 +89,12 @@ int main(int argc, char **argv)
 
 	/* the pool key, as the agents have it, or a wrong one */
 	static struct hb_key key;
-	if (cfg.pool_key_file[0] != 0) {
-		if (hb_key_load_file(cfg.pool_key_file, &key, &err) != 0) {
-			fprintf(stderr, "udp_inject: %s\n", err.msg);
-			return 1;
-		}
-	} else {
-		hb_key_derive_from_generation(&cfg.generation, &key);
+	if (hb_key_resolve(&cfg, &key, NULL, &err) != 0) {
+		fprintf(stderr, "udp_inject: %s\n", err.msg);
+		return 1;
 	}
+	if (genkey)
+		hb_key_derive_from_generation(&cfg.generation, &key);
 	if (forge) {
 		hb_uuid other = cfg.generation;
 		other.b[0] ^= 0x5a;

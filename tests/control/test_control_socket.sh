@@ -5,7 +5,8 @@
 # a one-host pool with <ControlGroup>4242</ControlGroup>, then
 # control_abuse.py: a silent client, 1 MiB without a newline, invalid JSON,
 # unknown members, commands and versions, a non-root caller in and out of the
-# control group, a client that never reads, a 17th client; meanwhile another
+# control group, a client that never reads, a 17th control-group client while
+# root still gets in (the slots kept for root), a 21st client; meanwhile another
 # client asks for the status every 20 ms and every answer must come within
 # 100 ms. Also checks the socket's mode and group, and that the agent still
 # answers while disarmed. Root and python3 only (skips otherwise).

@@ -33,7 +33,8 @@
 #   - SIGKILL of host 2: its test watchdog fences it (the fence log), its
 #     watchdog guard stands; `watchdog probe` with no agent for host 2: 0;
 #   - set-pool-state invalid through host 0: 0, the agent exits 11;
-#   - no agent left: ping, status, liveset 14; set-pool-state init 0 and the
+#   - no agent left: ping, status, liveset 14; set-pool-state init 0 (it
+#     formats: every slot empty, as the fence-log golden shows) and the
 #     dump shows init; statefile set-pool-state active 0; fence-log (human,
 #     --json; golden).
 # Last words: only the agent's own fence writes them (lost_partition or

@@ -24,7 +24,8 @@
  *       heartbeats (an AF_PACKET socket; the first burst, up to MS
  *       milliseconds, default 5000), takes the one with the highest
  *       sequence, authenticates it with the pool key (PoolKeyFile of CONF,
- *       else the key derived from the generation), applies the claim,
+ *       else its PoolSecretFile, else the key derived from the generation:
+ *       hb_key_resolve), applies the claim,
  *       signs it again and sends it from H's address and the pool's port on
  *       every path to K's address on that path (without K: to every other
  *       host), through a raw socket, as one more datagram of H's.
@@ -333,13 +334,9 @@ static int cmd_heartbeat(int argc, char **argv)
 		}
 	static struct hb_key key;
 	struct hb_err err = {{0}};
-	if (cfg.pool_key_file[0] != '\0') {
-		if (hb_key_load_file(cfg.pool_key_file, &key, &err) != 0) {
-			fprintf(stderr, "hbforge: %s\n", err.msg);
-			return 1;
-		}
-	} else {
-		hb_key_derive_from_generation(&cfg.generation, &key);
+	if (hb_key_resolve(&cfg, &key, NULL, &err) != 0) { /* the agents' key */
+		fprintf(stderr, "hbforge: %s\n", err.msg);
+		return 1;
 	}
 	hb_uuid uuids[HB_MAX_HOSTS];
 	for (unsigned i = 0; i < cfg.n_hosts; i++)

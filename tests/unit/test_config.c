@@ -347,6 +347,67 @@ static void test_boundaries(void **state)
 	assert_int_equal(strlen(cfg.heartbeat_interface), 63);
 }
 
+/* The parameters exactly as xapi writes them for a large HA timeout T
+ * (xapi_ha.ml Timeouts.derive: no upper limit): they load, match
+ * hb_timing_params_from_T, and derive, with t2 = T / 20 used as 60 s.
+ * T = 1220 is the first T whose t2 passed the old limit of 60 s. */
+static void test_xapi_large_T(void **state)
+{
+	static struct hb_config cfg;
+	static const uint32_t Ts[] = { 1220, 3601, 86400, 100000, HB_TIMING_T_MAX_S };
+	(void)state;
+	for (size_t i = 0; i < sizeof Ts / sizeof Ts[0]; i++) {
+		uint32_t T = Ts[i];
+		char l[8][96];
+		snprintf(l[0], sizeof l[0], "<HeartbeatInterval>%u</HeartbeatInterval>", (T + 10) / 10 < 3 ? (T + 10) / 10 : 3);
+		snprintf(l[1], sizeof l[1], "<HeartbeatTimeout>%u</HeartbeatTimeout>", T);
+		snprintf(l[2], sizeof l[2], "<StateFileInterval>%u</StateFileInterval>", T / 20 > 2 ? T / 20 : 2);
+		snprintf(l[3], sizeof l[3], "<StateFileTimeout>%u</StateFileTimeout>", T);
+		snprintf(l[4], sizeof l[4], "<HeartbeatWatchdogTimeout>%u</HeartbeatWatchdogTimeout>", T);
+		snprintf(l[5], sizeof l[5], "<StateFileWatchdogTimeout>%u</StateFileWatchdogTimeout>", T + 15);
+		snprintf(l[6], sizeof l[6], "<BootJoinTimeout>%u</BootJoinTimeout>", T + 60);
+		snprintf(l[7], sizeof l[7], "<EnableJoinTimeout>%u</EnableJoinTimeout>", T + 60);
+		const struct edit e[] = {
+			{ 19, l[0] }, { 20, l[1] }, { 21, l[2] }, { 22, l[3] }, { 23, l[4] }, { 24, l[5] }, { 25, l[6] },
+			{ 26, l[7] }, { 27, "<XapiHealthCheckInterval>60</XapiHealthCheckInterval>" },
+			{ 28, "<XapiHealthCheckTimeout>120</XapiHealthCheckTimeout>" },
+			{ 30, "<XapiRestartTimeout>300</XapiRestartTimeout>" },
+		};
+		struct hb_err err = { { 0 } };
+		if (load_text(build(e, sizeof e / sizeof e[0]), &cfg, &err) != 0)
+			fail_msg("T = %u: %s", T, err.msg);
+		struct hb_timing_params xapi;
+		assert_int_equal(hb_timing_params_from_T(T, &xapi, &err), 0);
+		xapi.watchdog_timeout_ms = cfg.params.watchdog_timeout_ms; /* not xapi's */
+		assert_memory_equal(&cfg.params, &xapi, sizeof xapi);
+		struct hb_timing t;
+		if (hb_timing_derive(&cfg.params, &t, &err) != 0)
+			fail_msg("T = %u: %s", T, err.msg);
+		assert_int_equal(t.p.sf_interval_ms, 60000);
+		assert_int_equal(t.sf_interval_configured_ms, S(T / 20));
+	}
+}
+
+/* <PoolSecretFile>: xapi's /etc/xensource/ptoken unless set; empty means
+ * none; it is a <localhost> element (each host has its own copy). */
+static void test_pool_secret_file(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_err err = { { 0 } };
+	(void)state;
+	assert_int_equal(load_text(build(NULL, 0), &cfg, &err), 0);
+	assert_string_equal(cfg.pool_secret_file, "/etc/xensource/ptoken");
+	const struct edit set[] = { { 37, "<PoolSecretFile>/var/lib/test/ptoken</PoolSecretFile>" } };
+	if (load_text(build(set, 1), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(cfg.pool_secret_file, "/var/lib/test/ptoken");
+	const struct edit none[] = { { 37, "<PoolSecretFile></PoolSecretFile>" } };
+	assert_int_equal(load_text(build(none, 1), &cfg, &err), 0);
+	assert_string_equal(cfg.pool_secret_file, "");
+	const struct edit misplaced[] = { { 5, "<UDPport>694</UDPport><PoolSecretFile>/x</PoolSecretFile>" } };
+	EXPECT_ERROR(misplaced, "test.conf:5: ", "<PoolSecretFile>: belongs in <localhost>, not in <common-config>");
+}
+
 /* ---- one test per class of error -------------------------------------- */
 
 static void test_err_not_well_formed(void **state)
@@ -476,7 +537,13 @@ static void test_err_out_of_range(void **state)
 {
 	(void)state;
 	const struct edit e[] = { { 20, "<HeartbeatTimeout>0</HeartbeatTimeout>" } };
-	EXPECT_ERROR(e, "test.conf:20: ", "<HeartbeatTimeout>: 0 is out of range 1..3600 seconds");
+	EXPECT_ERROR(e, "test.conf:20: ", "<HeartbeatTimeout>: 0 is out of range 1..500000 seconds");
+	/* above the largest HA timeout T supported: the message names it */
+	const struct edit big[] = { { 20, "<HeartbeatTimeout>500001</HeartbeatTimeout>" } };
+	EXPECT_ERROR(big, "test.conf:20: ", "<HeartbeatTimeout>: 500001 is out of range 1..500000 seconds",
+	             "the largest HA timeout T hbagent supports is 500000 s");
+	const struct edit huge[] = { { 20, "<HeartbeatTimeout>99999999999999999999999</HeartbeatTimeout>" } };
+	EXPECT_ERROR(huge, "test.conf:20: ", "the largest HA timeout T hbagent supports is 500000 s");
 	const struct edit i[] = { { 19, "<HeartbeatInterval>61</HeartbeatInterval>" } };
 	EXPECT_ERROR(i, "test.conf:19: ", "<HeartbeatInterval>: 61 is out of range 1..60 seconds");
 	const struct edit p[] = { { 5, "<UDPport>0</UDPport>" } };
@@ -495,7 +562,7 @@ static void test_err_not_a_number(void **state)
 	const struct edit s[] = { { 22, "<StateFileTimeout>3 0</StateFileTimeout>" } };
 	EXPECT_ERROR(s, "test.conf:22: ", "<StateFileTimeout>", "expected a whole number");
 	const struct edit zm[] = { { 22, "<StateFileTimeout>0ms</StateFileTimeout>" } };
-	EXPECT_ERROR(zm, "test.conf:22: ", "<StateFileTimeout>", "out of range 1..3600000 ms");
+	EXPECT_ERROR(zm, "test.conf:22: ", "<StateFileTimeout>", "out of range 1..500000000 ms");
 	const struct edit um[] = { { 22, "<StateFileTimeout>ms</StateFileTimeout>" } };
 	EXPECT_ERROR(um, "test.conf:22: ", "<StateFileTimeout>", "expected a whole number");
 	const struct edit h[] = { { 5, "<UDPport>0x2b6</UDPport>" } };
@@ -577,6 +644,39 @@ static void test_err_bad_allow_softdog(void **state)
 	(void)state;
 	const struct edit e[] = { { 37, "<AllowSoftdog>yes</AllowSoftdog>" } };
 	EXPECT_ERROR(e, "test.conf:37: ", "<AllowSoftdog>", "expected true or false, got \"yes\"");
+}
+
+/* xapi supervision: auto and xapi's paths by default; mode in any case;
+ * the command lines kept as written (the agent splits and checks them). */
+static void test_xapi_supervision(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_err err;
+	(void)state;
+	load_data("good_no_parameters.conf", &cfg);
+	assert_int_equal(cfg.xapi_supervision, HB_XAPI_SUP_AUTO);
+	assert_string_equal(cfg.xapi_health_check, "/opt/xensource/libexec/xapi-health-check");
+	assert_string_equal(cfg.xapi_restart_command, "/usr/bin/systemctl restart xapi.service");
+	const struct edit e[] = { { 37, "<XapiSupervision>Off</XapiSupervision><XapiHealthCheck> /x/hc --quick "
+	                                "</XapiHealthCheck><XapiRestartCommand>/bin/true</XapiRestartCommand>" } };
+	assert_int_equal(load_text(build(e, 1), &cfg, &err), 0);
+	assert_int_equal(cfg.xapi_supervision, HB_XAPI_SUP_OFF);
+	assert_string_equal(cfg.xapi_health_check, "/x/hc --quick");
+	assert_string_equal(cfg.xapi_restart_command, "/bin/true");
+	const struct edit on[] = { { 37, "<XapiSupervision>ON</XapiSupervision>" } };
+	assert_int_equal(load_text(build(on, 1), &cfg, &err), 0);
+	assert_int_equal(cfg.xapi_supervision, HB_XAPI_SUP_ON);
+}
+
+static void test_err_xapi_supervision(void **state)
+{
+	(void)state;
+	const struct edit e[] = { { 37, "<XapiSupervision>yes</XapiSupervision>" } };
+	EXPECT_ERROR(e, "test.conf:37: ", "<XapiSupervision>: expected auto, on or off, got \"yes\"");
+	const struct edit h[] = { { 5, "<UDPport>694</UDPport><XapiHealthCheck>/x</XapiHealthCheck>" } };
+	EXPECT_ERROR(h, "test.conf:5: ", "<XapiHealthCheck>: belongs in <localhost>, not in <common-config>");
+	const struct edit z[] = { { 37, "<XapiRestartCommand> </XapiRestartCommand>" } };
+	EXPECT_ERROR(z, "test.conf:37: ", "<XapiRestartCommand>", "expected a value, got an empty element");
 }
 
 static void test_err_missing_statefile(void **state)
@@ -708,6 +808,8 @@ int main(void)
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_watchdog_mode_and_backend),
 		cmocka_unit_test(test_boundaries),
+		cmocka_unit_test(test_xapi_large_T),
+		cmocka_unit_test(test_pool_secret_file),
 		cmocka_unit_test(test_max_hosts),
 		cmocka_unit_test(test_err_not_well_formed),
 		cmocka_unit_test(test_err_not_well_formed_file),
@@ -729,6 +831,8 @@ int main(void)
 		cmocka_unit_test(test_err_watchdog_mode_none),
 		cmocka_unit_test(test_err_test_backend_without_log),
 		cmocka_unit_test(test_err_bad_allow_softdog),
+		cmocka_unit_test(test_xapi_supervision),
+		cmocka_unit_test(test_err_xapi_supervision),
 		cmocka_unit_test(test_err_missing_statefile),
 		cmocka_unit_test(test_too_many_hosts),
 		cmocka_unit_test(test_err_zero_hosts),

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hb_config.h"
 #include "hb_key.h"
 #include "hb_uuid.h"
 
@@ -166,6 +167,97 @@ static void test_derived_key(void **state)
 	assert_memory_not_equal(a.bytes, g1.b, 16);
 }
 
+/* The pool secret, as xapi writes /etc/xensource/ptoken (three UUIDs joined
+ * by "/", 110 bytes), mixed with the generation by HKDF-SHA256 (RFC 5869:
+ * PRK = HMAC(salt = generation, secret), OKM = HMAC(PRK, info || 0x01)).
+ * Golden value from Python's hmac/hashlib. */
+#define PTOKEN "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/11111111-2222-3333-4444-555555555555/deadbeef-0000-1111-2222-333344445555"
+static const uint8_t ptoken_golden[32] = {
+	0x89, 0x78, 0x88, 0xc1, 0x21, 0x51, 0x0c, 0x84, 0x7a, 0x99, 0xd2, 0xdd, 0x3a, 0x99, 0xf5, 0x0d,
+	0x4a, 0x7f, 0xf5, 0x27, 0x97, 0x3a, 0xf9, 0x54, 0xf5, 0x1b, 0x1a, 0xb0, 0x6e, 0xa0, 0xbb, 0x00,
+};
+
+static void test_secret_key(void **state)
+{
+	hb_uuid g1, g2;
+	struct hb_key a, b, gen;
+	(void)state;
+	assert_true(hb_uuid_parse("5d3c4a1e-8f0b-4c2d-9e6f-7a8b9c0d1e2f", &g1));
+	assert_true(hb_uuid_parse("00000000-0000-0000-0000-000000000001", &g2));
+	hb_key_derive_from_secret((const uint8_t *)PTOKEN, strlen(PTOKEN), &g1, &a);
+	assert_int_equal(a.len, 32);
+	assert_false(a.derived);
+	assert_int_equal(a.source, HB_KEY_SRC_POOL_SECRET);
+	assert_memory_equal(a.bytes, ptoken_golden, 32);
+	/* another generation, same secret: another key (a statefile of an earlier
+	 * generation never authenticates this one's heartbeats) */
+	hb_key_derive_from_secret((const uint8_t *)PTOKEN, strlen(PTOKEN), &g2, &b);
+	assert_false(hb_key_equal(&a, &b));
+	/* and not the key anyone who reads the statefile can compute */
+	hb_key_derive_from_generation(&g1, &gen);
+	assert_false(hb_key_equal(&a, &gen));
+	assert_true(hb_key_equal(&a, &a));
+}
+
+/* hb_key_resolve: <PoolKeyFile> first, then the pool secret, then the
+ * generation; a pool secret that exists but is unusable is an error naming
+ * <PoolSecretFile>, one that does not exist falls back to the generation. */
+static void test_resolve(void **state)
+{
+	struct fixture *f = *state;
+	static struct hb_config cfg;
+	struct hb_key key, want;
+	struct hb_err err = { { 0 } };
+	const char *used = NULL;
+	memset(&cfg, 0, sizeof cfg);
+	assert_true(hb_uuid_parse("5d3c4a1e-8f0b-4c2d-9e6f-7a8b9c0d1e2f", &cfg.generation));
+	/* no secret configured: the generation's key */
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), 0);
+	assert_int_equal(key.source, HB_KEY_SRC_GENERATION);
+	assert_string_equal(used, "");
+	hb_key_derive_from_generation(&cfg.generation, &want);
+	assert_true(hb_key_equal(&key, &want));
+	/* a pool secret that does not exist: the same */
+	snprintf(cfg.pool_secret_file, sizeof cfg.pool_secret_file, "%s", f->path);
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), 0);
+	assert_int_equal(key.source, HB_KEY_SRC_GENERATION);
+	/* the pool secret (with xapi's trailing newline) */
+	write_key(state, PTOKEN "\n", strlen(PTOKEN) + 1, 0600);
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), 0);
+	assert_int_equal(key.source, HB_KEY_SRC_POOL_SECRET);
+	assert_string_equal(used, f->path);
+	assert_memory_equal(key.bytes, ptoken_golden, 32);
+	/* readable by others: refused, naming the element and the fix */
+	write_key(state, PTOKEN, strlen(PTOKEN), 0644);
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), -1);
+	assert_non_null(strstr(err.msg, "<PoolSecretFile>"));
+	assert_non_null(strstr(err.msg, "chmod 600"));
+	/* too short to be a secret */
+	write_key(state, "short", 5, 0600);
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), -1);
+	assert_non_null(strstr(err.msg, "<PoolSecretFile>"));
+	/* <PoolKeyFile> wins over the pool secret: its bytes are the key */
+	write_key(state, PTOKEN, strlen(PTOKEN), 0600);
+	char keyfile[160];
+	snprintf(keyfile, sizeof keyfile, "%s/link.key", f->dir); /* removed by teardown */
+	int fd = open(keyfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789abcdef0123", 20), 20);
+	close(fd);
+	snprintf(cfg.pool_key_file, sizeof cfg.pool_key_file, "%s", keyfile);
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), 0);
+	assert_int_equal(key.source, HB_KEY_SRC_KEY_FILE);
+	assert_string_equal(used, keyfile);
+	assert_int_equal(key.len, 20);
+	assert_memory_equal(key.bytes, "0123456789abcdef0123", 20);
+	/* an empty <PoolSecretFile> and no key file: the generation's */
+	cfg.pool_key_file[0] = '\0';
+	cfg.pool_secret_file[0] = '\0';
+	assert_int_equal(hb_key_resolve(&cfg, &key, &used, &err), 0);
+	assert_int_equal(key.source, HB_KEY_SRC_GENERATION);
+	assert_string_equal(hb_key_source_name(HB_KEY_SRC_POOL_SECRET), "pool_secret");
+}
+
 static void test_generation_tag(void **state)
 {
 	hb_uuid g1, g2;
@@ -187,6 +279,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_regular_or_symlink, setup, teardown),
 		cmocka_unit_test(test_derived_key),
 		cmocka_unit_test(test_generation_tag),
+		cmocka_unit_test(test_secret_key),
+		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

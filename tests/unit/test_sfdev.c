@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,6 +368,66 @@ static void test_sftool_errors(void **state)
 		assert_int_equal(hb_sf_dump_slot_state(&d, i), HB_SF_SLOT_INVALID);
 }
 
+/* format (xapi's ha_set_pool_state init): whatever the statefile holds
+ * (zeros, random bytes, another generation's pool) becomes a fresh pool of
+ * this generation; a missing or too small statefile is 8 and is never
+ * created or extended. */
+static void test_sftool_format(void **state)
+{
+	(void)state;
+	static struct hb_sf_dump d;
+	struct hb_sftool_target t;
+	struct hb_err err = {{0}};
+	make_target(&t, 3, 0);
+	const off_t size = 266240; /* xapi's minimum statefile VDI */
+	/* zeros */
+	file_resize(size);
+	assert_int_equal(hb_sftool_format(&t, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_equal(d.global.pool_state, HB_POOL_INIT);
+	assert_true(d.global_generation_ok);
+	assert_slots(&d, 3, -1, HB_REJECT_NONE);
+	/* random bytes */
+	static uint8_t noise[266240];
+	for (size_t i = 0; i < sizeof noise; i++)
+		noise[i] = (uint8_t)(i * 131u + 7u + (i >> 9));
+	int fd = open(test_path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, noise, sizeof noise, 0), (ssize_t)sizeof noise);
+	close(fd);
+	assert_int_equal(hb_sftool_dump(&t, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_not_equal(d.global_reject, HB_REJECT_NONE);
+	assert_int_equal(hb_sftool_format(&t, &d, &err), HB_EXIT_SUCCESS);
+	assert_slots(&d, 3, -1, HB_REJECT_NONE);
+	/* an earlier generation, pool state invalid, a slot excluded */
+	struct hb_sftool_target old = t;
+	old.generation.b[0] ^= 0xff;
+	assert_int_equal(hb_sftool_set_pool_state(&old, HB_POOL_ACTIVE, &d, &err), HB_EXIT_GENERATION_UUID_MISMATCH);
+	assert_int_equal(hb_sftool_format(&old, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_equal(hb_sftool_set_pool_state(&old, HB_POOL_ACTIVE, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_equal(hb_sftool_set_excluded(&old, true, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_equal(hb_sftool_set_pool_state(&old, HB_POOL_INVALID, &d, &err), HB_EXIT_SUCCESS);
+	assert_int_equal(hb_sftool_format(&t, &d, &err), HB_EXIT_SUCCESS);
+	assert_true(d.global_generation_ok);
+	assert_int_equal(d.global.pool_state, HB_POOL_INIT);
+	assert_int_equal(d.global.sequence, 1);
+	assert_slots(&d, 3, -1, HB_REJECT_NONE);
+	assert_false(d.slots[0].view.flags & HB_VF_EXCLUDED);
+	struct stat st;
+	assert_int_equal(stat(test_path, &st), 0);
+	assert_int_equal(st.st_size, size); /* never shrunk or extended */
+	/* too small: 8, the size named, nothing written or extended */
+	file_resize(0);
+	file_resize(HB_SF_BLOCK_SIZE);
+	assert_int_equal(hb_sftool_format(&t, &d, &err), HB_EXIT_CAN_NOT_ACCESS_STATEFILE);
+	assert_non_null(strstr(err.msg, "too small: 4096 bytes"));
+	assert_int_equal(stat(test_path, &st), 0);
+	assert_int_equal(st.st_size, HB_SF_BLOCK_SIZE);
+	/* missing: 8, not created */
+	t.path = "/nonexistent/hb-statefile";
+	assert_int_equal(hb_sftool_format(&t, &d, &err), HB_EXIT_CAN_NOT_ACCESS_STATEFILE);
+	assert_non_null(strstr(err.msg, "No such file"));
+}
+
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -415,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sftool_init_dump_corrupt, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_sftool_state_changes, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_sftool_errors, setup_file, teardown_file),
+		cmocka_unit_test_setup_teardown(test_sftool_format, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_sftool_deadline, setup_file, teardown_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

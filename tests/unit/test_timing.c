@@ -95,7 +95,14 @@ static void test_T_out_of_range(void **state)
 	struct hb_err err = {{0}};
 	assert_int_equal(hb_timing_params_from_T(3, &p, &err), -1);
 	assert_non_null(strstr(err.msg, "T=3"));
-	assert_int_equal(hb_timing_params_from_T(3601, &p, &err), -1);
+	/* no upper limit in xapi: above ours, the message names the largest T */
+	assert_int_equal(hb_timing_params_from_T(HB_TIMING_T_MAX_S + 1, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "T=500001 s"));
+	assert_non_null(strstr(err.msg, "the largest T hbagent supports is 500000 s"));
+	assert_int_equal(hb_timing_params_from_T(UINT32_MAX, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "the largest T hbagent supports is 500000 s"));
+	assert_int_equal(hb_timing_params_from_T(3601, &p, &err), 0);
+	assert_int_equal(hb_timing_params_from_T(HB_TIMING_T_MAX_S, &p, &err), 0);
 	/* T = 4 derives but is refused: T2 = 4 s < 3 x t2 = 6 s */
 	assert_int_equal(hb_timing_params_from_T(4, &p, &err), 0);
 	refused(&p, "StateFileTimeout T2=4000 ms", "6000 ms");
@@ -242,8 +249,81 @@ static void test_refuse_limits(void **state)
 	p.hb_interval_ms = 50;
 	refused(&p, "t1=50 ms", "at least 100 ms");
 	base(&p);
-	p.sf_timeout_ms = 4000000;
-	refused(&p, "above its limit", NULL);
+	p.sf_timeout_ms = 4000000; /* 4000 s: fine since the limit is the largest T */
+	p.sf_wd_timeout_ms = 4100000;
+	struct hb_timing t;
+	derive_ok(&p, &t);
+	p.sf_timeout_ms = (HB_TIMING_T_MAX_S + 1u) * 1000u;
+	p.sf_wd_timeout_ms = (HB_TIMING_T_MAX_S + 100u) * 1000u;
+	refused(&p, "above its limit", "T1 and T2 at most 500000 s, the largest HA timeout T");
+	base(&p);
+	p.boot_join_timeout_ms = (HB_TIMING_LONG_MAX_S + 1u) * 1000u;
+	refused(&p, "above its limit", "BootJoinTimeout and EnableJoinTimeout at most 503600 s");
+}
+
+/* Every HA timeout xapi accepts (T >= 10, no upper limit) up to the largest
+ * T supported derives, with every bound consistent: t2 is xapi's T / 20 up
+ * to 60 s and capped there (from T = 1220 on, where xhad.conf used to be
+ * refused), no sum wraps, and the bounds grow with T. Below T = 1220
+ * nothing differs from the uncapped derivation. */
+static void test_sweep_large_T(void **state)
+{
+	(void)state;
+	struct hb_timing prev = {0};
+	uint32_t step = 1;
+	for (uint64_t T = 10; T <= HB_TIMING_T_MAX_S; T += step) {
+		if (T >= 1000)
+			step = T < 10000 ? 7 : (T < 100000 ? 997 : 9973);
+		struct hb_timing_params p;
+		struct hb_timing t;
+		assert_int_equal(hb_timing_params_from_T((uint32_t)T, &p, NULL), 0);
+		derive_ok(&p, &t);
+		uint32_t xapi_t2 = (uint32_t)(T / 20 > 2 ? T / 20 : 2) * 1000u;
+		assert_int_equal(p.sf_interval_ms, xapi_t2); /* xapi's value, as xhad.conf has it */
+		assert_int_equal(t.sf_interval_configured_ms, xapi_t2);
+		assert_int_equal(t.p.sf_interval_ms, xapi_t2 < 60000 ? xapi_t2 : 60000);
+		if (T < 1220)
+			assert_int_equal(t.p.sf_interval_ms, xapi_t2);
+		/* the safety relations */
+		assert_true(t.p.sf_timeout_ms >= 3u * t.p.sf_interval_ms);
+		assert_true(t.p.sf_interval_ms + 2u * t.sf_io_timeout_ms <= t.p.sf_timeout_ms);
+		assert_true(t.hung_agent_bound_ms <= p.hb_wd_timeout_ms);
+		assert_true(t.hung_storage_bound_ms <= p.sf_wd_timeout_ms);
+		assert_true((uint64_t)t.fence_bound_ms >= T * 1000u + t.proof_window_ms + p.watchdog_timeout_ms);
+		assert_true((uint64_t)t.removal_wait_ms * 1000000 >= (uint64_t)t.fence_bound_ms * 1000400);
+		/* no wrap: the longest bounds exceed their parts, and grow with T */
+		assert_true(t.isolation_bound_ms > 2u * t.p.hb_timeout_ms);
+		assert_true(t.agreement_bound_ms > t.isolation_bound_ms && t.agreement_bound_ms > t.failover_bound_ms);
+		if (T >= 10000)
+			assert_true(t.agreement_bound_ms < 4u * (uint64_t)t.p.hb_timeout_ms);
+		if (prev.tick_ms != 0) {
+			assert_true(t.fence_bound_ms > prev.fence_bound_ms);
+			assert_true(t.failover_bound_ms > prev.failover_bound_ms);
+			assert_true(t.agreement_bound_ms > prev.agreement_bound_ms);
+		}
+		prev = t;
+	}
+	/* the capped value is what hbctl timeouts shows, with the configured one */
+	struct hb_timing_params p;
+	struct hb_timing t;
+	assert_int_equal(hb_timing_params_from_T(100000, &p, NULL), 0);
+	derive_ok(&p, &t);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hb_timing_print(&t, f);
+	fclose(f);
+	if (!strstr(buf, "statefile interval t2                  60.000 s") ||
+	    !strstr(buf, "(StateFileInterval 5000.000 s is used as 60.000 s: t2 is capped at 60 s)"))
+		fail_msg("no capped t2 in:\n%s", buf);
+	free(buf);
+	json_object *obj = hb_timing_to_json(&t), *section, *value;
+	assert_true(json_object_object_get_ex(obj, "configured", &section));
+	assert_true(json_object_object_get_ex(section, "statefile_interval_ms", &value));
+	assert_int_equal(json_object_get_int64(value), 60000);
+	assert_true(json_object_object_get_ex(section, "statefile_interval_as_configured_ms", &value));
+	assert_int_equal(json_object_get_int64(value), 5000000);
+	json_object_put(obj);
 }
 
 static char *print_to_string(const struct hb_timing *t)
@@ -304,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_xapi_derivation),
 		cmocka_unit_test(test_T_out_of_range),
 		cmocka_unit_test(test_sweep_T),
+		cmocka_unit_test(test_sweep_large_T),
 		cmocka_unit_test(test_settle_inconsistent_covers_dead_fresh_slot),
 		cmocka_unit_test(test_refuse_hb_timeout_vs_interval),
 		cmocka_unit_test(test_refuse_sf_timeout_vs_interval),
