@@ -8,6 +8,7 @@
 # that heartbeat, not from the forged slot it read 13 s earlier: it keeps
 # host 2 until host 2 is gone. (Found by hbsim --random, seed 118122.)
 # (Timing: hbctl timeouts -T 20.)
+# hbpool-skip: in a real pool host 2's own write, held 15 s by the slow disk, lands after the forged record and overwrites it, so host 2 never reads the forgery back (nobody drops it either); only hbsim's event order keeps the forgery on the disk
 hosts 6
 timeout 20
 
