@@ -36,6 +36,7 @@
 
 #include "hb_config.h"
 #include "hb_key.h"
+#include "hb_key_file.h"
 #include "hb_wire.h"
 
 static int usage(const char *argv0)

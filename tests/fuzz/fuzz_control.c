@@ -1,6 +1,6 @@
 /*
  * fuzz_control.c: libFuzzer target for the control protocol's request
- * parser (agent/ctl_proto.c): any line must parse or be refused with a
+ * parser (libhb/control/hb_ctl_proto.c): any line must parse or be refused with a
  * class, a code and a reason, never crash, leak or read past its length.
  */
 #include <assert.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ctl_proto.h"
+#include "hb_ctl_proto.h"
 #include "hb_exit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

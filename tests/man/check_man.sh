@@ -2,12 +2,12 @@
 # check_man.sh HBAGENT HBCTL [SOURCE_ROOT]: the man pages in docs/man.
 #
 #  1. coverage, from the code itself (no hand-kept lists):
-#     - every element the config parser knows (libhb/hb_config.c: PARAM(...),
+#     - every element the config parser knows (libhb/config/hb_config.c: PARAM(...),
 #       is_elem(..., "X"), the root name, the arrays handed to collect(), the
 #       extension table) has an ".It Ic X" entry in hbagent.conf.5, and every
 #       ".It Ic X" entry there is such an element (no stale entries);
 #     - every option of `hbagent --help` is an "Fl" in hbagent.8;
-#     - every exit code of libhb/hb_exit.h is an ".It N" entry in hbagent.8
+#     - every exit code of libhb/core/hb_exit.h is an ".It N" entry in hbagent.8
 #       whose text starts with its name;
 #     - every command of `hbctl --help` has an ".It Cm COMMAND" entry in
 #       hbctl.8 (and ".It Cm COMMAND ACTION" for "watchdog probe" and for the
@@ -33,8 +33,8 @@ man_dir=$src/docs/man
 conf5=$man_dir/hbagent.conf.5
 agent8=$man_dir/hbagent.8
 ctl8=$man_dir/hbctl.8
-parser=$src/libhb/hb_config.c
-exit_h=$src/libhb/hb_exit.h
+parser=$src/libhb/config/hb_config.c
+exit_h=$src/libhb/core/hb_exit.h
 status_json=$src/tests/control/golden/status.json
 control_md=$src/docs/control.md
 

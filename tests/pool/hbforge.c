@@ -1,6 +1,6 @@
 /*
  * hbforge.c: hbpool's forger, for the scenario language's `forge-slot H
- * WHAT` and `forge-heartbeat H WHAT [-> K]` (libhb/hb_scenario.h): a record
+ * WHAT` and `forge-heartbeat H WHAT [-> K]` (tests/sim/hb_scenario.h): a record
  * of host H's current incarnation, written by somebody other than H (a
  * stray tool, a cloned host, a key holder), claiming WHAT:
  *
@@ -55,6 +55,7 @@
 
 #include "hb_config.h"
 #include "hb_key.h"
+#include "hb_key_file.h"
 #include "hb_slot.h"
 #include "hb_types.h"
 #include "hb_wire.h"

@@ -62,7 +62,7 @@ class Host:
         self.lock = os.path.join(pool.workdir, "lock.%d" % i)
         self.log = os.path.join(pool.workdir, "agent.%d.log" % i)
         # the unclean-restart guard: with the test backend the agent keeps it
-        # next to its lock file (agent/hbagent.c), where a real host keeps it
+        # next to its lock file (agent/daemon/hbagent.c), where a real host keeps it
         # in /run, which a reset empties
         self.guard = os.path.join(pool.workdir, "hbagent.%s.armed" % host_uuid(i))
         self.fence_log = os.path.join(pool.workdir, "fence.%d.log" % i)

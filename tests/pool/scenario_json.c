@@ -28,6 +28,7 @@
 #include "hb_err.h"
 #include "hb_scenario.h"
 #include "hb_timing.h"
+#include "hb_timing_print.h"
 #include "hb_types.h"
 
 static struct json_object *hosts_json(hb_hostmap m, unsigned n)

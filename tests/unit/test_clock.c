@@ -1,5 +1,5 @@
 /*
- * test_clock.c: the decision clock (libhb/hb_clock.c). Goal: fed with fake
+ * test_clock.c: the decision clock (libhb/io/hb_clock.c). Goal: fed with fake
  * readings of CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME and CLOCK_MONOTONIC, the
  * clock is the raw clock when nothing is suspended, moves on by exactly the
  * length of a suspend (a resumed host sees its inputs as stale as after a

@@ -43,7 +43,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
-#include "ctl_proto.h"
+#include "hb_ctl_proto.h"
 #include "hb_exit.h"
 #include "hbctl.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_incarnation.c: the next boot id (libhb/hb_incarnation.c). Goal: the
+ * test_incarnation.c: the next boot id (libhb/core/hb_incarnation.c). Goal: the
  * id is strictly above both previous ids (statefile slot, local file) and at
  * least the wall clock; it is never 0 and never wraps, and when no such id
  * exists the answer is an error that names the values; the boot-id file's

@@ -19,6 +19,7 @@
 
 #include "hb_config.h"
 #include "hb_key.h"
+#include "hb_key_file.h"
 #include "hb_uuid.h"
 
 struct fixture {

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "hb_timing.h"
+#include "hb_timing_print.h"
 
 static void derive_ok(const struct hb_timing_params *p, struct hb_timing *t)
 {

@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "ctl_proto.h"
+#include "hb_ctl_proto.h"
 #include "hb_exit.h"
 
 static struct json_object *refuse(const struct ctl_request *req, int code, const char *reason)

@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include "hb_err.h"
 
 /* Clock-rate drift allowed between any two hosts' monotonic clocks. */
@@ -121,15 +120,5 @@ int hb_timing_derive(const struct hb_timing_params *p, struct hb_timing *out, st
 /* The wait before removing a host that advertised bound_ms (its fence bound,
  * or its fencing-flag bound): bound * (1 + 2 rho), rounded up. */
 uint32_t hb_timing_peer_wait(uint32_t bound_ms);
-
-/* hb_timing_print.c: the effective values and the worst-case timelines, for
- * humans (hbctl timeouts). */
-void hb_timing_print(const struct hb_timing *t, FILE *out);
-/* Short name ("statefile_io_deadline_short") and one sentence with the
- * values, for one warning bit. */
-const char *hb_timing_warning_name(enum hb_timing_warning w);
-void hb_timing_warning_text(const struct hb_timing *t, enum hb_timing_warning w, char *buf, size_t len);
-/* The same as a JSON object (json-c); the caller owns the reference. */
-struct json_object *hb_timing_to_json(const struct hb_timing *t);
 
 #endif

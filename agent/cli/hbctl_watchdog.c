@@ -7,7 +7,7 @@
  * Owns the refusals (an agent answers on the control socket, or the armed
  * marker says an agent's watchdog is still counting: 15, so that a probe
  * never cancels a pending fence), the output and exit 4 on any watchdog
- * failure. The device work is hb_watchdog_probe's (libhb/hb_watchdog.h).
+ * failure. The device work is hb_watchdog_probe's (libhb/io/hb_watchdog.h).
  */
 #include "hbctl.h"
 

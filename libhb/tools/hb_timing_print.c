@@ -7,6 +7,7 @@
  * text only.
  */
 #include "hb_timing.h"
+#include "hb_timing_print.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>

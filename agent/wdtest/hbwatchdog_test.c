@@ -1,6 +1,6 @@
 /*
  * hbwatchdog_test.c: hbwatchdog-test, the "device" of the test watchdog
- * backend (libhb/hb_wd_test.c). A separate tiny process that behaves like a
+ * backend (libhb/io/hb_wd_test.c). A separate tiny process that behaves like a
  * hardware timer: it survives the agent, and when nobody pets it in time it
  * "reboots the host" by writing one line to the fence log and SIGKILLing the
  * victim (the agent).

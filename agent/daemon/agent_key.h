@@ -14,6 +14,7 @@
 #include "hb_config.h"
 #include "hb_err.h"
 #include "hb_key.h"
+#include "hb_key_file.h"
 #include "hb_keyring.h"
 
 /* The file is looked at (one stat) this often; a changed content is used

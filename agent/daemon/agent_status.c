@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_timing_print.h"
 #include "hb_version.h"
 
 /* A warning stays up this long after a scheduling stall or a clock jump. */

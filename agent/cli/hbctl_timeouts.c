@@ -14,6 +14,7 @@
 #include "hb_config.h"
 #include "hb_exit.h"
 #include "hb_timing.h"
+#include "hb_timing_print.h"
 #include "hbctl.h"
 
 static int parse_T(const char *text, uint32_t *out)

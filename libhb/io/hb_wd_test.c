@@ -1,6 +1,6 @@
 /*
  * hb_wd_test.c: the test backend. The "device" is the helper program
- * hbwatchdog-test (agent/hbwatchdog_test.c), a separate process in its own
+ * hbwatchdog-test (agent/wdtest/hbwatchdog_test.c), a separate process in its own
  * session that survives the agent like a hardware timer.
  *
  * Owns: finding the helper ($HB_WATCHDOG_TEST_HELPER, next to the running

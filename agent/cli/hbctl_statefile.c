@@ -4,7 +4,7 @@
  *
  * Owns the argument parsing, the human and JSON renderings of a statefile
  * dump and the mapping to xhad's exit codes. The device work, its deadline
- * and the decoding are hb_sftool's (libhb/hb_sftool.h); docs/statefile.md
+ * and the decoding are hb_sftool's (libhb/tools/hb_sftool.h); docs/statefile.md
  * describes the commands and their output.
  */
 #include "hbctl.h"

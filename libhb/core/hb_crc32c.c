@@ -1,14 +1,14 @@
 /*
  * hb_crc32c.c: CRC-32C (Castagnoli). On x86-64 CPUs with SSE4.2 the crc32
  * instruction computes exactly this polynomial, 8 bytes at a time; elsewhere
- * a byte-wise table (1 KiB, built on first use). No library on the target
+ * a byte-wise table (1 KiB, built before main by a constructor, so that
+ * the core needs no thread library). No library on the target
  * (zlib, libcrypto) provides the Castagnoli polynomial. Every read batch
  * checks up to 64 slots of 4 KiB, and the simulator runs thousands of them
  * per second, so the fast path matters.
  */
 #include "hb_crc32c.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -19,9 +19,9 @@
 
 static uint32_t crc_table[256];
 static bool crc_hw;
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
+/* Runs once, before main (and before any thread): the table and the CPU
+ * test are read-only afterwards. */
+__attribute__((constructor)) static void crc_init(void)
 {
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
@@ -60,7 +60,6 @@ __attribute__((target("sse4.2"))) static uint32_t crc_sse42(uint32_t c, const ui
 
 uint32_t hb_crc32c(const void *data, size_t len)
 {
-	pthread_once(&crc_once, crc_init);
 #ifdef HB_CRC_HW
 	if (crc_hw)
 		return crc_sse42(0xFFFFFFFFu, data, len) ^ 0xFFFFFFFFu;
@@ -70,6 +69,5 @@ uint32_t hb_crc32c(const void *data, size_t len)
 
 uint32_t hb_crc32c_table(const void *data, size_t len)
 {
-	pthread_once(&crc_once, crc_init);
 	return crc_sw(0xFFFFFFFFu, data, len) ^ 0xFFFFFFFFu;
 }

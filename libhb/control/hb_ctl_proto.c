@@ -1,11 +1,11 @@
 /*
- * ctl_proto.c: parsing and building control protocol messages (ctl_proto.h).
+ * hb_ctl_proto.c: parsing and building control protocol messages (hb_ctl_proto.h).
  *
  * A request is one JSON object {"v":1,"cmd":NAME,"args":{...},"id":ANY};
  * every member is checked for its type, unknown members and arguments are
  * refused by name, so a typo never silently does something else.
  */
-#include "ctl_proto.h"
+#include "hb_ctl_proto.h"
 
 #include <json-c/json.h>
 #include <limits.h>

@@ -1,13 +1,13 @@
 /*
- * ctl_proto.h: the control protocol's messages (docs/control.md), pure.
+ * hb_ctl_proto.h: the control protocol's messages (docs/control.md), pure.
  *
  * Owns the command table (names, who may run them, their arguments), the
  * parsing and validation of one request line into struct ctl_request, and
  * the building of response objects. No I/O and no agent state: the fuzzer
  * (tests/fuzz/fuzz_control.c) drives ctl_parse directly.
  */
-#ifndef CTL_PROTO_H
-#define CTL_PROTO_H
+#ifndef HB_CTL_PROTO_H
+#define HB_CTL_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,7 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_proto.h"
+#include "hb_ctl_proto.h"
 #include "hb_exit.h"
 
 #define CTL_ACCEPT_BUDGET 16u

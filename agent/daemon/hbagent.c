@@ -28,6 +28,7 @@
 
 #include "hb_exit.h"
 #include "hb_incarnation.h"
+#include "hb_timing_print.h"
 #include "hb_version.h"
 
 #define FIRST_READ_MIN_MS 1000

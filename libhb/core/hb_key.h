@@ -1,8 +1,8 @@
 /*
- * hb_key.h: the key that authenticates the heartbeat MACs, and where it
- * comes from.
+ * hb_key.h: the key that authenticates the heartbeat MACs (pure). Where it
+ * comes from is config/hb_key_file.h.
  *
- * In this order (hb_key_resolve):
+ * In this order (hb_key_resolve, config/hb_key_file.h):
  *  1. <PoolKeyFile> (plain Xen), when configured: the file's bytes, trailing
  *     whitespace removed, 16 to 1024 bytes, not readable by group or others.
  *  2. The pool secret (<PoolSecretFile>, default /etc/xensource/ptoken:
@@ -41,23 +41,10 @@ struct hb_key {
 	enum hb_key_source source;
 };
 
-struct hb_config;
-
-/* The bytes of a secret file, checked (no symlink, regular, mode 600 or
- * stricter, 16..1024 bytes once trailing whitespace is removed). element
- * ("<PoolKeyFile>") starts every error message. Returns 0, -1 with err set;
- * *absent (may be NULL) tells a file that does not exist (ENOENT) from the
- * other errors. No allocation. */
-int hb_key_read_secret(const char *path, const char *element, uint8_t out[HB_KEY_MAX], size_t *len, bool *absent,
-                       struct hb_err *err);
-int hb_key_load_file(const char *path, struct hb_key *out, struct hb_err *err);
 void hb_key_derive_from_generation(const hb_uuid *generation, struct hb_key *out);
 /* HKDF-SHA256(salt = generation, IKM = secret, info = "hbagent pool key v2"). */
 void hb_key_derive_from_secret(const uint8_t *secret, size_t len, const hb_uuid *generation, struct hb_key *out);
-/* The key cfg says to use (order above); the path it came from (or "") in
- * *path_used (may be NULL). Returns 0, or -1 with err set when a configured
- * key file, or a pool secret file that exists, cannot be used. */
-int hb_key_resolve(const struct hb_config *cfg, struct hb_key *out, const char **path_used, struct hb_err *err);
+
 const char *hb_key_source_name(enum hb_key_source source);
 /* Constant-time equality of two keys (length and bytes). */
 bool hb_key_equal(const struct hb_key *a, const struct hb_key *b);
