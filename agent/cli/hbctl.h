@@ -114,10 +114,4 @@ long long hbctl_get_int(struct json_object *o, const char *key, long long fallba
 /* 1 true, 0 false, -1 missing, null or not a boolean */
 int hbctl_get_bool(struct json_object *o, const char *key);
 
-/* ---- hbctl_fencelog.c ---------------------------------------------------- */
-
-/* Wall-clock milliseconds as UTC ISO 8601 ("2025-01-31T12:00:00.123Z"),
- * "unknown" for 0. */
-void hbctl_format_realtime(unsigned long long ms, char *out, size_t len);
-
 #endif

@@ -11,6 +11,7 @@
  * but what hbctl_call and hbctl_print_json are asked to print.
  */
 #include "hbctl.h"
+#include "hb_clock.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -102,17 +103,10 @@ int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const ch
 
 /* ---- one exchange -------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left before the deadline, for poll(); 0 when past. */
 static int left_ms(int64_t deadline)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - hb_clock_monotonic_ms();
 	return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
@@ -289,7 +283,7 @@ int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_ob
 		return fail(err, cmd, "bad-config", rc, "%s; and no -S SOCKET names the control socket",
 		            hbctl_config_error());
 	}
-	x.deadline = now_ms() + (int64_t)opts->timeout_ms;
+	x.deadline = hb_clock_monotonic_ms() + (int64_t)opts->timeout_ms;
 	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text);
 	char *line = malloc(len + 2u);

@@ -13,6 +13,7 @@
  * hbctl_client.c's, the statefile work hb_sftool's.
  */
 #include "hbctl.h"
+#include "hb_clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,13 +34,6 @@
 #define PROPOSE_LOCK_WAIT_UNKNOWN_MS 30000u /* the lock wait when neither the agent nor the config tells */
 #define PROPOSE_EXTRA_MS 1000u              /* docs/control.md: at most the lock wait + 1 s */
 #define POOL_STATE_POLL_MS 200
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int64_t ms)
 {
@@ -159,7 +153,7 @@ int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, "propose-master [--json]", &a);
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
-	const int64_t started = now_ms();
+	const int64_t started = hb_clock_monotonic_ms();
 	int64_t deadline = 0; /* known after the first PENDING */
 	uint32_t wait = 0;
 	for (;;) {
@@ -185,7 +179,7 @@ int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 			wait = lock_wait_ms(opts) + PROPOSE_EXTRA_MS;
 			deadline = started + wait;
 		}
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - hb_clock_monotonic_ms();
 		if (left <= 0) {
 			fprintf(stderr, "hbctl: propose-master: timeout (%d %s): the agent did not decide within %" PRIu32
 			        " ms (the lock wait + 1 s)\n", HB_EXIT_TRANSIENT_SYSTEM_ERROR,
@@ -272,9 +266,9 @@ static bool shows_state(const struct hb_sf_dump *d, enum hb_pool_state want)
 static bool wait_for_state(const struct hb_sftool_target *t, enum hb_pool_state want, uint32_t wait_ms,
                            struct hb_sf_dump *d)
 {
-	const int64_t deadline = now_ms() + wait_ms;
+	const int64_t deadline = hb_clock_monotonic_ms() + wait_ms;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - hb_clock_monotonic_ms();
 		if (left <= 0)
 			return false;
 		struct hb_sftool_target bounded = *t;
@@ -282,7 +276,7 @@ static bool wait_for_state(const struct hb_sftool_target *t, enum hb_pool_state 
 		struct hb_err err;
 		if (hb_sftool_dump(&bounded, d, &err) == HB_EXIT_SUCCESS && shows_state(d, want))
 			return true;
-		left = deadline - now_ms();
+		left = deadline - hb_clock_monotonic_ms();
 		sleep_ms(left < POOL_STATE_POLL_MS ? left : POOL_STATE_POLL_MS);
 	}
 }
@@ -341,16 +335,16 @@ static int format_statefile(const struct hbctl_args *a, const struct hb_sftool_t
  * statefile instead (ha_disarm_fencing, ha_stop_daemon on every host). */
 static int wait_agent_gone(const struct hbctl_opts *opts, uint32_t wait_ms)
 {
-	const int64_t deadline = now_ms() + wait_ms;
+	const int64_t deadline = hb_clock_monotonic_ms() + wait_ms;
 	struct hbctl_opts o = *opts;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - hb_clock_monotonic_ms();
 		if (left <= 0)
 			break;
 		o.timeout_ms = left < (int64_t)opts->timeout_ms ? (unsigned)left : opts->timeout_ms;
 		if (hbctl_agent_present(&o) == HB_EXIT_DAEMON_IS_NOT_PRESENT)
 			return HB_EXIT_SUCCESS;
-		left = deadline - now_ms();
+		left = deadline - hb_clock_monotonic_ms();
 		sleep_ms(left < POOL_STATE_POLL_MS ? left : POOL_STATE_POLL_MS);
 	}
 	fprintf(stderr, "hbctl: set-pool-state: pool state invalid is on the statefile, but this host's agent is still "

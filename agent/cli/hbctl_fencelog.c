@@ -8,6 +8,7 @@
  * cannot be read, 9 when the global block or a slot does not decode.
  */
 #include "hbctl.h"
+#include "hb_clock.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -19,19 +20,6 @@
 #include "hb_exit.h"
 #include "hb_sftool.h"
 #include "hb_uuid.h"
-
-void hbctl_format_realtime(unsigned long long ms, char *out, size_t len)
-{
-	struct tm tm;
-	time_t sec = (time_t)(ms / 1000u);
-	if (ms == 0 || gmtime_r(&sec, &tm) == NULL) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	char base[32];
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, len, "%s.%03uZ", base, (unsigned)(ms % 1000u));
-}
 
 /* What the slot says about last words, or why it says nothing. */
 static const char *slot_problem(const struct hb_sf_dump *d, unsigned i, char *buf, size_t len)
@@ -65,7 +53,7 @@ static void print_human(const struct hb_sftool_target *t, const struct hb_sf_dum
 		} else if (lw->reason == HB_FENCE_NONE) {
 			printf("no last words (never fenced itself; a watchdog reset leaves none)\n");
 		} else {
-			hbctl_format_realtime(lw->realtime_ms, buf, sizeof buf);
+			hb_clock_format_iso((int64_t)lw->realtime_ms, buf, sizeof buf);
 			printf("fenced %s at %s (boot id %" PRIu64 "): %s\n",
 			       hb_fence_reason_name((enum hb_fence_reason)lw->reason), buf, lw->boot_id, lw->text);
 		}
@@ -89,7 +77,7 @@ static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump
 		json_object *words = NULL;
 		if (problem == NULL && lw->reason != HB_FENCE_NONE) {
 			words = json_object_new_object();
-			hbctl_format_realtime(lw->realtime_ms, buf, sizeof buf);
+			hb_clock_format_iso((int64_t)lw->realtime_ms, buf, sizeof buf);
 			json_object_object_add(words, "reason",
 			                       json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
 			json_object_object_add(words, "text", json_object_new_string(lw->text));

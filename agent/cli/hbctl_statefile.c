@@ -8,6 +8,7 @@
  * describes the commands and their output.
  */
 #include "hbctl.h"
+#include "hb_clock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -152,19 +153,6 @@ static void format_flags(unsigned flags, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-static void format_realtime(uint64_t ms, char *out, size_t len)
-{
-	struct tm tm;
-	time_t sec = (time_t)(ms / 1000u);
-	if (ms == 0 || !gmtime_r(&sec, &tm)) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	char base[32];
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, len, "%s.%03uZ", base, (unsigned)(ms % 1000u));
-}
-
 static const char *format_io(const struct hb_sfio_result *io, char *out, size_t len)
 {
 	if (io->status == HB_SFIO_ERROR)
@@ -232,7 +220,7 @@ static void print_last_words(const struct hb_last_words *lw)
 	char when[64];
 	if (lw->reason == HB_FENCE_NONE)
 		return;
-	format_realtime(lw->realtime_ms, when, sizeof when);
+	hb_clock_format_iso((int64_t)lw->realtime_ms, when, sizeof when);
 	printf("  last words: %s \"%s\" at %s (boot_id %" PRIu64 ")\n",
 		hb_fence_reason_name((enum hb_fence_reason)lw->reason), lw->text, when, lw->boot_id);
 }
@@ -344,7 +332,7 @@ static json_object *json_last_words(const struct hb_last_words *lw)
 	if (lw->reason == HB_FENCE_NONE)
 		return NULL;
 	json_object *o = json_object_new_object();
-	format_realtime(lw->realtime_ms, when, sizeof when);
+	hb_clock_format_iso((int64_t)lw->realtime_ms, when, sizeof when);
 	json_object_object_add(o, "reason", json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
 	json_object_object_add(o, "text", json_object_new_string(lw->text));
 	json_object_object_add(o, "boot_id", json_object_new_uint64(lw->boot_id));

@@ -10,6 +10,7 @@
  * the agent's result unchanged. Fetching the document is hbctl_client.c's.
  */
 #include "hbctl.h"
+#include "hb_clock.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -170,7 +171,7 @@ static void summary(const struct out *o, struct json_object *s)
 static void print_words(const char *prefix, struct json_object *lw)
 {
 	char when[64];
-	hbctl_format_realtime((unsigned long long)hbctl_get_int(lw, "realtime_ms", 0), when, sizeof when);
+	hb_clock_format_iso(hbctl_get_int(lw, "realtime_ms", 0), when, sizeof when);
 	printf("%s%s at %s (boot id %lld): %s\n", prefix, hbctl_get_string(lw, "reason", "?"), when,
 	       hbctl_get_int(lw, "boot_id", 0), hbctl_get_string(lw, "text", ""));
 }

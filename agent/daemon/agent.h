@@ -151,14 +151,11 @@ struct agent {
 	uint64_t steps, wakeups, signals;
 };
 
-/* hbagent.c: xhad's name of an exit code ("WATCHDOG_ERROR"). */
-const char *agent_exit_name(int code);
+/* ---- agent_loop.c -------------------------------------------------------- */
 
 /* a->now = the decision clock (hb_clock_now_ms()), never going backwards;
  * returns it. The wall clock is hb_clock_realtime_ms(). */
 hb_mono_ms agent_tick(struct agent *a);
-
-/* ---- agent_loop.c -------------------------------------------------------- */
 
 /* Set up epoll, timerfd and signalfd (signals are blocked by the caller). */
 int agent_loop_open(struct agent *a, struct hb_err *err);

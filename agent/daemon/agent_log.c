@@ -61,12 +61,8 @@ static const char *prio_name(int prio)
 /* "2024-11-25T08:00:00.123Z hbagent[42]: warning: text\n" */
 static size_t format_line(const struct log_line *l, char *out, size_t len)
 {
-	time_t s = (time_t)(l->realtime_ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char ts[32];
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	int n = snprintf(out, len, "%s.%03dZ %s[%ld]: %s: %s\n", ts, (int)(l->realtime_ms % 1000), AGENT_NAME,
+	char ts[HB_CLOCK_ISO_MAX];
+	int n = snprintf(out, len, "%s %s[%ld]: %s: %s\n", hb_clock_format_iso(l->realtime_ms, ts, sizeof ts), AGENT_NAME,
 	                 (long)getpid(), prio_name(l->prio), l->text);
 	if (n < 0)
 		return 0;
@@ -230,22 +226,9 @@ void agent_log_reopen(void)
 	pthread_mutex_unlock(&L.mu);
 }
 
-static struct timespec deadline_in(int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 void agent_log_flush(int timeout_ms)
 {
-	struct timespec dl = deadline_in(timeout_ms);
+	struct timespec dl = hb_clock_monotonic_deadline(timeout_ms);
 	pthread_mutex_lock(&L.mu);
 	while (L.started && (L.count > 0 || L.writing)) {
 		if (pthread_cond_timedwait(&L.drained, &L.mu, &dl) == ETIMEDOUT)

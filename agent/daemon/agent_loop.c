@@ -40,6 +40,14 @@
  * - CLOCK_MONOTONIC (microseconds, hb_clock.c), not a suspend to report. */
 #define SUSPEND_REPORT_MS 10
 
+hb_mono_ms agent_tick(struct agent *a)
+{
+	hb_mono_ms t = hb_clock_now_ms();
+	if (t > a->now)
+		a->now = t;
+	return a->now;
+}
+
 /* ---- set-up -------------------------------------------------------------- */
 
 static int watch(struct agent *a, int fd, uint32_t tag, struct hb_err *err)
@@ -158,9 +166,9 @@ static void do_exit(struct agent *a, int code)
 {
 	if (a->wd_armed)
 		agent_log(LOG_WARNING, "stopping (exit %d, %s) while armed: the watchdog will fence this host", code,
-		          agent_exit_name(code));
+		          hb_exit_name(code));
 	else
-		agent_log(code == 0 ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, agent_exit_name(code));
+		agent_log(code == 0 ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, hb_exit_name(code));
 	agent_notify("STOPPING=1");
 	agent_stop(a, code);
 }

@@ -70,9 +70,7 @@ static bool xs_write_changed(struct xs_handle *h, const struct agent_xs_state *s
 
 static void wait_for_work(uint64_t seen, bool connected)
 {
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += XS_RETRY_MS / 1000;
+	struct timespec dl = hb_clock_monotonic_deadline(XS_RETRY_MS);
 	while (!X.stop && X.gen == seen) {
 		if (connected)
 			pthread_cond_wait(&X.cv, &X.mu);
@@ -169,14 +167,7 @@ void agent_xs_stop(int timeout_ms)
 {
 	if (!X.started)
 		return;
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	struct timespec dl = hb_clock_monotonic_deadline(timeout_ms);
 	pthread_mutex_lock(&X.mu);
 	X.stop = true;
 	pthread_cond_broadcast(&X.cv);

@@ -39,18 +39,6 @@
 
 static struct agent g_agent; /* large (network buffers): static */
 
-/* ---- small helpers ------------------------------------------------------- */
-
-hb_mono_ms agent_tick(struct agent *a)
-{
-	hb_mono_ms t = hb_clock_now_ms();
-	if (t > a->now)
-		a->now = t;
-	return a->now;
-}
-
-const char *agent_exit_name(int code) { return hb_exit_name(code); }
-
 /* ---- options ------------------------------------------------------------- */
 
 static void usage(FILE *out)
@@ -322,21 +310,10 @@ static void log_words(const struct hb_last_words *w)
 {
 	if (w->reason == HB_FENCE_NONE)
 		return;
-	time_t s = (time_t)(w->realtime_ms / 1000);
-	struct tm tm;
-	char ts[32] = "unknown time";
-	if (w->realtime_ms != 0 && gmtime_r(&s, &tm) != NULL)
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char ts[HB_CLOCK_ISO_MAX];
+	hb_clock_format_iso((int64_t)w->realtime_ms, ts, sizeof ts);
 	agent_log(LOG_WARNING, "an earlier incarnation (boot id %" PRIu64 ") fenced itself at %s: %s: %s", w->boot_id, ts,
 	          hb_fence_reason_name((enum hb_fence_reason)w->reason), w->text);
-}
-
-/* The wall clock in µs, 0 before 1970. */
-static uint64_t wall_us(void)
-{
-	struct timespec rt;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	return rt.tv_sec < 0 ? 0 : (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u;
 }
 
 /* The new incarnation's boot id: above the one in my slot (slot_prev, 0 =
@@ -346,7 +323,7 @@ static int new_incarnation(struct agent *a, uint64_t slot_prev)
 {
 	struct hb_err err;
 	uint64_t local_prev = agent_bootid_load(a->boot_id_path);
-	if (hb_incarnation_next(slot_prev, local_prev, wall_us(), &a->boot_id, &err) < 0) {
+	if (hb_incarnation_next(slot_prev, local_prev, hb_clock_realtime_us(), &a->boot_id, &err) < 0) {
 		agent_log(LOG_ERR, "refusing to start: %s (boot-id file %s)", err.msg, a->boot_id_path);
 		return HB_EXIT_SYSTEM_ERROR;
 	}
@@ -547,11 +524,11 @@ int main(int argc, char **argv)
 	else if (rc == STOPPED_EARLY)
 		rc = HB_EXIT_SUCCESS;
 	else
-		agent_log(LOG_ERR, "cannot start: exit %d (%s)", rc, agent_exit_name(rc));
+		agent_log(LOG_ERR, "cannot start: exit %d (%s)", rc, hb_exit_name(rc));
 	if (a->fencing)
 		rc = fence_wait(a);
 	teardown(a);
-	agent_log(LOG_NOTICE, "exit %d (%s)", rc, agent_exit_name(rc));
+	agent_log(LOG_NOTICE, "exit %d (%s)", rc, hb_exit_name(rc));
 	agent_log_stop(STOP_WAIT_MS);
 	return rc;
 }

@@ -20,6 +20,8 @@
  * Deliberately standalone (no libhb): the "hardware" must not share the
  * agent's bugs.
  */
+#include "hb_clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -49,13 +51,6 @@ struct helper {
 	int log_fd;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reply(const char *fmt, ...)
 {
@@ -81,15 +76,11 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 
 static void fire(const struct helper *h)
 {
-	struct timespec rt;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	gmtime_r(&rt.tv_sec, &tm);
-	char stamp[40];
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	char stamp[HB_CLOCK_ISO_MAX];
 	char line[256];
-	int n = snprintf(line, sizeof line, "%s.%03ldZ %" PRId64 " fence watchdog-expired pid=%ld timeout_ms=%" PRId64 "\n",
-	                 stamp, rt.tv_nsec / 1000000L, mono_ms(), (long)h->victim, h->timeout_ms);
+	int n = snprintf(line, sizeof line, "%s %" PRId64 " fence watchdog-expired pid=%ld timeout_ms=%" PRId64 "\n",
+	                 hb_clock_format_iso(hb_clock_realtime_ms(), stamp, sizeof stamp), hb_clock_monotonic_ms(),
+	                 (long)h->victim, h->timeout_ms);
 	if (n > 0 && (size_t)n < sizeof line)
 		(void)write(h->log_fd, line, (size_t)n);
 	if (h->pidfd >= 0)
@@ -101,10 +92,10 @@ static void fire(const struct helper *h)
 /* The timer. Returns the exit status. */
 static int run(const struct helper *h)
 {
-	int64_t deadline = mono_ms() + h->timeout_ms;
+	int64_t deadline = hb_clock_monotonic_ms() + h->timeout_ms;
 	bool magic = false, eof = false;
 	for (;;) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - hb_clock_monotonic_ms();
 		if (left <= 0) {
 			fire(h);
 			return EXIT_FIRED;
@@ -115,7 +106,7 @@ static int run(const struct helper *h)
 		char buf[256];
 		ssize_t n = read(CTL_FD, buf, sizeof buf);
 		if (n > 0) {
-			deadline = mono_ms() + h->timeout_ms;
+			deadline = hb_clock_monotonic_ms() + h->timeout_ms;
 			magic = buf[n - 1] == 'V';
 		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 			if (magic) {

@@ -15,6 +15,7 @@
 #include "hb_clock.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <time.h>
 
 #define NS_PER_MS 1000000
@@ -137,4 +138,47 @@ int64_t hb_clock_realtime_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- durations, bounded waits and stamps ---------------------------------- */
+
+int64_t hb_clock_monotonic_us(void)
+{
+	return read_ns(CLOCK_MONOTONIC) / 1000;
+}
+
+int64_t hb_clock_monotonic_ms(void)
+{
+	return read_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+int64_t hb_clock_boottime_ms(void)
+{
+	return read_ns(CLOCK_BOOTTIME) / 1000000;
+}
+
+uint64_t hb_clock_realtime_us(void)
+{
+	int64_t ns = read_ns(CLOCK_REALTIME);
+	return ns < 0 ? 0 : (uint64_t)ns / 1000u;
+}
+
+struct timespec hb_clock_monotonic_deadline(int64_t ms)
+{
+	assert(ms >= 0);
+	int64_t ns = read_ns(CLOCK_MONOTONIC) + ms * 1000000;
+	return (struct timespec){.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
+}
+
+const char *hb_clock_format_iso(int64_t realtime_ms, char *out, size_t len)
+{
+	assert(out != NULL && len > 0);
+	time_t sec = (time_t)(realtime_ms / 1000);
+	struct tm tm;
+	char base[HB_CLOCK_ISO_MAX];
+	if (realtime_ms <= 0 || gmtime_r(&sec, &tm) == NULL || strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(out, len, "unknown");
+	else
+		snprintf(out, len, "%s.%03dZ", base, (int)(realtime_ms % 1000));
+	return out;
 }

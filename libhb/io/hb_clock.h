@@ -18,13 +18,19 @@
  *   - the process's clock: hb_clock_init(), hb_clock_now_ms() (any thread:
  *     C11 atomics, no lock, no allocation, no system call but clock_gettime)
  *     and hb_clock_realtime_ms() (the wall clock, for humans and boot ids,
- *     never for a decision).
+ *     never for a decision);
+ *   - the helpers of everyone else, so that nobody reads a kernel clock by
+ *     hand: CLOCK_MONOTONIC readers and deadlines for bounded waits and
+ *     latencies (never a decision), and the one ISO-8601 formatter of wall
+ *     times.
  */
 #ifndef HB_CLOCK_H
 #define HB_CLOCK_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "hb_types.h"
 
@@ -70,5 +76,27 @@ hb_mono_ms hb_clock_now_ms(void);
 int64_t hb_clock_suspended_ms(void);
 /* CLOCK_REALTIME in ms: log stamps, last words, boot ids. Never a decision. */
 int64_t hb_clock_realtime_ms(void);
+
+/* ---- durations, bounded waits and stamps (never a decision) --------------- */
+
+/* CLOCK_MONOTONIC in µs and in ms: latencies, client timeouts, bounded waits
+ * of threads, stamps for humans and tests. Any thread. */
+int64_t hb_clock_monotonic_us(void);
+int64_t hb_clock_monotonic_ms(void);
+/* CLOCK_MONOTONIC + ms: the deadline of a pthread_cond_timedwait() on a
+ * condition whose clock is CLOCK_MONOTONIC. */
+struct timespec hb_clock_monotonic_deadline(int64_t ms);
+
+/* CLOCK_BOOTTIME in ms (it counts a suspend): how long this host has been
+ * up, for the unclean-restart guard. */
+int64_t hb_clock_boottime_ms(void);
+/* CLOCK_REALTIME in µs, 0 before 1970: the floor of a new boot id. */
+uint64_t hb_clock_realtime_us(void);
+
+/* The longest text hb_clock_format_iso() writes, with its NUL. */
+#define HB_CLOCK_ISO_MAX 32u
+/* A wall time in ms as "2024-11-25T08:00:00.123Z" (UTC), or "unknown" for 0
+ * or a time that cannot be represented. Returns out. */
+const char *hb_clock_format_iso(int64_t realtime_ms, char *out, size_t len);
 
 #endif

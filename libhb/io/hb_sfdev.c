@@ -8,6 +8,7 @@
  * site converts it.
  */
 #include "hb_sfdev.h"
+#include "hb_clock.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -27,17 +28,12 @@
  * hb_sfdev_reap() call. */
 #define HB_SFDEV_EINTR_MAX 16u
 
-/* CLOCK_MONOTONIC, not the decision clock (hb_clock.h): these times only
- * measure durations inside this module, the latencies reported to humans
- * (status, xhad's statefile latency) and the bounded wait of
- * hb_sfdev_reap(), and are never compared with a time of the core. The I/O
- * deadlines that decide are kept by the caller on the decision clock. */
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+/* Durations here are CLOCK_MONOTONIC (hb_clock_monotonic_us), not the
+ * decision clock: they only measure durations inside this module, the
+ * latencies reported to humans (status, xhad's statefile latency) and the
+ * bounded wait of hb_sfdev_reap(), and are never compared with a time of the
+ * core. The I/O deadlines that decide are kept by the caller on the decision
+ * clock. */
 
 const char *hb_sfdev_kind_name(enum hb_sfdev_kind kind)
 {
@@ -333,7 +329,7 @@ int hb_sfdev_submit_read(struct hb_sfdev *dev, struct hb_err *err)
 		list[b] = &dev->rd[b].iocb;
 	}
 	dev->rd_overdue = false;
-	dev->rd_start_us = now_us();
+	dev->rd_start_us = hb_clock_monotonic_us();
 	int last_error = 0;
 	unsigned n = submit_list(dev, list, dev->n_blocks, &last_error);
 	dev->rd_pending = n;
@@ -361,7 +357,7 @@ int hb_sfdev_submit_write(struct hb_sfdev *dev, unsigned block, struct hb_err *e
 	prep_slot(dev, &dev->wr, block, true);
 	struct iocb *list[1] = {&dev->wr.iocb};
 	dev->wr_overdue = false;
-	dev->wr_start_us = now_us();
+	dev->wr_start_us = hb_clock_monotonic_us();
 	int last_error = 0;
 	if (submit_list(dev, list, 1, &last_error) == 0)
 		return hb_err_set(err, "statefile %s: cannot submit the write of block %u: %s", dev->path, block, strerror(last_error));
@@ -373,7 +369,7 @@ int hb_sfdev_submit_write(struct hb_sfdev *dev, unsigned block, struct hb_err *e
 
 static void record_latency(struct hb_sfdev_stats *s, int64_t start_us)
 {
-	int64_t d = now_us() - start_us;
+	int64_t d = hb_clock_monotonic_us() - start_us;
 	uint64_t us = d > 0 ? (uint64_t)d : 0;
 	s->lat_last_us = us;
 	if (us < s->lat_min_us)
@@ -434,14 +430,14 @@ int hb_sfdev_reap(struct hb_sfdev *dev, int timeout_ms, struct hb_err *err)
 {
 	assert(dev && dev->events);
 	drain_eventfd(dev);
-	const int64_t deadline = now_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
+	const int64_t deadline = hb_clock_monotonic_us() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
 	const unsigned budget = dev->n_blocks + 1u + HB_SFDEV_EINTR_MAX;
 	int total = 0;
 	for (unsigned it = 0; it < budget; it++) {
 		const unsigned n = in_flight(dev);
 		if (n == 0)
 			break;
-		int64_t left = deadline - now_us();
+		int64_t left = deadline - hb_clock_monotonic_us();
 		if (left < 0)
 			left = 0;
 		struct timespec ts = {.tv_sec = left / 1000000, .tv_nsec = (left % 1000000) * 1000};

@@ -332,13 +332,6 @@ int hb_watchdog_probe(const struct hb_watchdog_params *p, struct hb_watchdog_sta
 
 /* ---- unclean-restart guard ----------------------------------------------- */
 
-static int64_t boottime_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* mkdir of the marker's directory (one level, as /run/hbagent). */
 static void make_parent(const char *path)
 {
@@ -357,7 +350,7 @@ int hb_watchdog_guard_set(const char *path, const char *backend, struct hb_err *
 	char text[128];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	int n = snprintf(text, sizeof text, "boottime_ms=%" PRId64 " pid=%ld backend=%s\n",
-	                 boottime_ms(), (long)getpid(), backend);
+	                 hb_clock_boottime_ms(), (long)getpid(), backend);
 	assert(n > 0 && (size_t)n < sizeof text);
 	make_parent(path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -266,16 +266,11 @@ static int tw_disarm(struct hb_watchdog *wd, struct hb_err *err)
  * separate process, stamps CLOCK_MONOTONIC), never with a core time. */
 static void fence_line(int fd, const char *what, pid_t victim)
 {
-	struct timespec rt, mono;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	gmtime_r(&rt.tv_sec, &tm);
-	char stamp[40];
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	char stamp[HB_CLOCK_ISO_MAX];
 	char line[384];
-	int n = snprintf(line, sizeof line, "%s.%03ldZ %" PRId64 " fence %s pid=%ld\n", stamp,
-	                 rt.tv_nsec / 1000000L, (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000L, what, (long)victim);
+	int n = snprintf(line, sizeof line, "%s %" PRId64 " fence %s pid=%ld\n",
+	                 hb_clock_format_iso(hb_clock_realtime_ms(), stamp, sizeof stamp), hb_clock_monotonic_ms(), what,
+	                 (long)victim);
 	if (n > 0 && (size_t)n < sizeof line)
 		(void)write(fd, line, (size_t)n);
 }

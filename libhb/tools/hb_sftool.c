@@ -8,6 +8,7 @@
  * blocks; every decision is taken here, in the parent.
  */
 #include "hb_sftool.h"
+#include "hb_clock.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -68,13 +69,6 @@ __attribute__((format(printf, 3, 4))) static int sf_fail(struct hb_err *err, int
 	return code;
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Blocking send of all of buf (the helper side). */
 static int send_all(int fd, const void *buf, size_t len)
 {
@@ -122,7 +116,7 @@ static int xfer_deadline(int fd, void *buf, size_t len, bool out, int64_t deadli
 	uint8_t *p = buf;
 	size_t done = 0;
 	for (unsigned eintr = 0; done < len && eintr <= SF_EINTR_MAX;) {
-		int64_t left_us = deadline_us - now_us();
+		int64_t left_us = deadline_us - hb_clock_monotonic_us();
 		if (left_us <= 0)
 			return 0;
 		struct pollfd pfd = {.fd = fd, .events = out ? POLLOUT : POLLIN};
@@ -179,7 +173,7 @@ static void child_done(struct sf_child *c, enum sf_status status, const struct h
  * ST_TIMEOUT (still in flight, declared overdue) / ST_ERROR with err. */
 static enum sf_status child_wait(struct sf_child *c, struct hb_err *err)
 {
-	int64_t left_us = c->deadline_us - now_us();
+	int64_t left_us = c->deadline_us - hb_clock_monotonic_us();
 	int left_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : 0;
 	if (hb_sfdev_reap(&c->dev, left_ms, err) < 0)
 		return ST_ERROR;
@@ -325,7 +319,7 @@ static void session_abandon(struct sf_session *s)
 /* Ask the helper to exit, and reap it if it does so promptly. */
 static void session_end(struct sf_session *s)
 {
-	int64_t deadline = now_us() + (int64_t)SF_EXIT_WAIT_MS * 1000;
+	int64_t deadline = hb_clock_monotonic_us() + (int64_t)SF_EXIT_WAIT_MS * 1000;
 	memset(&s->cmd, 0, sizeof s->cmd);
 	s->cmd.type = CMD_EXIT;
 	if (xfer_deadline(s->sock, &s->cmd, sizeof s->cmd, true, deadline) == 1) {
@@ -378,7 +372,7 @@ static int session_start(struct sf_session *s, const struct hb_sftool_target *t,
 	s->t = t;
 	s->pid = -1;
 	s->sock = -1;
-	s->deadline_us = now_us() + (int64_t)t->timeout_ms * 1000;
+	s->deadline_us = hb_clock_monotonic_us() + (int64_t)t->timeout_ms * 1000;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return sf_fail(err, HB_EXIT_SYSTEM_ERROR, "socketpair: %s", strerror(errno));
 	pid_t parent = getpid();

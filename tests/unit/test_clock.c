@@ -272,6 +272,29 @@ static void test_threads(void **state)
 	}
 }
 
+/* The one ISO-8601 format of wall times (logs, last words, fence lines):
+ * UTC with milliseconds; "unknown" for 0 or a negative time; truncated, not
+ * overrun, in a short buffer. And the monotonic helpers never go back. */
+static void test_iso_and_monotonic(void **state)
+{
+	(void)state;
+	char buf[HB_CLOCK_ISO_MAX];
+	assert_string_equal(hb_clock_format_iso(1733300000123, buf, sizeof buf), "2024-12-04T08:13:20.123Z");
+	assert_string_equal(hb_clock_format_iso(1733300000007, buf, sizeof buf), "2024-12-04T08:13:20.007Z");
+	assert_string_equal(hb_clock_format_iso(0, buf, sizeof buf), "unknown");
+	assert_string_equal(hb_clock_format_iso(-5, buf, sizeof buf), "unknown");
+	char small[11];
+	assert_string_equal(hb_clock_format_iso(1733300000123, small, sizeof small), "2024-12-04");
+	int64_t a = hb_clock_monotonic_ms(), us = hb_clock_monotonic_us();
+	struct timespec dl = hb_clock_monotonic_deadline(1500);
+	int64_t dl_ms = (int64_t)dl.tv_sec * 1000 + dl.tv_nsec / 1000000;
+	assert_true(dl.tv_nsec >= 0 && dl.tv_nsec < 1000000000L);
+	assert_true(dl_ms >= a + 1500 && dl_ms <= hb_clock_monotonic_ms() + 1500);
+	assert_true(hb_clock_monotonic_ms() >= a && hb_clock_monotonic_us() >= us);
+	assert_true(hb_clock_boottime_ms() >= a);
+	assert_true(hb_clock_realtime_us() / 1000u + 1000u >= (uint64_t)hb_clock_realtime_ms());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_slew_does_not_move_it),
 		cmocka_unit_test(test_process_clock),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_iso_and_monotonic),
 	};
 	return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }
