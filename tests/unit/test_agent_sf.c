@@ -15,7 +15,8 @@
  * Covers:
  *   - a global write asked while the slot write is on the device waits (not
  *     lost, not issued twice) and goes out when the slot write completes;
- *     a slot write asked while a global write is on the device waits too;
+ *     a slot write asked while a global write is on the device waits too,
+ *     and goes before a global write waiting with it;
  *   - a global write asked twice while it waits goes out once, the newest;
  *   - a read batch and a write in flight together, each reported on its
  *     own; a read after a write sees what was written;
@@ -418,6 +419,32 @@ static void test_slot_waits_for_global(void **state)
 	assert_int_equal(a->sf.wr_kind, AGENT_WR_NONE);
 }
 
+/* Both kinds waiting behind a global write: my slot goes first. */
+static void test_slot_before_global(void **state)
+{
+	struct agent *a = *state;
+	ask_global(a, 3, HB_POOL_ACTIVE);
+	ask_slot(a, 1);
+	ask_global(a, 4, HB_POOL_ACTIVE);
+	assert_true(a->sf.slot_q);
+	assert_true(a->sf.global_q);
+	assert_int_equal(a->sf.global_waits, 1);
+	until_calls(a, CALL_WRITE, 1);
+	assert_true(last_call(CALL_WRITE)->global);
+	assert_int_equal(a->sf.wr_kind, AGENT_WR_SLOT);
+	assert_true(a->sf.global_q);
+	until_calls(a, CALL_WRITE, 1);
+	assert_false(last_call(CALL_WRITE)->global);
+	assert_int_equal(a->sf.wr_kind, AGENT_WR_GLOBAL);
+	until_calls(a, CALL_WRITE, 1);
+	assert_true(last_call(CALL_WRITE)->global);
+	assert_int_equal(a->sf.wr_kind, AGENT_WR_NONE);
+	assert_int_equal(a->sf.dev.wr_stats.submitted, 3);
+	struct hb_sf_read r;
+	read_back(a, &r);
+	assert_int_equal(r.global.sequence, 4);
+}
+
 /* A global write asked twice while it waits goes out once, the newest. */
 static void test_newest_global_wins(void **state)
 {
@@ -620,6 +647,11 @@ static void test_write_overdue(void **state)
 	assert_int_equal(a->sf.dev.wr_stats.overdue, 1);
 	assert_true(a->sf.slot_q); /* its own deadline is later */
 	assert_int_equal(agent_sf_next_deadline(a), T0 + 10 + d);
+	/* only once */
+	a->now = T0 + d + 5;
+	agent_sf_check_overdue(a);
+	assert_int_equal(count_calls(CALL_OVERDUE), 1);
+	assert_int_equal(a->sf.dev.wr_stats.overdue, 1);
 
 	/* the late completion, before the slot write's deadline */
 	a->now = T0 + d + 5;
@@ -694,6 +726,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_global_waits_for_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_waits_for_global, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_before_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newest_global_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_behind_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_and_write_together, setup, teardown),
