@@ -240,8 +240,7 @@ static bool may_run(const struct agent_ctl *ctl, const struct agent_ctl_client *
 	return !ctl_request_is_change(req) && ctl->have_group && c->in_group;
 }
 
-/* One request line; false when the client had to be cut off. */
-static bool request(struct agent *a, struct agent_ctl_client *c, const char *line, size_t len)
+struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line, size_t len)
 {
 	struct agent_ctl *ctl = &a->ctl;
 	struct ctl_request req;
@@ -264,9 +263,16 @@ static bool request(struct agent *a, struct agent_ctl_client *c, const char *lin
 	} else {
 		resp = agent_command(a, &req, c->uid, c->pid);
 	}
-	bool fits = reply(ctl, c, resp);
+	ctl_request_free(&req); /* the response holds its own reference to the id */
+	return resp;
+}
+
+/* One request line; false when the client had to be cut off. */
+static bool request(struct agent *a, struct agent_ctl_client *c, const char *line, size_t len)
+{
+	struct json_object *resp = agent_ctl_dispatch(a, c, line, len);
+	bool fits = reply(&a->ctl, c, resp);
 	json_object_put(resp);
-	ctl_request_free(&req);
 	return fits;
 }
 

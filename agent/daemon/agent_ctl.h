@@ -82,6 +82,12 @@ void agent_ctl_close(struct agent *a);
 void agent_ctl_on_listen(struct agent *a);
 /* Client i has events (EPOLLIN / EPOLLOUT / errors). */
 void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events);
+/* One request line of client c (without its newline): parsed (ctl_proto),
+ * checked against who may run it (c's uid and control group), then run
+ * (agent_command.c). Returns the response; the caller owns the reference.
+ * Counts requests, bad_requests and denied. */
+struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line,
+                                       size_t len);
 /* Cut off silent and stalled clients; next such deadline or INT64_MAX. */
 hb_mono_ms agent_ctl_expire(struct agent *a);
 
