@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hb_ctl_proto.h"
 #include "hb_err.h"
 
 #define HBCTL_TIMEOUT_DEFAULT_MS 5000u  /* --timeout: one socket exchange */
@@ -95,10 +96,10 @@ int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const ch
  * err holding "CMD: CLASS (CODE CODE_NAME): REASON": the agent's own error,
  * or no-agent (14: nothing listens on the socket), timeout (3), ...
  * Prints nothing. */
-int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_object *args,
+int hbctl_request(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args,
                   struct json_object **result, struct hb_err *err);
 /* hbctl_request, printing "hbctl: <err>" on stderr on failure. */
-int hbctl_call(const struct hbctl_opts *opts, const char *cmd, struct json_object *args, struct json_object **result);
+int hbctl_call(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args, struct json_object **result);
 /* Whether an agent is there: 14 when nothing listens on the socket, 0 when
  * one answers a ping or at least accepted the connection (a busy or
  * unfriendly agent is still an agent). */

@@ -29,7 +29,6 @@
 #include "hb_config.h"
 #include "hb_exit.h"
 
-#define PROTOCOL_VERSION 1
 #define REPLY_INITIAL (64u * 1024u)
 #define CONNECT_RETRY_MS 10 /* the listen backlog is full: try again */
 /* A query whose connection the agent closed unanswered is asked again (the
@@ -70,15 +69,6 @@ int hbctl_get_bool(struct json_object *o, const char *key)
 }
 
 /* ---- the socket path ----------------------------------------------------- */
-
-static bool is_query(const char *cmd)
-{
-	static const char *const queries[] = {"ping", "status", "liveset", "timeouts", "statefile"};
-	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
-		if (strcmp(cmd, queries[i]) == 0)
-			return true;
-	return false;
-}
 
 int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const char **path)
 {
@@ -247,10 +237,10 @@ static int decode(struct exchange *x, struct json_object **result, struct hb_err
 		rc = fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
 		          "the agent on %s sent no {\"ok\":...} object: %.160s", x->path, x->buf);
 	} else if (json_object_object_get_ex(rep, "v", &v) &&
-	           (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != PROTOCOL_VERSION)) {
+	           (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != CTL_VERSION)) {
 		rc = fail(err, x->cmd, "bad-response", HB_EXIT_SYSTEM_ERROR,
 		          "the agent on %s speaks protocol version %s, hbctl speaks %d", x->path,
-		          json_object_to_json_string(v), PROTOCOL_VERSION);
+		          json_object_to_json_string(v), CTL_VERSION);
 	} else if (json_object_get_boolean(ok)) {
 		if (json_object_object_get_ex(rep, "result", &res))
 			*result = json_object_get(res);
@@ -268,19 +258,19 @@ static int decode(struct exchange *x, struct json_object **result, struct hb_err
 	return rc;
 }
 
-int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_object *args,
+int hbctl_request(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args,
                   struct json_object **result, struct hb_err *err)
 {
-	struct exchange x = {.cmd = cmd, .timeout_ms = opts->timeout_ms, .fd = -1};
+	struct exchange x = {.cmd = ctl_cmd_name(cmd), .timeout_ms = opts->timeout_ms, .fd = -1};
 	*result = NULL;
 	struct json_object *req = json_object_new_object();
-	json_object_object_add(req, "v", json_object_new_int(PROTOCOL_VERSION));
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "v", json_object_new_int(CTL_VERSION));
+	json_object_object_add(req, "cmd", json_object_new_string(ctl_cmd_name(cmd)));
 	json_object_object_add(req, "args", args != NULL ? args : json_object_new_object());
-	int rc = hbctl_socket(opts, is_query(cmd), true, &x.path);
+	int rc = hbctl_socket(opts, !ctl_cmd_is_change(cmd), true, &x.path);
 	if (rc != HB_EXIT_SUCCESS) {
 		json_object_put(req);
-		return fail(err, cmd, "bad-config", rc, "%s; and no -S SOCKET names the control socket",
+		return fail(err, x.cmd, "bad-config", rc, "%s; and no -S SOCKET names the control socket",
 		            hbctl_config_error());
 	}
 	x.deadline = hb_clock_monotonic_ms() + (int64_t)opts->timeout_ms;
@@ -289,7 +279,7 @@ int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_ob
 	char *line = malloc(len + 2u);
 	if (line == NULL) {
 		json_object_put(req);
-		return fail(err, cmd, "system", HB_EXIT_SYSTEM_ERROR, "out of memory for the request");
+		return fail(err, x.cmd, "system", HB_EXIT_SYSTEM_ERROR, "out of memory for the request");
 	}
 	memcpy(line, text, len);
 	line[len] = '\n';
@@ -303,7 +293,7 @@ int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_ob
 			rc = do_send(&x, line, len + 1u, err);
 		if (rc == HB_EXIT_SUCCESS)
 			rc = do_receive(&x, err);
-		if (!x.closed || !is_query(cmd) || attempt >= CLOSED_RETRIES || left_ms(x.deadline) < CLOSED_RETRY_MS)
+		if (!x.closed || ctl_cmd_is_change(cmd) || attempt >= CLOSED_RETRIES || left_ms(x.deadline) < CLOSED_RETRY_MS)
 			break;
 		close(x.fd);
 		x.fd = -1;
@@ -318,7 +308,7 @@ int hbctl_request(const struct hbctl_opts *opts, const char *cmd, struct json_ob
 	return rc;
 }
 
-int hbctl_call(const struct hbctl_opts *opts, const char *cmd, struct json_object *args, struct json_object **result)
+int hbctl_call(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args, struct json_object **result)
 {
 	struct hb_err err = {{0}};
 	int rc = hbctl_request(opts, cmd, args, result, &err);
@@ -331,7 +321,7 @@ int hbctl_agent_present(const struct hbctl_opts *opts)
 {
 	struct hb_err err = {{0}};
 	struct json_object *result = NULL;
-	int rc = hbctl_request(opts, "ping", NULL, &result, &err);
+	int rc = hbctl_request(opts, CTL_PING, NULL, &result, &err);
 	json_object_put(result);
 	return rc == HB_EXIT_DAEMON_IS_NOT_PRESENT ? HB_EXIT_DAEMON_IS_NOT_PRESENT : HB_EXIT_SUCCESS;
 }

@@ -61,16 +61,16 @@ static const char *result_string(struct json_object *result)
 }
 
 /* One request, one line: ping, disarm, arm, shutdown. */
-static int one_request(const struct hbctl_opts *opts, int argc, char **argv, const char *explain)
+static int one_request(const struct hbctl_opts *opts, enum ctl_cmd cmd, int argc, char **argv, const char *explain)
 {
 	char usage[64];
-	snprintf(usage, sizeof usage, "%s [--json]", argv[0]);
+	snprintf(usage, sizeof usage, "%s [--json]", ctl_cmd_name(cmd));
 	struct hbctl_args a;
 	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, usage, &a);
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
 	struct json_object *result = NULL;
-	rc = hbctl_call(opts, argv[0], NULL, &result);
+	rc = hbctl_call(opts, cmd, NULL, &result);
 	if (rc == HB_EXIT_SUCCESS)
 		print_result(&a, result, explain);
 	json_object_put(result);
@@ -79,22 +79,22 @@ static int one_request(const struct hbctl_opts *opts, int argc, char **argv, con
 
 int hbctl_ping(const struct hbctl_opts *opts, int argc, char **argv)
 {
-	return one_request(opts, argc, argv, NULL);
+	return one_request(opts, CTL_PING, argc, argv, NULL);
 }
 
 int hbctl_disarm(const struct hbctl_opts *opts, int argc, char **argv)
 {
-	return one_request(opts, argc, argv, "this host will not fence itself until `hbctl arm`");
+	return one_request(opts, CTL_DISARM, argc, argv, "this host will not fence itself until `hbctl arm`");
 }
 
 int hbctl_arm(const struct hbctl_opts *opts, int argc, char **argv)
 {
-	return one_request(opts, argc, argv, NULL);
+	return one_request(opts, CTL_ARM, argc, argv, NULL);
 }
 
 int hbctl_shutdown(const struct hbctl_opts *opts, int argc, char **argv)
 {
-	return one_request(opts, argc, argv, "the agent disarms, publishes stopped and excluded, and exits");
+	return one_request(opts, CTL_SHUTDOWN, argc, argv, "the agent disarms, publishes stopped and excluded, and exits");
 }
 
 /* ---- set-weight ---------------------------------------------------------- */
@@ -116,7 +116,7 @@ int hbctl_set_weight(const struct hbctl_opts *opts, int argc, char **argv)
 	struct json_object *args = json_object_new_object();
 	json_object_object_add(args, "weight", json_object_new_int((int)w));
 	struct json_object *result = NULL;
-	rc = hbctl_call(opts, "set-weight", args, &result);
+	rc = hbctl_call(opts, CTL_SET_WEIGHT, args, &result);
 	if (rc == HB_EXIT_SUCCESS) {
 		char explain[96];
 		snprintf(explain, sizeof explain, "weight %lu is advertised from the next heartbeat on", w);
@@ -135,7 +135,7 @@ static uint32_t lock_wait_ms(const struct hbctl_opts *opts)
 	struct hb_err err = {{0}};
 	struct json_object *s = NULL;
 	long long ms = -1;
-	if (hbctl_request(opts, "status", NULL, &s, &err) == HB_EXIT_SUCCESS)
+	if (hbctl_request(opts, CTL_STATUS, NULL, &s, &err) == HB_EXIT_SUCCESS)
 		ms = hbctl_get_int(hbctl_get(s, "timing"), "lock_wait_ms", -1);
 	json_object_put(s);
 	if (ms > 0 && ms <= (long long)HBCTL_TIMEOUT_MAX_MS)
@@ -158,7 +158,7 @@ int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 	uint32_t wait = 0;
 	for (;;) {
 		struct json_object *result = NULL;
-		rc = hbctl_call(opts, "propose-master", NULL, &result);
+		rc = hbctl_call(opts, CTL_PROPOSE_MASTER, NULL, &result);
 		if (rc != HB_EXIT_SUCCESS)
 			return rc;
 		const char *r = result_string(result);
@@ -210,7 +210,7 @@ static int excluded(const struct hbctl_opts *opts, int argc, char **argv, bool s
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
 	struct hb_err err = {{0}};
 	struct json_object *result = NULL;
-	rc = hbctl_request(opts, argv[0], NULL, &result, &err);
+	rc = hbctl_request(opts, set ? CTL_SET_EXCLUDED : CTL_CLEAR_EXCLUDED, NULL, &result, &err);
 	if (rc == HB_EXIT_SUCCESS) {
 		print_result(&a, result, set ? "the agent leaves the pool and exits" : NULL);
 		json_object_put(result);
@@ -382,7 +382,7 @@ int hbctl_set_pool_state(const struct hbctl_opts *opts, int argc, char **argv)
 	struct hb_err err = {{0}};
 	struct json_object *args = json_object_new_object(), *result = NULL;
 	json_object_object_add(args, "state", json_object_new_string(hb_pool_state_name(state)));
-	rc = hbctl_request(opts, "set-pool-state", args, &result, &err);
+	rc = hbctl_request(opts, CTL_SET_POOL_STATE, args, &result, &err);
 	json_object_put(result);
 	const bool agent = rc != HB_EXIT_DAEMON_IS_NOT_PRESENT;
 	const uint32_t wait = 2u * cfg->params.sf_timeout_ms;

@@ -250,7 +250,7 @@ int hbctl_liveset(const struct hbctl_opts *opts, int argc, char **argv)
 		args = json_object_new_object();
 		json_object_object_add(args, "reset_latency", json_object_new_boolean(true));
 	}
-	rc = hbctl_call(opts, "liveset", args, &l);
+	rc = hbctl_call(opts, CTL_LIVESET, args, &l);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (a.xml)

@@ -235,7 +235,7 @@ int hbctl_status(const struct hbctl_opts *opts, int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
 	struct json_object *s = NULL;
-	rc = hbctl_call(opts, "status", NULL, &s);
+	rc = hbctl_call(opts, CTL_STATUS, NULL, &s);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (a.json) {

@@ -47,6 +47,17 @@ static const char *const error_names[CTL_E_COUNT] = {
 	[CTL_E_REFUSED] = "refused",
 };
 
+bool ctl_cmd_lookup(const char *name, enum ctl_cmd *out)
+{
+	for (unsigned i = 0; i < CTL_CMD_COUNT; i++) {
+		if (strcmp(cmds[i].name, name) == 0) {
+			*out = (enum ctl_cmd)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *ctl_cmd_name(enum ctl_cmd cmd) { return cmd < CTL_CMD_COUNT ? cmds[cmd].name : "?"; }
 bool ctl_cmd_is_change(enum ctl_cmd cmd) { return cmd >= CTL_CMD_COUNT || cmds[cmd].change; }
 bool ctl_request_is_change(const struct ctl_request *req) { return ctl_cmd_is_change(req->cmd) || req->reset_latency; }
@@ -141,12 +152,8 @@ static int parse_object(struct json_object *req, struct ctl_request *out, struct
 	if (cmd == NULL || !json_object_is_type(cmd, json_type_string))
 		return fault(f, CTL_E_BAD_REQUEST, "%s", "missing \"cmd\" (a string)");
 	const char *name = json_object_get_string(cmd);
-	unsigned i = 0;
-	while (i < CTL_CMD_COUNT && strcmp(cmds[i].name, name) != 0)
-		i++;
-	if (i == CTL_CMD_COUNT)
+	if (!ctl_cmd_lookup(name, &out->cmd))
 		return fault(f, CTL_E_UNKNOWN_COMMAND, "unknown command \"%s\"", shown(name, b, sizeof b));
-	out->cmd = (enum ctl_cmd)i;
 	if (args != NULL && !json_object_is_type(args, json_type_object))
 		return fault(f, CTL_E_BAD_REQUEST, "%s", "\"args\" must be an object");
 	struct json_object *empty = NULL;

@@ -63,7 +63,9 @@ struct ctl_fault {
 	char reason[160];
 };
 
+/* The wire name of a command ("propose-master"), and back. */
 const char *ctl_cmd_name(enum ctl_cmd cmd);
+bool ctl_cmd_lookup(const char *name, enum ctl_cmd *out);
 /* Changes need uid 0; queries may also be run by the control group. */
 bool ctl_cmd_is_change(enum ctl_cmd cmd);
 /* The same for a parsed request: a liveset that resets the latency extremes

@@ -356,6 +356,7 @@ static void test_largest_replies_fit(void **state)
 	struct server srv;
 	serve_start(&srv, a);
 
+	static const enum ctl_cmd cmd_ids[] = {CTL_STATUS, CTL_LIVESET, CTL_STATEFILE, CTL_TIMEOUTS};
 	static const char *const cmds[] = {"status", "liveset", "statefile", "timeouts"};
 	size_t size[4];
 	for (unsigned k = 0; k < 4; k++) {
@@ -397,7 +398,7 @@ static void test_largest_replies_fit(void **state)
 	for (unsigned k = 0; k < 4; k++) {
 		struct json_object *res = NULL;
 		struct hb_err err = {{0}};
-		int rc = hbctl_request(&opts, cmds[k], NULL, &res, &err);
+		int rc = hbctl_request(&opts, cmd_ids[k], NULL, &res, &err);
 		if (rc != 0)
 			fail_msg("hbctl %s: %s", cmds[k], err.msg);
 		assert_non_null(res);
@@ -454,7 +455,7 @@ static int as_nobody_liveset(const char *sock, bool reset)
 			args = json_object_new_object();
 			json_object_object_add(args, "reset_latency", json_object_new_boolean(true));
 		}
-		_exit(hbctl_request(&opts, "liveset", args, &res, &err));
+		_exit(hbctl_request(&opts, CTL_LIVESET, args, &res, &err));
 	}
 	int st;
 	waitpid(pid, &st, 0);
