@@ -43,6 +43,9 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import pool_storage as ps  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import testlib  # noqa: E402  (tests/lib: the config generator)
+
 BLOCK = 4096
 passed = 0
 failed = 0
@@ -146,23 +149,10 @@ HOSTS = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222
 
 
 def write_conf(path, local, statefile):
-    hosts = "".join("    <host><HostID>%s</HostID><IPaddress>192.0.2.%d</IPaddress></host>\n" % (h, n + 1)
-                    for n, h in enumerate(HOSTS))
-    with open(path, "w") as f:
-        f.write("""<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>%s</GenerationUUID>
-    <UDPport>694</UDPport>
-%s  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>%s</HostID>
-      <StateFile>%s</StateFile>
-    </localhost>
-  </local-config>
-</xhad-config>
-""" % (GEN, hosts, HOSTS[local], statefile))
+    hosts = []
+    for n, h in enumerate(HOSTS):
+        hosts += ["--host", h, "192.0.2.%d" % (n + 1)]
+    testlib.mkconf(path, "--gen", GEN, *hosts, "--local", HOSTS[local], "--statefile", statefile)
 
 
 def hbctl(binary, conf, *args, timeout=30):
