@@ -26,16 +26,7 @@ N=20
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 
-# raw sockets permitted? (one packet to a port nobody listens on)
-"$inject" "$tmp/conf.2" forge 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
-rc=$?
-if [ $rc -eq 3 ]; then
-	echo "SKIP: raw sockets not permitted: $(cat "$tmp/probe.err")"
-	exit 77
-elif [ $rc -ne 0 ]; then
-	fail "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
-	exit 1
-fi
+need_raw_sockets forge
 
 tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
 join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))

@@ -48,16 +48,7 @@ cp "$tmp/conf.2" "$tmp/conf.old"
 write_secret "$tmp/ptoken.old" "$old"
 sed -i "s|$tmp/ptoken.2|$tmp/ptoken.old|" "$tmp/conf.old"
 
-# raw sockets permitted? (one packet to a port nobody listens on)
-"$inject" "$tmp/conf.2" genkey 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
-rc=$?
-if [ $rc -eq 3 ]; then
-	echo "SKIP: raw sockets not permitted: $(cat "$tmp/probe.err")"
-	exit 77
-elif [ $rc -ne 0 ]; then
-	fail "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
-	exit 1
-fi
+need_raw_sockets genkey
 
 tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
 join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))

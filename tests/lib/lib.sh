@@ -107,6 +107,17 @@ start_agent() {
 }
 declare -a agent_env=()
 
+# need_raw_sockets MODE: skip unless $inject (hbagent-udp-inject) may send
+# through a raw socket: one MODE packet "from host 2" to a port nobody
+# listens on
+need_raw_sockets() {
+	local rc
+	"$inject" "$tmp/conf.2" "$1" 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
+	rc=$?
+	[ $rc -eq 3 ] && skip "raw sockets not permitted: $(cat "$tmp/probe.err")"
+	[ $rc -eq 0 ] || die "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
+}
+
 # ctl INDEX JSON: one request to host INDEX's control socket (the whole
 # response line: {"v":1,"ok":...,"result":...}; docs/control.md)
 # (the sockets are in $ctl_dir, default $tmp)
