@@ -44,37 +44,14 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import pool_storage as ps  # noqa: E402
 
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-import testlib  # noqa: E402  (tests/lib: the config generator)
+import testlib  # noqa: E402  (tests/lib: the config generator, results)
 
 BLOCK = 4096
-passed = 0
-failed = 0
 children = []  # dd processes we started, killed by pid at the end
+ok, fail, check = testlib.ok, testlib.fail, testlib.check
 
 
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok: " + msg, flush=True)
-
-
-def fail(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg, flush=True)
-
-
-def check(cond, msg, detail=""):
-    if cond:
-        ok(msg)
-    else:
-        fail(msg + (": " + detail if detail else ""))
-    return cond
-
-
-def skip(msg):
-    print("SKIP: " + msg, flush=True)
-    sys.exit(77)
+skip = testlib.skip
 
 
 # ---- O_DIRECT block I/O ---------------------------------------------------
@@ -448,8 +425,7 @@ def main():
             skip("needs %s" % prog)
     if not os.access(faultfs, os.X_OK):
         fail("hbfaultfs not found at %s" % faultfs)
-        print("%d passed, %d failed" % (passed, failed))
-        return 1
+        return testlib.summary()
     prefix = "hbstor%d" % os.getpid()
     try:
         for sector in (512, 4096):
@@ -469,8 +445,7 @@ def main():
         left = ps.leftovers(prefix)
         if left:
             fail("left behind: %r" % left)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return testlib.summary()
 
 
 if __name__ == "__main__":
