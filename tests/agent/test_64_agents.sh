@@ -18,61 +18,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 scripts=$here/../../packaging/xapi/cluster-stack
 N=${HB_POOL_SIZE:-64}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null && command -v python3 >/dev/null || { echo "SKIP: needs jq and python3"; exit 77; }
+source "$here/../lib/lib.sh"
+need_root
+need jq python3
+agent_test .hb64 0
 
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hb64)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + $$ % 20000))
-source "$here/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-uuid_of() { printf '%08x-0000-4000-8000-%012x' $(($1 + 1)) $(($1 + 1)); }
-
-hosts=""
-for ((h = 0; h < N; h++)); do
-	hosts+="    <host><HostID>$(uuid_of $h)</HostID><IPaddress>127.0.0.$((h + 1))</IPaddress></host>
-"
-done
+hosts=()
+for ((h = 0; h < N; h++)); do hosts+=(--host "$(uuid_of $h)" "127.0.0.$((h + 1))"); done
 for ((i = 0; i < N; i++)); do
-	cat >"$tmp/conf.$i" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>$gen</GenerationUUID>
-    <UDPport>$port</UDPport>
-$hosts    <parameters>
-      <HeartbeatInterval>1</HeartbeatInterval>
-      <HeartbeatTimeout>10</HeartbeatTimeout>
-      <StateFileInterval>1</StateFileInterval>
-      <StateFileTimeout>10</StateFileTimeout>
-      <HeartbeatWatchdogTimeout>10</HeartbeatWatchdogTimeout>
-      <StateFileWatchdogTimeout>25</StateFileWatchdogTimeout>
-      <BootJoinTimeout>90</BootJoinTimeout>
-      <EnableJoinTimeout>90</EnableJoinTimeout>
-      <WatchdogTimeout>5</WatchdogTimeout>
-    </parameters>
-  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>$(uuid_of "$i")</HostID>
-      <StateFile>$tmp/statefile</StateFile>
-      <WatchdogBackend>test</WatchdogBackend>
-      <TestFenceLog>$tmp/fence.$i.log</TestFenceLog>
-      <ControlSocket>$tmp/ctl.$i.sock</ControlSocket>
-    </localhost>
-  </local-config>
-</xhad-config>
-XML
+	mkconf --gen "$gen" --port "$port" "${hosts[@]}" --timing 1,10,1,10,10,25,90,90,5 --local "$(uuid_of "$i")" \
+		--statefile "$tmp/statefile" --backend test --fence-log "$tmp/fence.$i.log" --ctl "$tmp/ctl.$i.sock" \
+		>"$tmp/conf.$i"
 done
 
 truncate -s $((4096 * (N + 1) + 1048576)) "$tmp/statefile"
@@ -226,5 +182,4 @@ for k in "status --json" status "liveset --json" liveset "liveset --xml" ha_quer
 done
 echo "total $(($(now_ms) - start)) ms"
 
-[ "$fails" -eq 0 ] && echo "all passed"
-exit $((fails > 0))
+finish

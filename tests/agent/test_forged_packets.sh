@@ -18,50 +18,21 @@ set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 inject=${5:?udp_inject}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
-
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-forge)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + ($$ + 4243) % 20000))
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+need jq
+agent_test .hbagent-forge 4243
 N=20
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_agent() { # INDEX
-	HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
-}
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 
-# raw sockets permitted? (one packet to a port nobody listens on)
-"$inject" "$tmp/conf.2" forge 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
-rc=$?
-if [ $rc -eq 3 ]; then
-	echo "SKIP: raw sockets not permitted: $(cat "$tmp/probe.err")"
-	exit 77
-elif [ $rc -ne 0 ]; then
-	fail "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
-	exit 1
-fi
+need_raw_sockets forge
 
 tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
 join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
 
 for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 if wait_for "$join" all_online; then
 	pass "pool formed"
 else
@@ -127,5 +98,4 @@ for i in 0 1 2; do
 done
 [ "$fails" -eq 0 ] && pass "nobody fenced"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

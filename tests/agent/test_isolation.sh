@@ -18,29 +18,18 @@
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+need jq
 ns=hbt$$
 if ! ip netns add "${ns}sw" 2>/dev/null; then
 	echo "SKIP: cannot create network namespaces"
 	exit 77
 fi
 
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-iso)
-declare -a pids=() helpers=()
-fails=0
+agent_test .hbagent-iso
 port=694
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	for n in h0 h1 h2 sw; do ip netns del "$ns$n" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit 'for n in h0 h1 h2 sw; do ip netns del "$ns$n" 2>/dev/null; done'
 
 # --- the network: h0, h1, h2 -- veth -- br0 in the switch namespace --------
 setup_net() {
@@ -76,7 +65,6 @@ test_start=$(now_ms)
 
 # --- the pool forms --------------------------------------------------------
 for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 if wait_for "$join" all_online; then
 	pass "pool formed across namespaces"
 else
@@ -134,5 +122,4 @@ grep -q "an earlier incarnation (boot id [0-9]*) fenced itself at .*: lost_parti
 [ "$(field 2 .previous_last_words.reason)" = '"lost_partition"' ] &&
 	pass "status reports the previous last words" || fail "status lacks the previous last words"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

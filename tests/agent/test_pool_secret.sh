@@ -21,30 +21,11 @@ set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 inject=${5:?udp_inject}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
-
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-secret)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + ($$ + 7919) % 20000))
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+need jq
+agent_test .hbagent-secret 7919
 N=20
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_agent() { # INDEX
-	HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
-}
 # write_secret FILE TEXT: a new file, mode 600, as xapi creates the pool secret
 write_secret() { (umask 077 && printf '%s' "$2" >"$1.new" && mv -f "$1.new" "$1"); }
 # rewrite_secret FILE TEXT: in place, without truncating, as xapi's pool
@@ -67,16 +48,7 @@ cp "$tmp/conf.2" "$tmp/conf.old"
 write_secret "$tmp/ptoken.old" "$old"
 sed -i "s|$tmp/ptoken.2|$tmp/ptoken.old|" "$tmp/conf.old"
 
-# raw sockets permitted? (one packet to a port nobody listens on)
-"$inject" "$tmp/conf.2" genkey 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
-rc=$?
-if [ $rc -eq 3 ]; then
-	echo "SKIP: raw sockets not permitted: $(cat "$tmp/probe.err")"
-	exit 77
-elif [ $rc -ne 0 ]; then
-	fail "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
-	exit 1
-fi
+need_raw_sockets genkey
 
 tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
 join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
@@ -85,7 +57,6 @@ grace_ms=$(jq -r .derived.key_grace_ms <<<"$tj")
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
 
 for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 if wait_for "$join" all_online; then
 	pass "pool formed"
 else
@@ -181,5 +152,4 @@ a=$(bad_mac 1)
 all_online && pass "the pool is whole" || fail "the pool: $(for i in 0 1 2; do field $i '[.phase,.liveset]'; done)"
 no_fence
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

@@ -20,25 +20,16 @@
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-for c in jq losetup bindfs; do
-	command -v $c >/dev/null || { echo "SKIP: needs $c"; exit 77; }
-done
-[ -c /dev/fuse ] || { echo "SKIP: needs /dev/fuse"; exit 77; }
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+for c in jq losetup bindfs; do need $c; done
+[ -c /dev/fuse ] || skip "needs /dev/fuse"
 
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-sfhang)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + ($$ + 15485) % 20000))
 loop_real="" loop_fuse="" bindfs_pid=""
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	[ -n "$bindfs_pid" ] && kill -CONT "$bindfs_pid" 2>/dev/null
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
+at_exit '[ -n "$bindfs_pid" ] && kill -CONT "$bindfs_pid" 2>/dev/null'
+agent_test .hbagent-sfhang 15485
+at_exit unmount_all
+unmount_all() {
 	[ -n "$loop_fuse" ] && losetup -d "$loop_fuse" 2>/dev/null
 	[ -n "$loop_real" ] && losetup -d "$loop_real" 2>/dev/null
 	if fuse_mounted; then
@@ -48,11 +39,10 @@ cleanup() {
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$bindfs_pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$bindfs_pid" 2>/dev/null
 	fi
-	fuse_mounted && { echo "cleanup: $tmp/fuse is still mounted, $tmp left"; return; }
-	rm -rf "$tmp"
+	fuse_mounted && { echo "cleanup: $tmp/fuse is still mounted, $tmp left"; keep_tmp=1; }
+	return 0
 }
 fuse_mounted() { grep -qF " $tmp/fuse fuse" /proc/mounts; }
-trap cleanup EXIT
 trap 'fail "interrupted"; exit 1' INT TERM HUP
 
 mkdir "$tmp/real" "$tmp/fuse"
@@ -76,12 +66,6 @@ fi
 dio=$(for l in "$loop_real" "$loop_fuse"; do losetup -l -n -O DIO "$l"; done | tr -d ' \n')
 [ "$dio" = 11 ] || echo "note: direct I/O on the loop devices: $dio (1 = on)"
 
-start_agent() { # INDEX
-	HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
-}
-
 statefile=$loop_real
 write_conf 0 127.0.0.1 127.0.0.2 127.0.0.3
 write_conf 1 127.0.0.1 127.0.0.2 127.0.0.3
@@ -94,7 +78,6 @@ decide=$(jq -r .bounds.hung_storage_decide_ms <<<"$tj")
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init on $loop_real"; exit 1; }
 
 for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 if wait_for "$join" all_online; then
 	pass "pool formed: hosts 0, 1 on $loop_real, host 2 on $loop_fuse (bindfs)"
 else
@@ -162,5 +145,4 @@ for i in 0 1; do
 done
 [ -s "$tmp/fence.0.log" ] || [ -s "$tmp/fence.1.log" ] || pass "hosts 0 and 1 never fenced"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

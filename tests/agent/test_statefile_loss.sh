@@ -16,25 +16,12 @@
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null && command -v losetup >/dev/null || { echo "SKIP: needs jq and losetup"; exit 77; }
-
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-sfloss)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + ($$ + 7919) % 20000))
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+need jq losetup
+agent_test .hbagent-sfloss 7919
 loop=""
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit '[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null'
 
 size=$((1024 * 1024))
 truncate -s "$size" "$tmp/sf.img"
@@ -44,12 +31,6 @@ if ! loop=$(losetup -f --show -b 4096 "$tmp/sf.img" 2>/dev/null); then
 fi
 statefile=$loop
 
-start_agent() { # INDEX
-	HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
-}
-
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
 join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
@@ -58,7 +39,6 @@ hung=$(jq -r .bounds.hung_storage_decide_ms <<<"$tj")
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init on $loop"; exit 1; }
 
 for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 if wait_for "$join" all_online; then
 	pass "pool formed on $loop (4096-byte sectors): $(field 0 .statefile.kind)"
 else
@@ -107,5 +87,4 @@ for i in 0 1 2; do
 done
 [ "$fails" -eq 0 ] && pass "nobody fenced"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

@@ -25,23 +25,10 @@
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
-
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-test)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + $$ % 20000))
-source "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../lib/lib.sh"
+need_root
+need jq
+agent_test .hbagent-test 0
 
 # Host 0 publishes to a stand-in xenstored when python3 is there.
 xs_env=()
@@ -64,13 +51,11 @@ while True:
 	notify_env=("NOTIFY_SOCKET=$tmp/notify.sock")
 fi
 
-start_agent() { # INDEX
-	local e=()
-	[ "$1" = 0 ] && e=("${xs_env[@]}")
-	[ "$1" = 1 ] && e=("${notify_env[@]}")
-	env "${e[@]}" HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
+start_host() { # INDEX: host 0 with the xenstored, host 1 with systemd
+	local agent_env=()
+	[ "$1" = 0 ] && agent_env=("${xs_env[@]}")
+	[ "$1" = 1 ] && agent_env=("${notify_env[@]}")
+	start_agent "$1"
 }
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
@@ -98,8 +83,7 @@ rc=$?
 	fail "a watchdog that cannot be armed: exit $rc: $(cat "$tmp/nowd.log")"
 
 # --- the pool forms --------------------------------------------------------
-for i in 0 1 2; do start_agent $i; done
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
+for i in 0 1 2; do start_host $i; done
 t0=$(now_ms)
 if wait_for "$join" all_online; then
 	pass "pool formed: 3 agents online, liveset 0,1,2, armed ($(($(now_ms) - t0)) ms)"
@@ -171,7 +155,7 @@ fi
 
 # --- host 2 comes back: the guard wait, a join, then a clean shutdown -------
 start_at=$(now_ms)
-start_agent 2
+start_host 2
 if wait_for $((failover / 1000 + join)) all_online; then
 	pass "host 2 restarted and joined after $(($(now_ms) - start_at)) ms"
 else
@@ -223,5 +207,4 @@ grep -q "stopping while armed: the watchdog will fence this host" "$tmp/agent.0.
 wait_for $((W / 1000 + 3)) fence_time 0 && pass "host 0's watchdog fired after SIGTERM (not disarmed)" ||
 	fail "host 0's watchdog did not fire after SIGTERM"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

@@ -15,42 +15,21 @@ sizes=("${@:-3 16 64}")
 duration=${DURATION:-60}
 hbagent="$build/agent/hbagent" hbctl="$build/agent/hbctl" client="$build/tests/agent/hbagent-ctl-client"
 tick=$(getconf CLK_TCK)
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbbench)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	for p in $(pgrep -f -- "$tmp/" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+make_tmp .hbbench
+pids=() helpers=()
+at_exit kill_all
 trap 'exit 130' INT TERM
-
-uuid_of() { printf '%08x-0000-4000-8000-%012x' $(($1 + 1)) $(($1 + 1)); }
 
 # write_conf N I: host I's config in a pool of N
 write_conf() {
-	local n=$1 i=$2 h hosts=""
-	for ((h = 0; h < n; h++)); do
-		hosts+="<host><HostID>$(uuid_of $h)</HostID><IPaddress>127.0.0.$((h + 1))</IPaddress></host>"
-	done
-	cat >"$tmp/conf.$i" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0"><common-config>
-<GenerationUUID>5b1e0c3a-0000-4000-8000-00000000beef</GenerationUUID><UDPport>$port</UDPport>
-$hosts
-<parameters><HeartbeatInterval>1</HeartbeatInterval><HeartbeatTimeout>10</HeartbeatTimeout>
-<StateFileInterval>1</StateFileInterval><StateFileTimeout>10</StateFileTimeout>
-<HeartbeatWatchdogTimeout>10</HeartbeatWatchdogTimeout><StateFileWatchdogTimeout>25</StateFileWatchdogTimeout>
-<BootJoinTimeout>120</BootJoinTimeout><EnableJoinTimeout>120</EnableJoinTimeout><WatchdogTimeout>5</WatchdogTimeout>
-</parameters></common-config>
-<local-config><localhost><HostID>$(uuid_of "$i")</HostID><StateFile>$tmp/statefile</StateFile>
-<WatchdogBackend>test</WatchdogBackend><TestFenceLog>$tmp/fence.$i.log</TestFenceLog>
-<ControlSocket>$tmp/ctl.$i.sock</ControlSocket></localhost></local-config></xhad-config>
-XML
+	local n=$1 i=$2 h hosts=()
+	for ((h = 0; h < n; h++)); do hosts+=(--host "$(uuid_of $h)" "127.0.0.$((h + 1))"); done
+	mkconf --gen 5b1e0c3a-0000-4000-8000-00000000beef --port "$port" "${hosts[@]}" --timing 1,10,1,10,10,25,120,120,5 \
+		--local "$(uuid_of "$i")" --statefile "$tmp/statefile" --backend test --fence-log "$tmp/fence.$i.log" \
+		--ctl "$tmp/ctl.$i.sock" >"$tmp/conf.$i"
 }
-
-status() { "$client" "$tmp/ctl.$1.sock" '{"cmd":"status"}' 2>/dev/null | jq -c .result 2>/dev/null; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # counters I: "sent received statefile_bytes" of agent I so far

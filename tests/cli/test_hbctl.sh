@@ -10,11 +10,8 @@
 set -euo pipefail
 hbctl=${1:?path to hbctl}
 root=${HB_SOURCE_ROOT:?}
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbctl-test)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/../lib/lib.sh"
+make_tmp .hbctl-test
 
 # expect RC CMD... : run CMD, capture stdout+stderr in $out, check exit code
 expect() {
@@ -25,27 +22,12 @@ expect() {
 contains() { grep -qF -- "$2" <<<"$1" || { fail "output lacks '$2': $1"; return 1; }; }
 
 # A pool config: write_conf FILE [PARAMETERS_XML]
+# (the second <host> on line 7)
 write_conf() {
-	cat >"$1" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>5e0f1c1a-9b8e-4d2c-a0f3-1b2c3d4e5f60</GenerationUUID>
-    <UDPport>694</UDPport>
-    <host><HostID>22222222-2222-2222-2222-222222222222</HostID><IPaddress>192.0.2.2</IPaddress></host>
-    <host><HostID>11111111-1111-1111-1111-111111111111</HostID><IPaddress>192.0.2.1</IPaddress></host>
-    <host><HostID>33333333-3333-3333-3333-333333333333</HostID><IPaddress>192.0.2.3</IPaddress></host>
-    <parameters>${2:-}</parameters>
-  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>11111111-1111-1111-1111-111111111111</HostID>
-      <HeartbeatInterface>xenbr0</HeartbeatInterface>
-      <StateFile>${3:-$tmp/statefile}</StateFile>
-    </localhost>
-  </local-config>
-</xhad-config>
-XML
+	mkconf --gen 5e0f1c1a-9b8e-4d2c-a0f3-1b2c3d4e5f60 --host 22222222-2222-2222-2222-222222222222 192.0.2.2 \
+		--host 11111111-1111-1111-1111-111111111111 192.0.2.1 --host 33333333-3333-3333-3333-333333333333 192.0.2.3 \
+		--param "${2:-}" --local 11111111-1111-1111-1111-111111111111 --statefile "${3:-$tmp/statefile}" \
+		--local-xml '<HeartbeatInterface>xenbr0</HeartbeatInterface>' >"$1"
 }
 
 # 1. the shipped example
@@ -199,5 +181,4 @@ fi
 write_conf "$tmp/nosf.conf" "" "$tmp/no-statefile"
 expect 8 "$hbctl" -c "$tmp/nosf.conf" fence-log && contains "$out" "$tmp/no-statefile" && pass "fence-log with no statefile: exit 8"
 
-echo "cli: $fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

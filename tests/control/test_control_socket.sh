@@ -14,63 +14,19 @@ set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 here=$(dirname "$0")
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v python3 >/dev/null && command -v jq >/dev/null || { echo "SKIP: needs python3 and jq"; exit 77; }
-
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbctl-socket-test)
+source "$here/../lib/lib.sh"
+need_root
+need python3 jq
+agent_test .hbctl-socket-test 0
 chmod 0755 "$tmp" # the uid-65534 client must reach the socket's directory
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + $$ % 20000))
-source "$here/../agent/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-cat >"$tmp/conf.0" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>$gen</GenerationUUID>
-    <UDPport>$port</UDPport>
-    <host><HostID>${uuid[0]}</HostID><IPaddress>127.0.0.1</IPaddress></host>
-    <parameters>
-      <HeartbeatInterval>1</HeartbeatInterval>
-      <HeartbeatTimeout>6</HeartbeatTimeout>
-      <StateFileInterval>2</StateFileInterval>
-      <StateFileTimeout>6</StateFileTimeout>
-      <HeartbeatWatchdogTimeout>6</HeartbeatWatchdogTimeout>
-      <StateFileWatchdogTimeout>21</StateFileWatchdogTimeout>
-      <BootJoinTimeout>66</BootJoinTimeout>
-      <EnableJoinTimeout>66</EnableJoinTimeout>
-      <WatchdogTimeout>3</WatchdogTimeout>
-    </parameters>
-  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>${uuid[0]}</HostID>
-      <StateFile>$tmp/statefile</StateFile>
-      <WatchdogBackend>test</WatchdogBackend>
-      <TestFenceLog>$tmp/fence.0.log</TestFenceLog>
-      <ControlSocket>$tmp/sock/ctl.0.sock</ControlSocket>
-      <ControlGroup>4242</ControlGroup>
-    </localhost>
-  </local-config>
-</xhad-config>
-XML
-ctl() { "$client" "$tmp/sock/ctl.$1.sock" "$2" 2>/dev/null; }
-status() { ctl "$1" '{"v":1,"cmd":"status"}' | jq -c .result 2>/dev/null; }
+ctl_dir=$tmp/sock
+mkconf --gen "$gen" --port "$port" --host "${uuid[0]}" 127.0.0.1 --timing "$timing_t6" --statefile "$tmp/statefile" \
+	--backend test --fence-log "$tmp/fence.0.log" --ctl "$ctl_dir/ctl.0.sock" --local-xml '<ControlGroup>4242</ControlGroup>' \
+	>"$tmp/conf.0"
 
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
-HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.0" -l "$tmp/lock.0" --no-syslog ${HBAGENT_ARGS:-} \
-	>>"$tmp/agent.0.log" 2>&1 &
-pids[0]=$!
+start_agent 0
 if wait_for 30 online 0 '[0]'; then
 	pass "a one-host pool is online"
 else
@@ -107,5 +63,4 @@ rc=$?
 [ "$r" = stopping ] && [ $rc -eq 0 ] && pass "clean shutdown: exit 0" || fail "shutdown: '$r', exit $rc"
 [ ! -e "$tmp/sock/ctl.0.sock" ] && pass "the socket is removed at exit" || fail "the socket is left behind"
 
-[ "$fails" -eq 0 ] && echo "all passed"
-exit $((fails > 0))
+finish

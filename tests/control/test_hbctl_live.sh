@@ -2,7 +2,7 @@
 # test_hbctl_live.sh HBAGENT HBCTL HBWATCHDOG_TEST CTL_CLIENT
 #
 # hbctl against a live pool (docs/control.md section 2): three agents on
-# 127.0.0.1, .2 and .3 (tests/agent/lib.sh: the test watchdog backend, xapi's
+# 127.0.0.1, .2 and .3 (tests/lib/lib.sh: the test watchdog backend, xapi's
 # timing for T = 6 with W = 3 s, a regular-file statefile made by
 # `hbctl statefile init`). Every hbctl subcommand is run against it; outputs
 # are compared with golden files (golden/) with measured values masked, and
@@ -48,32 +48,14 @@
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
-
 here=$(cd "$(dirname "$0")" && pwd)
-golden_dir=$here/golden
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbctl-live)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + $$ % 20000))
-source "$here/../agent/lib.sh"
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-test_start=$(now_ms)
+source "$here/../lib/lib.sh"
+need_root
+need jq
 
-start_agent() { # INDEX
-	HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog ${HBAGENT_ARGS:-} \
-		>>"$tmp/agent.$1.log" 2>&1 &
-	pids[$1]=$!
-}
+golden_dir=$here/golden
+agent_test .hbctl-live 0
+test_start=$(now_ms)
 
 # hc INDEX ARGS...: hbctl with host INDEX's config (its socket, its slot)
 hc() { local i=$1; shift; HB_WATCHDOG_TEST_HELPER=$helper "$hbctl" -c "$tmp/conf.$i" "$@"; }
@@ -236,7 +218,6 @@ expect 11 "clear-excluded while the pool state is init" hc 0 clear-excluded
 # --- the pool forms -----------------------------------------------------------
 start_agent 1
 start_agent 2
-all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
 t0=$(now_ms)
 if wait_for "$join" all_online; then
 	pass "pool formed ($(($(now_ms) - t0)) ms)"
@@ -472,5 +453,4 @@ expect 0 "fence-log --json" hc 0 fence-log --json
 out_golden fence-log.json mask_fencelog
 
 echo "run time: $(($(now_ms) - test_start)) ms"
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

@@ -12,12 +12,12 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 hbagent="$build/agent/hbagent" hbctl="$build/agent/hbctl"
 helper="$build/agent/hbwatchdog-test" client="$build/tests/agent/hbagent-ctl-client"
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-demo)
+# shellcheck source=../lib/lib.sh
+. "$root/tests/lib/lib.sh"
+make_tmp .hbagent-demo
 port=$((20000 + RANDOM % 20000))
-pids=() helpers=() fails=0
-# shellcheck source=../agent/lib.sh
-. "$root/tests/agent/lib.sh"
-trap 'kill_all; rm -rf "$tmp"' EXIT
+pids=() helpers=()
+at_exit kill_all
 trap 'exit 130' INT TERM
 
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -52,7 +52,7 @@ for i in 0 1 2; do
 done
 at "started three agents (pids ${pids[*]})"
 for _ in $(seq 1 60); do
-	online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]' && break
+	all_online && break
 	sleep 1
 done
 at "all three Online and armed"

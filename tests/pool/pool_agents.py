@@ -11,7 +11,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import testlib  # noqa: E402  (tests/lib: the config generator)
 
 GEN = "7c4b2a10-5d3e-4f60-8a71-92b3c4d5e6f7"
 PARAM_NAMES = [  # xhad.conf element, key in `hbctl timeouts --json` .configured
@@ -79,33 +83,11 @@ class Host:
         p = self.pool
         hosts = []
         for k in range(p.n_hosts):
-            addrs = "".join("<IPaddress>%s</IPaddress>" % p.net.addr(k, path) for path in range(p.n_paths))
-            hosts.append("    <host><HostID>%s</HostID>%s</host>" % (host_uuid(k), addrs))
-        par = "\n".join("      <%s>%dms</%s>" % (e, params[e], e) for e, _ in PARAM_NAMES)
-        text = """<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>%s</GenerationUUID>
-    <UDPport>694</UDPport>
-    <PoolKeyFile>%s</PoolKeyFile>
-%s
-    <parameters>
-%s
-    </parameters>
-  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>%s</HostID>
-      <StateFile>%s</StateFile>
-      <WatchdogBackend>test</WatchdogBackend>
-      <TestFenceLog>%s</TestFenceLog>
-      <ControlSocket>%s</ControlSocket>
-    </localhost>
-  </local-config>
-</xhad-config>
-""" % (GEN, p.key_file, "\n".join(hosts), par, host_uuid(self.i), p.storage.device(self.i), self.fence_log, self.sock)
-        with open(self.conf, "w") as f:
-            f.write(text)
+            hosts += ["--host", host_uuid(k), ",".join(p.net.addr(k, path) for path in range(p.n_paths))]
+        testlib.mkconf(self.conf, "--gen", GEN, "--port", 694, "--key-file", p.key_file, *hosts,
+                       "--timing", testlib.timing_ms(params), "--local", host_uuid(self.i),
+                       "--statefile", p.storage.device(self.i), "--backend", "test", "--fence-log", self.fence_log,
+                       "--ctl", self.sock)
 
     # ---- process -------------------------------------------------------
 

@@ -1,43 +1,60 @@
-"""pool_check.py: what hbpool checks, from the hosts' published status.
+"""pool_check.py: what hbpool observes each round, as tests/lib/expect.py
+(the expectation rules and the safety contract, shared with hbxen) reads it.
 
-Expectations (the scenario's `expect TIME ... [within D]`) have hbsim's
-meaning (tests/sim/sim_expect.c): each is met when it holds at some instant
-of [TIME, TIME + D]:
-  liveset L   every running, unfrozen, Online host publishes exactly L
-  master H    H reports holding the lock, no other running host does, and
-              every reporting host names H (none: nobody holds or names one)
-  down L      exactly the hosts in L are not running
-  fenced L    exactly the hosts in L have fenced since the start
-  reported-master H J   H runs, is Online and reports master J (none: no
-              master); nothing is asked of the other hosts
+A host reports while its published status says Online; a host that does not
+answer has no status; down = not running; fenced = fenced since the start.
+A removal is confirmed at once by asking the removed host itself after the
+liveset was read, so a host that fenced in between is no violation."""
 
-The safety contract is checked continuously (docs/design.md):
-  - at most one running host holds the master lock;
-  - a host missing from the liveset of an Online host is not running as an
-    Online member: confirmed by asking the missing host itself after the
-    liveset was read, so a host that fenced in between is no violation."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import expect  # noqa: E402,F401  (tests/lib: the rules; hbpool uses them through this module)
 
 
 class View:
     """One round of observations: status per host (None: not reporting)."""
 
-    def __init__(self, hosts):
-        self.hosts = hosts
-        self.status = {}
+    def __init__(self, hosts, fenced):
+        self.pool_hosts = hosts
+        self.hosts = [h.i for h in hosts]
+        self.fenced = sorted(fenced)
+        self._status = {}
         for h in hosts:
-            self.status[h.i] = h.status()
+            self._status[h.i] = h.status()
+
+    def status(self, i):
+        return self._status.get(i)
 
     def reporting(self, i):
-        s = self.status.get(i)
+        s = self._status.get(i)
         return s is not None and s.get("phase") == "online"
 
     def down_set(self):
-        return sorted(h.i for h in self.hosts if not h.alive())
+        return sorted(h.i for h in self.pool_hosts if not h.alive())
+
+    def fenced_set(self):
+        return self.fenced
+
+    def alive(self, i):
+        return self.pool_hosts[i].alive()
+
+    def incarnation(self, i):
+        return self._status[i]["agent"]["boot_id"]
+
+    def still_member(self, i):
+        h = self.pool_hosts[i]
+        again = h.status()
+        if again is not None and again.get("phase") == "online" and i in again["liveset"] \
+                and again.get("armed") and h.alive():
+            return "Online in liveset %s" % again["liveset"]
+        return None
 
     def describe(self):
         parts = []
-        for h in self.hosts:
-            s = self.status.get(h.i)
+        for h in self.pool_hosts:
+            s = self._status.get(h.i)
             if not h.alive():
                 parts.append("%d:down" % h.i)
             elif h.frozen_until is not None:
@@ -49,93 +66,3 @@ class View:
                                                  s["master"] if s["master"] is not None else "-",
                                                  "*" if s.get("i_am_master") else ""))
         return " ".join(parts)
-
-
-def holds(view, st, fenced_set):
-    kind = st["kind"]
-    want = st["hosts"]
-    if kind == "expect-fenced":
-        return sorted(fenced_set) == want
-    if kind == "expect-down":
-        return view.down_set() == want
-    if kind == "expect-liveset":
-        any_reporting = False
-        for h in view.hosts:
-            if not view.reporting(h.i):
-                continue
-            any_reporting = True
-            if view.status[h.i]["liveset"] != want:
-                return False
-        return any_reporting or want == []
-    if kind == "expect-reported-master":
-        h, want_m = st["host"], st["host2"]
-        want_m = -1 if want_m == "none" else want_m
-        if not view.reporting(h):
-            return False
-        m = view.status[h]["master"]
-        return (m if m is not None else -1) == want_m
-    if kind == "expect-master":
-        m = st["host"] if st["host"] != "none" else -1
-        if m >= 0 and not (view.reporting(m) and view.status[m].get("i_am_master")):
-            return False
-        for h in view.hosts:
-            s = view.status.get(h.i)
-            if s is None:
-                continue
-            if s.get("i_am_master") and h.i != m:
-                return False
-            if view.reporting(h.i) and (s["master"] if s["master"] is not None else -1) != m:
-                return False
-        return True
-    raise ValueError("not an expectation: " + kind)
-
-
-class Monitor:
-    """The safety contract across rounds (hbsim's checks (a) and (b)):
-    (a) removal means fenced: when an Online host's liveset loses host h,
-        h is not running as an Online member any more, unless it was
-        disarmed (asked for the moment the loss is seen, after the liveset
-        was read, so a host that fenced in between is no violation);
-    (b) at most one running host holds the master lock."""
-
-    def __init__(self):
-        self.last = {}      # host -> (boot_id, liveset) last seen Online
-        self.disarmed = set()
-        self.rounds = 0     # rounds checked
-        self.removals = 0   # removals from an Online host's liveset checked by (a)
-        self.exempt = 0     # of those, exempt: the removed host disarmed or not running
-
-    def round(self, view):
-        out = []
-        self.rounds += 1
-        holders = [i for i, s in view.status.items() if s is not None and s.get("i_am_master")]
-        if len(holders) > 1:
-            out.append("at-most-one-master: hosts %s all hold the lock" % holders)
-        for g, s in view.status.items():
-            if s is None:
-                continue
-            boot = s["agent"]["boot_id"]
-            prev = self.last.get(g)
-            if s.get("phase") != "online":
-                self.last.pop(g, None)
-                continue
-            self.last[g] = (boot, s["liveset"])
-            if prev is None or prev[0] != boot:
-                continue
-            for k in prev[1]:
-                if k in s["liveset"] or k == g:
-                    continue
-                self.removals += 1
-                if k in self.disarmed:
-                    self.exempt += 1
-                    continue
-                h = view.hosts[k]
-                if not h.alive():
-                    self.exempt += 1
-                    continue
-                again = h.status()
-                if again is not None and again.get("phase") == "online" and k in again["liveset"] \
-                        and again.get("armed") and h.alive():
-                    out.append("removal-means-fenced: host %d dropped host %d (liveset %s -> %s) while host %d "
-                               "still runs Online in liveset %s" % (g, k, prev[1], s["liveset"], k, again["liveset"]))
-        return out

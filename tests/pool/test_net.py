@@ -27,6 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pool_net  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import testlib  # noqa: E402  (tests/lib: results)
+
 PORT = 47694
 FAULT_LIMIT_S = 1.0  # a failure beyond this; the aim (4 hosts) is well under 0.1 s
 SKIP = 77
@@ -65,28 +68,7 @@ for line in sys.stdin:
         say("synced " + w[1])
 """
 
-passed = 0
-failed = 0
-
-
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok: " + msg, flush=True)
-
-
-def bad(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg, flush=True)
-
-
-def check(cond, msg, detail=""):
-    if cond:
-        ok(msg)
-    else:
-        bad(msg + (": " + detail if detail else ""))
-    return cond
+ok, bad, check = testlib.ok, testlib.fail, testlib.check  # tests/lib/testlib.py
 
 
 class Probers:
@@ -412,8 +394,7 @@ def main():
     finally:
         for p in prefixes.values():
             pool_net.cleanup_leftovers(p)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return testlib.summary()
 
 
 if __name__ == "__main__":

@@ -43,35 +43,15 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import pool_storage as ps  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import testlib  # noqa: E402  (tests/lib: the config generator, results)
+
 BLOCK = 4096
-passed = 0
-failed = 0
 children = []  # dd processes we started, killed by pid at the end
+ok, fail, check = testlib.ok, testlib.fail, testlib.check
 
 
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok: " + msg, flush=True)
-
-
-def fail(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg, flush=True)
-
-
-def check(cond, msg, detail=""):
-    if cond:
-        ok(msg)
-    else:
-        fail(msg + (": " + detail if detail else ""))
-    return cond
-
-
-def skip(msg):
-    print("SKIP: " + msg, flush=True)
-    sys.exit(77)
+skip = testlib.skip
 
 
 # ---- O_DIRECT block I/O ---------------------------------------------------
@@ -146,23 +126,10 @@ HOSTS = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222
 
 
 def write_conf(path, local, statefile):
-    hosts = "".join("    <host><HostID>%s</HostID><IPaddress>192.0.2.%d</IPaddress></host>\n" % (h, n + 1)
-                    for n, h in enumerate(HOSTS))
-    with open(path, "w") as f:
-        f.write("""<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>%s</GenerationUUID>
-    <UDPport>694</UDPport>
-%s  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>%s</HostID>
-      <StateFile>%s</StateFile>
-    </localhost>
-  </local-config>
-</xhad-config>
-""" % (GEN, hosts, HOSTS[local], statefile))
+    hosts = []
+    for n, h in enumerate(HOSTS):
+        hosts += ["--host", h, "192.0.2.%d" % (n + 1)]
+    testlib.mkconf(path, "--gen", GEN, *hosts, "--local", HOSTS[local], "--statefile", statefile)
 
 
 def hbctl(binary, conf, *args, timeout=30):
@@ -458,8 +425,7 @@ def main():
             skip("needs %s" % prog)
     if not os.access(faultfs, os.X_OK):
         fail("hbfaultfs not found at %s" % faultfs)
-        print("%d passed, %d failed" % (passed, failed))
-        return 1
+        return testlib.summary()
     prefix = "hbstor%d" % os.getpid()
     try:
         for sector in (512, 4096):
@@ -479,8 +445,7 @@ def main():
         left = ps.leftovers(prefix)
         if left:
             fail("left behind: %r" % left)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return testlib.summary()
 
 
 if __name__ == "__main__":

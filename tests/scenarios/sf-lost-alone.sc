@@ -9,8 +9,9 @@
 # Found by `hbsim --random --runs 100000 --seed 1` (seeds 80102 and 88994:
 # host 0 alone renewed its proof on rule 2 with no peer at all).
 #
-# Timing for T = 10 (docs/timing.md): T2 = 10 s, loss grace 13 s, P 2 s:
-# host 0 decides within 25 s of the failure, down within 27 s.
+# Timing: T = 10; host 0 decides within T2 + loss grace + P of the failure
+# and is down a tick later (`hbctl timeouts -T 10` prints the figures,
+# docs/timing.md).
 hosts 3
 timeout 10
 

@@ -3,12 +3,9 @@
 # T2, nothing happens. Then 15 s per I/O: every I/O is overdue, host 2 loses
 # statefile access and fences, as with hung storage.
 #
-# Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): t1 = 3 s,
-# t2 = 2 s, T1 = T2 = 20 s, W = 5 s, tick 1 s, I/O deadline 6 s, settle 8 s,
-# removal wait 28.012 s, propose-master wait 24 s, failover bound (crash)
-# 45.012 s, isolation bound 88.012 s, hung statefile with the network whole
-# T2 + loss grace 24 s (T2 + t1 + tick) + P 2 s = 46 s, BootJoinTimeout 80 s.
-# A bound B measured on host clocks is allowed B x (1 + 4e-4) + 1 s here.
+# Timing: T = 20; `hbctl timeouts -T 20` prints the derived figures and
+# bounds (docs/timing.md). A bound B measured on host clocks is allowed
+# B x (1 + 4e-4) + 1 s here.
 # Second phase: host 2 is down within 46 + 2 s, the others drop it within
 # 85.012 s (see sf-hang-one.sc).
 hosts 3

@@ -18,20 +18,18 @@ set -euo pipefail
 
 HBCTL=${1:?usage: test_loopdev.sh HBCTL}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "needs root for loop devices"
-command -v losetup >/dev/null || skip "losetup is missing (util-linux)"
-command -v jq >/dev/null || skip "jq is missing"
+source "$(dirname "$0")/../lib/lib.sh"
+need_root "needs root for loop devices"
+need losetup jq
 
-WORK=$(mktemp -d --tmpdir=/var/tmp --suffix=.hb-loopdev) # O_DIRECT-capable, unlike tmpfs
+make_tmp .hb-loopdev
+WORK=$tmp
 LOOPS=()
 DM_NAME=""
 FUSE_PID=""
 FUSE_MNT=""
 
 cleanup() {
-	set +e
 	# Let hung I/O finish first: resume before remove, before losetup -d.
 	[ -n "$FUSE_PID" ] && kill -CONT "$FUSE_PID" 2>/dev/null
 	if [ -n "$DM_NAME" ]; then
@@ -49,9 +47,8 @@ cleanup() {
 		mountpoint -q "$FUSE_MNT" && fusermount -u -z "$FUSE_MNT"
 	fi
 	[ -n "$FUSE_PID" ] && kill "$FUSE_PID" 2>/dev/null
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 # Three hosts; the local one (index 0 after sorting) is the last listed.
 GEN=8a1c1f0e-3b0e-4c3f-9a43-1d2e3f405162
@@ -60,24 +57,8 @@ H1=22222222-2222-2222-2222-222222222222
 H2=33333333-3333-3333-3333-333333333333
 
 write_conf() { # FILE STATEFILE
-	cat >"$1" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<xhad-config version="1.0">
-  <common-config>
-    <GenerationUUID>$GEN</GenerationUUID>
-    <UDPport>694</UDPport>
-    <host><HostID>$H2</HostID><IPaddress>192.0.2.3</IPaddress></host>
-    <host><HostID>$H1</HostID><IPaddress>192.0.2.2</IPaddress></host>
-    <host><HostID>$H0</HostID><IPaddress>192.0.2.1</IPaddress></host>
-  </common-config>
-  <local-config>
-    <localhost>
-      <HostID>$H0</HostID>
-      <StateFile>$2</StateFile>
-    </localhost>
-  </local-config>
-</xhad-config>
-EOF
+	mkconf --gen "$GEN" --host "$H2" 192.0.2.3 --host "$H1" 192.0.2.2 --host "$H0" 192.0.2.1 --local "$H0" \
+		--statefile "$2" >"$1"
 }
 
 new_loop() { # BACKING SECTOR_SIZE -> sets LOOP_DEV (not in a subshell: LOOPS must keep it)
@@ -90,7 +71,7 @@ run() {
 	local want=$1 rc=0
 	shift
 	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" -eq "$want" ] || fail "$* exited $rc, expected $want; output:
+	[ "$rc" -eq "$want" ] || die "$* exited $rc, expected $want; output:
 $OUT"
 }
 
@@ -114,27 +95,27 @@ check_sector_size() { # SECTOR_SIZE
 	run 0 "$HBCTL" -c "$conf" statefile init
 	run 0 "$HBCTL" -c "$conf" statefile dump
 	echo "$OUT"
-	grep -q "^device: *block device$" <<<"$OUT" || fail "dump does not report a block device"
-	grep -q "^logical sector: *$s bytes$" <<<"$OUT" || fail "dump does not report logical sector $s"
-	grep -q "^global block: *VALID$" <<<"$OUT" || fail "global block not valid after init"
-	[ "$(grep -c '^slot [0-2] .*: EMPTY$' <<<"$OUT")" -eq 3 ] || fail "not every slot valid (EMPTY) after init"
+	grep -q "^device: *block device$" <<<"$OUT" || die "dump does not report a block device"
+	grep -q "^logical sector: *$s bytes$" <<<"$OUT" || die "dump does not report logical sector $s"
+	grep -q "^global block: *VALID$" <<<"$OUT" || die "global block not valid after init"
+	[ "$(grep -c '^slot [0-2] .*: EMPTY$' <<<"$OUT")" -eq 3 ] || die "not every slot valid (EMPTY) after init"
 	run 0 "$HBCTL" -c "$conf" statefile dump --json
-	[ "$(jq '.statefile.logical_sector_size' <<<"$OUT")" -eq "$s" ] || fail "JSON logical sector size is not $s"
-	[ "$(jq '[.slots[] | select(.valid)] | length' <<<"$OUT")" -eq 3 ] || fail "JSON: not every slot valid"
+	[ "$(jq '.statefile.logical_sector_size' <<<"$OUT")" -eq "$s" ] || die "JSON logical sector size is not $s"
+	[ "$(jq '[.slots[] | select(.valid)] | length' <<<"$OUT")" -eq 3 ] || die "JSON: not every slot valid"
 
 	corrupt_slot "$dev" 1
 	run 0 "$HBCTL" -c "$conf" statefile dump
 	echo "$OUT"
-	grep -Eq "^slot 1 $H1: INVALID\([a-z_]*crc\)$" <<<"$OUT" || fail "slot 1 not reported INVALID(crc)"
-	[ "$(grep -c '^slot [02] .*: EMPTY$' <<<"$OUT")" -eq 2 ] || fail "the other slots are not valid"
-	grep -q "^global block: *VALID$" <<<"$OUT" || fail "global block hit by a slot corruption"
+	grep -Eq "^slot 1 $H1: INVALID\([a-z_]*crc\)$" <<<"$OUT" || die "slot 1 not reported INVALID(crc)"
+	[ "$(grep -c '^slot [02] .*: EMPTY$' <<<"$OUT")" -eq 2 ] || die "the other slots are not valid"
+	grep -q "^global block: *VALID$" <<<"$OUT" || die "global block hit by a slot corruption"
 
 	run 0 "$HBCTL" -c "$conf" statefile set-pool-state active
 	run 0 "$HBCTL" -c "$conf" statefile set-excluded
 	run 0 "$HBCTL" -c "$conf" statefile dump --json
-	[ "$(jq -r '.global.pool_state' <<<"$OUT")" = active ] || fail "pool state is not active"
-	[ "$(jq '.slots[0].flags | index("excluded") != null' <<<"$OUT")" = true ] || fail "excluded flag not in dump --json"
-	[ "$(jq '.slots[1].reject | test("crc")' <<<"$OUT")" = true ] || fail "JSON: slot 1 not rejected for crc"
+	[ "$(jq -r '.global.pool_state' <<<"$OUT")" = active ] || die "pool state is not active"
+	[ "$(jq '.slots[0].flags | index("excluded") != null' <<<"$OUT")" = true ] || die "excluded flag not in dump --json"
+	[ "$(jq '.slots[1].reject | test("crc")' <<<"$OUT")" = true ] || die "JSON: slot 1 not rejected for crc"
 
 	# A device too small for 3 hosts (2 blocks) is refused, naming both sizes.
 	truncate -s 8192 "$WORK/small-$s"
@@ -143,7 +124,7 @@ check_sector_size() { # SECTOR_SIZE
 	write_conf "$WORK/small-$s.conf" "$dev"
 	run 8 "$HBCTL" -c "$WORK/small-$s.conf" statefile init
 	echo "$OUT"
-	grep -q "too small: 8192 bytes.*16384 bytes" <<<"$OUT" || fail "too-small message does not name both sizes"
+	grep -q "too small: 8192 bytes.*16384 bytes" <<<"$OUT" || die "too-small message does not name both sizes"
 }
 
 # ---- the hung device ---------------------------------------------------------
@@ -176,7 +157,7 @@ hang_setup_fuse() {
 		[ -e "$WORK/fuse-mnt/back" ] && break
 		sleep 0.1
 	done
-	[ -e "$WORK/fuse-mnt/back" ] || fail "bindfs did not mount"
+	[ -e "$WORK/fuse-mnt/back" ] || die "bindfs did not mount"
 	new_loop "$WORK/fuse-mnt/back" 512
 	HANG_PATHS=("$LOOP_DEV" "$WORK/fuse-mnt/statefile")
 	hang_start() { kill -STOP "$FUSE_PID"; }
@@ -201,8 +182,8 @@ check_hang() {
 		ms=$(((end - start) / 1000000))
 		echo "$OUT"
 		echo "hbctl returned after $ms ms on the hung ${HANG_PATHS[$i]}"
-		grep -q "did not answer within 2000 ms" <<<"$OUT" || fail "no 'did not answer' message"
-		[ "$ms" -lt 5000 ] || fail "hbctl took $ms ms on a hung device (limit 5000)"
+		grep -q "did not answer within 2000 ms" <<<"$OUT" || die "no 'did not answer' message"
+		[ "$ms" -lt 5000 ] || die "hbctl took $ms ms on a hung device (limit 5000)"
 	done
 }
 
@@ -210,4 +191,5 @@ for s in 512 4096; do
 	check_sector_size "$s"
 done
 check_hang
-echo "PASS"
+pass "statefile on loop devices"
+finish

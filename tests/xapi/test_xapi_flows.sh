@@ -61,27 +61,20 @@ hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} xapi_dir=${
 here=$(cd "$(dirname "$0")" && pwd)
 scripts=$(cd "$xapi_dir/cluster-stack" && pwd)
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-for t in jq xmllint unshare ss; do
-	command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }
-done
+# shellcheck source=../lib/lib.sh
+source "$here/../lib/lib.sh"
+need_root
+for t in jq xmllint unshare ss; do need $t; done
 if [ "$(dirname "$(readlink -f "$hbagent")")" != "$(dirname "$(readlink -f "$helper")")" ]; then
-	echo "SKIP: $helper is not next to $hbagent (the agent finds it there under env -i)"
-	exit 77
+	skip "$helper is not next to $hbagent (the agent finds it there under env -i)"
 fi
 
 # systemd's default PATH for services (xapi.service), then the stack directory
 XAPI_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 STACK=/usr/libexec/xapi/cluster-stack/hbagent
 
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-xapi-flows)
+make_tmp .hbagent-xapi-flows
 declare -a pids=() helpers=()
-fails=0
-# shellcheck source=../agent/lib.sh
-source "$here/../agent/lib.sh"
 
 # A UDP port no other test (they run in parallel) uses: below the ephemeral
 # range, not bound on any address now.
@@ -114,9 +107,7 @@ exec "$@"
 SH
 chmod 755 "$tmp/enter"
 if ! unshare --mount --propagation private -- "$tmp/enter" "$tmp" 0 true 2>"$tmp/enter.err"; then
-	echo "SKIP: cannot build a host's view with mount namespaces and overlayfs: $(cat "$tmp/enter.err")"
-	rm -rf "$tmp"
-	exit 77
+	skip "cannot build a host's view with mount namespaces and overlayfs: $(cat "$tmp/enter.err")"
 fi
 
 conf() { echo "$tmp/host.$1/etc/xensource/xhad.conf"; }
@@ -138,7 +129,7 @@ remember() { # N: note host N's agent and watchdog helper pids
 	p=$(agent_pid "$1") && pids+=("$p")
 	p=$(st "$1" .watchdog.identity | tr -dc '0-9') && [ -n "$p" ] && helpers+=("$p")
 }
-cleanup() {
+flows_cleanup() {
 	local i
 	for i in 0 1 2; do agent_pid $i; done >>"$tmp/pids.left"
 	while read -r p; do pids+=("$p"); done <"$tmp/pids.left"
@@ -149,10 +140,8 @@ cleanup() {
 			tail -n 40 "$tmp/host.$i/log/hbagent-start.log" 2>/dev/null
 		done
 	fi
-	[ -n "${KEEP_TMP:-}" ] && { echo "kept $tmp"; return; }
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+at_exit flows_cleanup
 
 # xapi N SCRIPT ARGS...: SCRIPT as xapi runs it on host N (xha_scripts.ml,
 # call_script): env -i PATH=<xapi's PATH>:<stack dir>, the script by its
@@ -682,5 +671,4 @@ for i in 0 1 2; do expect 14 $i ha_query_liveset; done
 sleep 4
 no_fence "the last enable and disable"
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

@@ -3,7 +3,7 @@
 #
 # The xapi cluster stack (packaging/xapi, docs/control.md sections 3 and 4)
 # driven as xapi drives it, each script with its directory on PATH, against a
-# live pool of three agents on 127.0.0.1, .2 and .3 (tests/agent/lib.sh: the
+# live pool of three agents on 127.0.0.1, .2 and .3 (tests/lib/lib.sh: the
 # test watchdog backend, a statefile that is a regular file made by
 # `hbctl statefile init`, control sockets in a private directory). Checks:
 #   - refusals before any agent: not root 16, no config 6, an invalid config
@@ -34,27 +34,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 scripts=$(cd "$xapi/cluster-stack" && pwd)
 plugin=$(cd "$xapi/plugins" && pwd)/hbagent
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-for t in jq xmllint setpriv; do
-	command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }
-done
+# shellcheck source=../lib/lib.sh
+source "$here/../lib/lib.sh"
+need_root
+for t in jq xmllint setpriv; do need $t; done
 
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.hbagent-xapi-test)
-declare -a pids=() helpers=()
-fails=0
-port=$((20000 + ($$ + 7919) % 20000))
-# shellcheck source=../agent/lib.sh
-source "$here/../agent/lib.sh"
+agent_test .hbagent-xapi-test 7919
 nobody_dir=""
-cleanup() {
-	kill_all
-	{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs
-	rm -rf "$tmp" "$nobody_dir"
-}
-trap cleanup EXIT
+at_exit '[ -z "$nobody_dir" ] || rm -rf "$nobody_dir"'
 
 # ha NAME SCRIPT ARGS...: run SCRIPT as xapi does (its directory on PATH) for
 # the host whose config is $tmp/conf.NAME; stdout in $out, stderr in $err,
@@ -416,5 +403,4 @@ if command -v python3 >/dev/null; then
 	r=$(plugin_test stopped 2>&1) && pass "plugin without agent: $r" || fail "plugin without agent: $r"
 fi
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+finish

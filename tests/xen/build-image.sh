@@ -64,6 +64,7 @@
 # linux-image .deb), HBXEN_NO_DOWNLOAD=1 (use only the cache).
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 usage() { echo "usage: $0 BUILD_DIR OUT_DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 build=$(cd "$1" && pwd)
@@ -252,43 +253,23 @@ chmod 600 "$root/etc/hbagent/pool.key"
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 
-# the configuration writer, shared by the init and the check below
+# the configuration writer, shared by the init and the check below: the
+# tests' one generator (tests/lib/mkconf, POSIX sh: busybox runs it)
+install -m 755 "$here/../lib/mkconf" "$root/usr/bin/mkconf"
 cat >"$root/etc/hbx-conf.sh" <<'CONF'
-# hbx_conf: xhad.conf of host $index in a pool of $hosts (sourced by the init
-# and by build-image.sh; variables: index hosts backend t1 T1 t2 T2 Wh Ws W Tboot)
+# hbx_conf: xhad.conf of host $index in a pool of $hosts (sourced by the init,
+# by build-image.sh and by hbxen, which set MKCONF to tests/lib/mkconf;
+# variables: index hosts backend t1 T1 t2 T2 Wh Ws W Tboot)
 uuid_of() { printf '00000000-0000-4000-8000-0000000000%02x' $(($1 + 1)); }
 hbx_conf() {
-	echo '<?xml version="1.0" encoding="utf-8"?>'
-	echo '<xhad-config version="1.0">'
-	echo '  <common-config>'
-	echo '    <GenerationUUID>7c4b2a10-5d3e-4f60-8a71-92b3c4d5e6f7</GenerationUUID>'
-	echo '    <UDPport>694</UDPport>'
-	echo '    <PoolKeyFile>/etc/hbagent/pool.key</PoolKeyFile>'
+	set -- --gen 7c4b2a10-5d3e-4f60-8a71-92b3c4d5e6f7 --port 694 --key-file /etc/hbagent/pool.key
 	i=0
 	while [ $i -lt $hosts ]; do
-		echo "    <host><HostID>$(uuid_of $i)</HostID><IPaddress>10.0.0.$((i + 1))</IPaddress></host>"
+		set -- "$@" --host "$(uuid_of $i)" "10.0.0.$((i + 1))"
 		i=$((i + 1))
 	done
-	echo '    <parameters>'
-	echo "      <HeartbeatInterval>$t1</HeartbeatInterval>"
-	echo "      <HeartbeatTimeout>$T1</HeartbeatTimeout>"
-	echo "      <StateFileInterval>$t2</StateFileInterval>"
-	echo "      <StateFileTimeout>$T2</StateFileTimeout>"
-	echo "      <HeartbeatWatchdogTimeout>$Wh</HeartbeatWatchdogTimeout>"
-	echo "      <StateFileWatchdogTimeout>$Ws</StateFileWatchdogTimeout>"
-	echo "      <BootJoinTimeout>$Tboot</BootJoinTimeout>"
-	echo "      <EnableJoinTimeout>$Tboot</EnableJoinTimeout>"
-	echo "      <WatchdogTimeout>$W</WatchdogTimeout>"
-	echo '    </parameters>'
-	echo '  </common-config>'
-	echo '  <local-config>'
-	echo '    <localhost>'
-	echo "      <HostID>$(uuid_of $index)</HostID>"
-	echo '      <StateFile>/dev/vda</StateFile>'
-	echo "      <WatchdogBackend>$backend</WatchdogBackend>"
-	echo '    </localhost>'
-	echo '  </local-config>'
-	echo '</xhad-config>'
+	"${MKCONF:-mkconf}" "$@" --timing "$t1,$T1,$t2,$T2,$Wh,$Ws,$Tboot,$Tboot,$W" --local "$(uuid_of $index)" \
+		--statefile /dev/vda --backend "$backend"
 }
 CONF
 
@@ -441,7 +422,7 @@ chmod 755 "$root/init"
 # the configuration the init writes (defaults, 3 hosts) must pass hbctl's timing check
 conf=$(mktemp)
 (
-	hosts=3 t1=1 T1=10 t2=2 T2=15 Wh=15 Ws=30 W=5 Tboot=90 index=0 backend=xen
+	hosts=3 t1=1 T1=10 t2=2 T2=15 Wh=15 Ws=30 W=5 Tboot=90 index=0 backend=xen MKCONF=$root/usr/bin/mkconf
 	. "$root/etc/hbx-conf.sh"
 	hbx_conf
 ) | sed 's#/etc/hbagent/pool.key#'"$root"'/etc/hbagent/pool.key#' >"$conf"

@@ -48,8 +48,12 @@ import math
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import expect  # noqa: E402  (tests/lib: the expectation rules and the safety contract, shared with hbpool)
 
 SUPPORTED = {"start", "boot", "crash", "shutdown", "freeze", "isolate", "heal", "storage-hang",
              "storage-heal", "propose-master", "disarm", "set-weight", "set-pool-state", "restart-agent",
@@ -133,21 +137,69 @@ def timing_kargs(hbctl, T, scale, configured=None):
                      f"hbx.Tboot={ms('boot_join_timeout_ms')}"])
 
 
+class View:
+    """What the executor observes, as tests/lib/expect.py reads it: a host
+    reports while it runs and its status (fresh) says Online; the status of
+    one that does not report is not used. A removal is confirmed a second
+    after it is seen (the console's lag): the removed host must not run
+    Online and armed by then."""
+
+    def __init__(self, ex):
+        self.ex = ex
+        self.hosts = [h.i for h in ex.run.hostobjs]
+
+    def _h(self, i):
+        return self.ex.run.hostobjs[i]
+
+    def status(self, i):
+        h = self._h(i)
+        return h.status if self.ex.reporting(h) else None
+
+    def reporting(self, i):
+        return self.ex.reporting(self._h(i))
+
+    def down_set(self):
+        return self.ex.down_set()
+
+    def fenced_set(self):
+        return self.ex.fenced_set()
+
+    def alive(self, i):
+        return self.ex.alive(self._h(i))
+
+    def incarnation(self, i):
+        return None
+
+    def still_member(self, i):
+        x = self._h(i)
+        s = x.status or {}
+        running_armed = (x.shutdown_t is None and x.fired_t is None and s.get("phase") == "online" and
+                         s.get("armed") is True and x.status_t is not None and
+                         self.ex.run.now() - x.status_t < STATUS_FRESH_S)
+        return "Online and armed" if running_armed else None
+
+
 class SimExecutor:
     def __init__(self, run, doc, scale):
         self.run = run
         self.doc = doc
         self.scale = scale
         self.t0 = None
-        self.disarmed = set()
+        self.contract = expect.Contract(confirm_s=1.0, forget_silent=True)
+        self.disarmed = self.contract.disarmed
         self.isolated = set()
         self.crashed = set()
-        self.pending_losses = []   # (check_at, observer, lost)
-        self.last_liveset = {}     # host -> liveset last seen Online
         self.safety = []
         self.departures = []       # [t, what, hosts]
-        self.met = 0
-        self.failed = 0
+        self.window = expect.Window(scale / 1000.0, 3.0 * scale)
+
+    @property
+    def met(self):
+        return self.window.met
+
+    @property
+    def failed(self):
+        return self.window.failed
 
     # ---- clock and logging ----
     def clock(self):
@@ -177,39 +229,6 @@ class SimExecutor:
                     out.append(h.i)
         return sorted(out)
 
-    def holds(self, st):
-        kind = st["kind"]
-        want = st["hosts"]
-        hosts = self.run.hostobjs
-        if kind == "expect-fenced":
-            return self.fenced_set() == want
-        if kind == "expect-down":
-            return self.down_set() == want
-        if kind == "expect-liveset":
-            rep = [h for h in hosts if self.reporting(h)]
-            if not rep:
-                return want == []
-            return all(sorted(h.status.get("liveset") or []) == want for h in rep)
-        if kind == "expect-reported-master":
-            r = hosts[st["host"]]
-            want_m = -1 if st["host2"] == "none" else st["host2"]
-            m = r.status.get("master") if self.reporting(r) else None
-            return self.reporting(r) and (m if m is not None else -1) == want_m
-        if kind == "expect-master":
-            m = st["host"] if st["host"] != "none" else -1
-            if m >= 0 and not (self.reporting(hosts[m]) and hosts[m].status.get("i_am_master")):
-                return False
-            for h in hosts:
-                if not self.reporting(h):
-                    continue
-                s = h.status
-                if s.get("i_am_master") and h.i != m:
-                    return False
-                if (s.get("master") if s.get("master") is not None else -1) != m:
-                    return False
-            return True
-        raise ValueError("not an expectation: " + kind)
-
     def describe(self):
         parts = []
         for h in self.run.hostobjs:
@@ -223,37 +242,10 @@ class SimExecutor:
                 parts.append(f"{h.i}{m}:{','.join(map(str, s.get('liveset') or []))}")
         return " ".join(parts)
 
-    # ---- the safety contract ----
+    # ---- the safety contract (tests/lib/expect.py) ----
     def monitor(self):
-        now = self.run.now()
-        hosts = self.run.hostobjs
-        holders = [h.i for h in hosts if self.reporting(h) and h.status.get("i_am_master")]
-        if len(holders) > 1:
-            self.violation(f"at-most-one-master: hosts {holders} all hold the lock")
-        for h in hosts:
-            if not self.reporting(h):
-                self.last_liveset.pop(h.i, None)
-                continue
-            cur = set(h.status.get("liveset") or [])
-            prev = self.last_liveset.get(h.i)
-            if prev is not None:
-                for lost in sorted(prev - cur):
-                    self.pending_losses.append((now + 1.0, h.i, lost))
-            self.last_liveset[h.i] = cur
-        keep = []
-        for check_at, g, lost in self.pending_losses:
-            if now < check_at:
-                keep.append((check_at, g, lost))
-                continue
-            x = hosts[lost]
-            s = x.status or {}
-            running_armed = (self.alive(x) and x.shutdown_t is None and x.fired_t is None and
-                             s.get("phase") == "online" and s.get("armed") is True and
-                             x.status_t is not None and now - x.status_t < STATUS_FRESH_S)
-            if running_armed and lost not in self.disarmed:
-                self.violation(f"removal-means-fenced: host {g} dropped host {lost}, which still runs "
-                               f"Online and armed")
-        self.pending_losses = keep
+        for text in self.contract.round(View(self), self.run.now()):
+            self.violation(text)
 
     def violation(self, text):
         if text not in self.safety:
@@ -365,20 +357,18 @@ class SimExecutor:
         for h in r.hostobjs:
             if not h.wait(lambda: h.status_t is not None or h.exit_t is not None, 900) or h.exit_t:
                 r.say(f"host {h.i}: dom0 did not come up in 900 s (or QEMU exited)")
-                self.failed = sum(1 for s in statements if s["kind"].startswith("expect-"))
+                self.window.failed = sum(1 for s in statements if s["kind"].startswith("expect-"))
                 return
         self.t0 = r.now()
         r.say(f"every dom0 is up ({self.t0:.1f} s); the scenario clock starts (scale {self.scale:g})")
         pending = list(statements)
-        open_x = []
         last_desc = ""
-        grace = 3.0 * self.scale
-        while pending or open_x:
+        while pending or self.window.open:
             now = self.clock()
             while pending and pending[0]["at_ms"] * self.scale / 1000.0 <= now:
                 st = pending.pop(0)
                 if st["kind"].startswith("expect-"):
-                    open_x.append(st)
+                    self.window.add(st)
                     continue
                 self.say(f"line {st['line']}: {st['text']}")
                 try:
@@ -391,18 +381,10 @@ class SimExecutor:
             if desc != last_desc:
                 self.say(desc)
                 last_desc = desc
-            still = []
-            for st in open_x:
-                start = st["at_ms"] * self.scale / 1000.0
-                end = start + max(st["within_ms"] * self.scale / 1000.0, grace if st["within_ms"] == 0 else 0)
-                if self.holds(st):
-                    self.met += 1
+            for st, met, start, end in self.window.check(View(self), now):
+                if met:
                     self.say(f"ok: line {st['line']}: {st['text']}  [{desc}]")
-                elif now > end:
-                    self.failed += 1
+                else:
                     self.say(f"VIOLATION: line {st['line']}: {st['text']} not met by "
                              f"{end:.1f} s  [{desc}]")
-                else:
-                    still.append(st)
-            open_x = still
             time.sleep(0.2)

@@ -5,10 +5,9 @@
 # 0,1,2 (and xenstore shows host 1's warnings as its status does). When the
 # disk answers again, every host has statefile access again.
 #
-# Timing for T = 20 (`hbctl timeouts -T 20`, docs/timing.md): T2 = 20 s,
-# statefile loss grace 24 s, fence bound 28 s: a host that wrongly kept no
-# proof would fence within T2 + loss grace + fence bound = 72 s; the window
-# is 120 s.
+# Timing: T = 20; a host that wrongly kept no proof would fence within T2 +
+# statefile loss grace + fence bound (`hbctl timeouts -T 20` prints them,
+# docs/timing.md); the window is 120 s, well past that.
 hosts 3
 backend xen
 timeout 20

@@ -1,0 +1,160 @@
+# tests/lib/lib.sh: the one shell library of the tests (sourced by bash).
+#
+# Results: pass TEXT ("ok: TEXT"), fail TEXT ("FAIL: TEXT", counted in
+# $fails), skip TEXT ("SKIP: TEXT", exit 77: meson's skip), die TEXT (a fail,
+# then exit 1), finish (exit 1 with the count if anything failed, else "all
+# passed"). need_root and need CMD... skip when root or a command is missing.
+#
+# Temporary directory and cleanup: make_tmp SUFFIX makes $tmp (in /var/tmp,
+# which allows O_DIRECT, unlike tmpfs) and removes it on exit; at_exit CMD
+# adds a command to run on exit, in the order added, before $tmp goes
+# ($keep_tmp or KEEP_TMP non-empty keeps it, and says so).
+#
+# Configurations: mkconf OPTION... (tests/lib/mkconf, the one generator);
+# write_conf INDEX ADDR0 ADDR1 ADDR2 writes $tmp/conf.INDEX for the agent
+# tests.
+#
+# Agents (the end-to-end tests): agent_test SUFFIX PORT_SALT sets up $tmp,
+# $port, the arrays pids and helpers and a cleanup that kills every agent and
+# helper and shows the logs on failure (or with KEEP_TMP set). The caller sets
+# hbagent, helper (hbwatchdog-test) and client (hbagent-ctl-client); optionally
+# statefile (default $tmp/statefile) and agent_env (an array of VAR=VALUE for
+# start_agent). $HBAGENT_ARGS adds agent options (e.g. --no-mlock for a
+# sanitizer build).
+
+lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fails=${fails:-0}
+
+pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+skip() { echo "SKIP: $*"; exit 77; }
+die() { fail "$@"; exit 1; }
+need_root() { [ "$(id -u)" = 0 ] || skip "${1:-needs root}"; }
+need() { # CMD...: skip unless every command is there
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null || skip "needs $*"; done
+}
+finish() {
+	[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+	echo "all passed"
+	exit 0
+}
+now_ms() { date +%s%3N; }
+
+# wait_for SECONDS CMD...: run CMD every 100 ms until it succeeds
+wait_for() {
+	local limit=$(($(now_ms) + $1 * 1000)); shift
+	while [ "$(now_ms)" -lt "$limit" ]; do
+		"$@" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- temporary directory and cleanup ----------------------------------------
+declare -a exit_hooks=()
+keep_tmp=""
+at_exit() { exit_hooks+=("$1"); }
+run_exit_hooks() {
+	local h
+	set +e
+	for h in "${exit_hooks[@]}"; do eval "$h"; done
+	[ -n "${tmp:-}" ] || return 0
+	if [ -n "$keep_tmp" ] || [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap run_exit_hooks EXIT
+# make_tmp SUFFIX [DIR]: $tmp, a private directory removed on exit
+make_tmp() { tmp=$(mktemp -d --tmpdir="${2:-/var/tmp}" --suffix="$1"); }
+
+# --- configurations ----------------------------------------------------------
+MKCONF=$lib_dir/mkconf
+mkconf() { "$MKCONF" "$@"; }
+
+gen=7c4b2a10-5d3e-4f60-8a71-92b3c4d5e6f7
+uuid=(11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222
+	33333333-3333-4333-8333-333333333333)
+# xapi's timing for T = 6 with W = 3 s (mkconf --timing; `hbctl timeouts -T 6`)
+timing_t6=1,6,2,6,6,21,66,66,3
+# uuid_of INDEX: the host UUIDs of the larger test pools, sorted by index
+uuid_of() { printf '%08x-0000-4000-8000-%012x' $(($1 + 1)) $(($1 + 1)); }
+
+# write_conf INDEX ADDR0 ADDR1 ADDR2: $tmp/conf.INDEX, timing T = 6 with
+# W = 3 s, the test watchdog backend, a per-host fence log and control socket
+write_conf() {
+	local i=$1
+	mkconf --gen "$gen" --port "$port" --host "${uuid[0]}" "$2" --host "${uuid[1]}" "$3" --host "${uuid[2]}" "$4" \
+		--timing "$timing_t6" --local "${uuid[$i]}" --statefile "${statefile:-$tmp/statefile}" --backend test \
+		--fence-log "$tmp/fence.$i.log" --ctl "$tmp/ctl.$i.sock" >"$tmp/conf.$i"
+}
+
+# --- agents ------------------------------------------------------------------
+# agent_test SUFFIX PORT_SALT: $tmp, $port (from the pid and PORT_SALT), the
+# pids and helpers arrays, and a cleanup that kills them all
+agent_test() {
+	make_tmp "$1"
+	declare -ga pids=() helpers=()
+	port=$((20000 + ($$ + ${2:-0}) % 20000))
+	at_exit kill_all
+	at_exit '{ [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } && show_logs'
+}
+
+# start_agent INDEX: host INDEX's agent in the background (conf, lock and
+# log in $tmp), its environment $agent_env
+start_agent() {
+	env "${agent_env[@]}" HB_WATCHDOG_TEST_HELPER=$helper "$hbagent" -c "$tmp/conf.$1" -l "$tmp/lock.$1" --no-syslog \
+		${HBAGENT_ARGS:-} >>"$tmp/agent.$1.log" 2>&1 &
+	pids[$1]=$!
+}
+declare -a agent_env=()
+
+# need_raw_sockets MODE: skip unless $inject (hbagent-udp-inject) may send
+# through a raw socket: one MODE packet "from host 2" to a port nobody
+# listens on
+need_raw_sockets() {
+	local rc
+	"$inject" "$tmp/conf.2" "$1" 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
+	rc=$?
+	[ $rc -eq 3 ] && skip "raw sockets not permitted: $(cat "$tmp/probe.err")"
+	[ $rc -eq 0 ] || die "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
+}
+
+# ctl INDEX JSON: one request to host INDEX's control socket (the whole
+# response line: {"v":1,"ok":...,"result":...}; docs/control.md)
+# (the sockets are in $ctl_dir, default $tmp)
+ctl() { "$client" "${ctl_dir:-$tmp}/ctl.$1.sock" "$2" 2>/dev/null; }
+status() { ctl "$1" '{"v":1,"cmd":"status"}' | jq -c .result 2>/dev/null; }
+# field INDEX JQ: one value of host INDEX's status, "" when it does not answer
+field() { status "$1" | jq -c "$2" 2>/dev/null; }
+# online INDEX LIVESET_JSON: host INDEX is online and armed with that liveset
+online() { [ "$(field "$1" '[.phase, .liveset, .armed]')" = "[\"online\",$2,true]" ]; }
+all_online() { online 0 '[0,1,2]' && online 1 '[0,1,2]' && online 2 '[0,1,2]'; }
+
+# fence_time INDEX: wall-clock ms of the first line of host INDEX's fence log
+fence_time() {
+	local f=$tmp/fence.$1.log
+	[ -s "$f" ] || return 1
+	date -d "$(head -n1 "$f" | cut -d' ' -f1)" +%s%3N
+}
+
+# remember_helper INDEX SLOT: the pid of host INDEX's armed watchdog helper
+remember_helper() { helpers[$2]=$(field "$1" '.watchdog.identity' | tr -dc '0-9'); }
+
+# kill_all: every agent and helper this test started, by pid, then any
+# helper left whose command line names this test's private directory
+kill_all() {
+	local p
+	for p in "${helpers[@]}" "${pids[@]}"; do
+		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+	done
+	for p in $(pgrep -f -- "$tmp/" 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+
+show_logs() {
+	local f
+	for f in "$tmp"/agent.*.log; do
+		[ -e "$f" ] && { echo "==== $f"; tail -n 60 "$f"; }
+	done
+}
