@@ -129,25 +129,13 @@ static const char *const flag_names[] = {"sf_access", "fencing", "excluded", "ru
                                          "master"};
 _Static_assert(sizeof flag_names / sizeof flag_names[0] == 8 && HB_VF_ALL == (1u << 8) - 1u, "one name per view flag");
 
-static void format_hostlist(hb_hostmap m, char *out, size_t len)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (unsigned i = 0; i < HB_MAX_HOSTS && used < len; i++) {
-		if (m & hb_host_bit(i))
-			used += (size_t)snprintf(out + used, len - used, "%s%u", used ? "," : "", i);
-	}
-	if (out[0] == '\0')
-		snprintf(out, len, "-");
-}
-
 static void format_flags(unsigned flags, char *out, size_t len)
 {
 	size_t used = 0;
 	out[0] = '\0';
-	for (unsigned b = 0; b < sizeof flag_names / sizeof flag_names[0] && used < len; b++) {
+	for (unsigned b = 0; (1u << b) & HB_VF_ALL && used < len; b++) {
 		if (flags & (1u << b))
-			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", flag_names[b]);
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", hb_view_flag_name(1u << b));
 	}
 	if (out[0] == '\0')
 		snprintf(out, len, "-");
@@ -243,9 +231,9 @@ static void print_slot(const struct hb_sftool_target *t, const struct hb_sf_dump
 	format_flags(s->view.flags, a, sizeof a);
 	printf("  sequence %" PRIu64 "  boot_id %" PRIu64 "  phase %s  flags %s  weight %u\n", s->sequence, s->boot_id,
 		hb_phase_name((enum hb_phase)s->view.phase), a, s->view.weight);
-	format_hostlist(s->view.liveset, a, sizeof a);
-	format_hostlist(s->view.proposed, b, sizeof b);
-	printf("  liveset %s  proposed %s  epoch %" PRIu64 "  fence bound %" PRIu32 " ms\n", a, b, s->view.epoch, s->view.fence_bound_ms);
+	printf("  liveset %s  proposed %s  epoch %" PRIu64 "  fence bound %" PRIu32 " ms\n",
+	       hb_hostmap_format(s->view.liveset, ",", "-", a, sizeof a), hb_hostmap_format(s->view.proposed, ",", "-", b, sizeof b),
+	       s->view.epoch, s->view.fence_bound_ms);
 	print_last_words(&s->last_words);
 }
 
