@@ -168,7 +168,7 @@ static void do_exit(struct agent *a, int code)
 		agent_log(LOG_WARNING, "stopping (exit %d, %s) while armed: the watchdog will fence this host", code,
 		          hb_exit_name(code));
 	else
-		agent_log(code == 0 ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, hb_exit_name(code));
+		agent_log(code == HB_EXIT_SUCCESS ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, hb_exit_name(code));
 	agent_notify("STOPPING=1");
 	agent_stop(a, code);
 }
