@@ -615,33 +615,53 @@ int hb_sftool_dump(const struct hb_sftool_target *t, struct hb_sf_dump *out, str
 	return HB_EXIT_SUCCESS;
 }
 
+/* The read half of a read-modify-write: open a session, read everything,
+ * then check what was read. HB_EXIT_SUCCESS with the session open, else an
+ * exit code with err (the session closed). */
+static int rmw_read(struct sf_session *s, const struct hb_sftool_target *t, struct hb_sf_dump *out,
+                    int (*check)(const struct hb_sftool_target *, const struct hb_sf_dump *, struct hb_err *), struct hb_err *err)
+{
+	target_check(t);
+	memset(out, 0, sizeof *out);
+	int rc = session_start(s, t, false, out, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = session_read_all(s, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	rc = check(t, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		session_end(s);
+	return rc;
+}
+
+/* The write half: write s->cmd.data to block, read everything back into out
+ * and close the session. */
+static int rmw_write(struct sf_session *s, unsigned block, struct hb_sf_dump *out, struct hb_err *err)
+{
+	int rc = session_write(s, block, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = session_read_all(s, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	session_end(s);
+	return HB_EXIT_SUCCESS;
+}
+
 int hb_sftool_set_pool_state(const struct hb_sftool_target *t, enum hb_pool_state state, struct hb_sf_dump *out, struct hb_err *err)
 {
 	struct sf_session s;
-	target_check(t);
 	assert(state >= HB_POOL_INIT && state <= HB_POOL_STATE_MAX);
-	memset(out, 0, sizeof *out);
-	int rc = session_start(&s, t, false, out, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = session_read_all(&s, out, err);
+	int rc = rmw_read(&s, t, out, check_global, err);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	rc = check_global(t, out, err);
-	if (rc != HB_EXIT_SUCCESS) {
-		session_end(&s);
-		return rc;
-	}
 	struct hb_global g = out->global;
 	g.pool_state = state;
 	g.sequence++;
 	g.writer = HB_SFTOOL_WRITER;
 	hb_global_encode(&g, s.cmd.data);
-	rc = session_write(&s, 0, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = session_read_all(&s, out, err);
+	rc = rmw_write(&s, 0, out, err);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	session_end(&s);
 	if (out->global_reject != HB_REJECT_NONE || out->global.sequence != g.sequence || out->global.pool_state != state)
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the global block did not read back as written", t->path);
 	return HB_EXIT_SUCCESS;
@@ -661,29 +681,17 @@ static int excluded_preconditions(const struct hb_sftool_target *t, const struct
 int hb_sftool_set_excluded(const struct hb_sftool_target *t, bool excluded, struct hb_sf_dump *out, struct hb_err *err)
 {
 	struct sf_session s;
-	target_check(t);
-	memset(out, 0, sizeof *out);
-	int rc = session_start(&s, t, false, out, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = session_read_all(&s, out, err);
+	int rc = rmw_read(&s, t, out, excluded_preconditions, err);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	rc = excluded_preconditions(t, out, err);
-	if (rc != HB_EXIT_SUCCESS) {
-		session_end(&s);
-		return rc;
-	}
 	const unsigned i = t->local_index;
 	struct hb_slot slot = out->slots[i];
 	slot.view.flags = (uint8_t)(excluded ? (slot.view.flags | HB_VF_EXCLUDED) : (slot.view.flags & ~HB_VF_EXCLUDED));
 	slot.sequence++;
 	hb_slot_encode(&slot, s.cmd.data);
-	rc = session_write(&s, 1u + i, err);
-	if (rc == HB_EXIT_SUCCESS)
-		rc = session_read_all(&s, out, err);
+	rc = rmw_write(&s, 1u + i, out, err);
 	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	session_end(&s);
 	if (out->slot_reject[i] != HB_REJECT_NONE || out->slots[i].sequence != slot.sequence || out->slots[i].view.flags != slot.view.flags)
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the slot of host %u did not read back as written", t->path, i);
 	return HB_EXIT_SUCCESS;
