@@ -336,11 +336,13 @@ static void session_end(struct sf_session *s)
 	session_abandon(s);
 }
 
-/* Receive one message. Returns 0, or an exit code with err (session then
+/* Receive one message (s->msg) or send one command (s->cmd) within the
+ * deadline. HB_EXIT_SUCCESS, or an exit code with err (the session then
  * abandoned). */
-static int session_recv(struct sf_session *s, struct hb_err *err)
+static int session_xfer(struct sf_session *s, bool send, struct hb_err *err)
 {
-	int rc = xfer_deadline(s->sock, &s->msg, sizeof s->msg, false, s->deadline_us);
+	int rc = send ? xfer_deadline(s->sock, &s->cmd, sizeof s->cmd, true, s->deadline_us)
+	              : xfer_deadline(s->sock, &s->msg, sizeof s->msg, false, s->deadline_us);
 	if (rc == 1)
 		return HB_EXIT_SUCCESS;
 	session_abandon(s);
@@ -349,6 +351,9 @@ static int session_recv(struct sf_session *s, struct hb_err *err)
 	hb_err_set(err, "statefile %s: its I/O helper process exited unexpectedly", s->t->path);
 	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 }
+
+static int session_recv(struct sf_session *s, struct hb_err *err) { return session_xfer(s, false, err); }
+static int session_send(struct sf_session *s, struct hb_err *err) { return session_xfer(s, true, err); }
 
 /* A MSG_DONE that is not ST_OK ends the session. */
 static int session_check_done(struct sf_session *s, struct hb_err *err)
@@ -400,18 +405,6 @@ static int session_start(struct sf_session *s, const struct hb_sftool_target *t,
 	}
 	out->dev = s->msg.info;
 	return HB_EXIT_SUCCESS;
-}
-
-static int session_send(struct sf_session *s, struct hb_err *err)
-{
-	int rc = xfer_deadline(s->sock, &s->cmd, sizeof s->cmd, true, s->deadline_us);
-	if (rc == 1)
-		return HB_EXIT_SUCCESS;
-	session_abandon(s);
-	if (rc == 0)
-		return timeout_error(s, err);
-	hb_err_set(err, "statefile %s: its I/O helper process exited unexpectedly", s->t->path);
-	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 }
 
 /* ---- decoding ------------------------------------------------------------ */
