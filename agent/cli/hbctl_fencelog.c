@@ -18,6 +18,7 @@
 
 #include "hb_config.h"
 #include "hb_exit.h"
+#include "hb_sf_json.h"
 #include "hb_sftool.h"
 #include "hb_uuid.h"
 
@@ -74,18 +75,7 @@ static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump
 		json_object_object_add(o, "slot", json_object_new_string(hb_sf_slot_state_name(st)));
 		const char *problem = slot_problem(d, i, buf, sizeof buf);
 		json_object_object_add(o, "error", problem != NULL ? json_object_new_string(problem) : NULL);
-		json_object *words = NULL;
-		if (problem == NULL && lw->reason != HB_FENCE_NONE) {
-			words = json_object_new_object();
-			hb_clock_format_iso((int64_t)lw->realtime_ms, buf, sizeof buf);
-			json_object_object_add(words, "reason",
-			                       json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
-			json_object_object_add(words, "text", json_object_new_string(lw->text));
-			json_object_object_add(words, "boot_id", json_object_new_uint64(lw->boot_id));
-			json_object_object_add(words, "realtime_ms", json_object_new_uint64(lw->realtime_ms));
-			json_object_object_add(words, "time", json_object_new_string(buf));
-		}
-		json_object_object_add(o, "last_words", words);
+		json_object_object_add(o, "last_words", problem == NULL ? hb_json_last_words(lw) : NULL);
 		json_object_array_add(arr, o);
 	}
 	hbctl_print_json(arr);

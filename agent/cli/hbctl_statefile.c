@@ -2,8 +2,9 @@
  * hbctl_statefile.c: `hbctl statefile init|dump|set-pool-state STATE|
  * set-excluded|clear-excluded [--timeout MS] [--json]`.
  *
- * Owns the argument parsing, the human and JSON renderings of a statefile
- * dump and the mapping to xhad's exit codes. The device work, its deadline
+ * Owns the argument parsing, the human rendering of a statefile dump (its
+ * JSON records are hb_sf_json's, shared with the agent's statefile query)
+ * and the mapping to xhad's exit codes. The device work, its deadline
  * and the decoding are hb_sftool's (libhb/tools/hb_sftool.h); docs/statefile.md
  * describes the commands and their output.
  */
@@ -21,6 +22,7 @@
 
 #include "hb_config.h"
 #include "hb_exit.h"
+#include "hb_sf_json.h"
 #include "hb_sftool.h"
 #include "hb_uuid.h"
 
@@ -125,29 +127,13 @@ static int parse_args(const struct hbctl_opts *opts, int argc, char **argv, stru
 
 /* ---- shared rendering helpers -------------------------------------------- */
 
-static const char *const flag_names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining",
-                                         "master"};
-_Static_assert(sizeof flag_names / sizeof flag_names[0] == 8 && HB_VF_ALL == (1u << 8) - 1u, "one name per view flag");
-
-static void format_hostlist(hb_hostmap m, char *out, size_t len)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (unsigned i = 0; i < HB_MAX_HOSTS && used < len; i++) {
-		if (m & hb_host_bit(i))
-			used += (size_t)snprintf(out + used, len - used, "%s%u", used ? "," : "", i);
-	}
-	if (out[0] == '\0')
-		snprintf(out, len, "-");
-}
-
 static void format_flags(unsigned flags, char *out, size_t len)
 {
 	size_t used = 0;
 	out[0] = '\0';
-	for (unsigned b = 0; b < sizeof flag_names / sizeof flag_names[0] && used < len; b++) {
+	for (unsigned b = 0; (1u << b) & HB_VF_ALL && used < len; b++) {
 		if (flags & (1u << b))
-			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", flag_names[b]);
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", hb_view_flag_name(1u << b));
 	}
 	if (out[0] == '\0')
 		snprintf(out, len, "-");
@@ -243,9 +229,9 @@ static void print_slot(const struct hb_sftool_target *t, const struct hb_sf_dump
 	format_flags(s->view.flags, a, sizeof a);
 	printf("  sequence %" PRIu64 "  boot_id %" PRIu64 "  phase %s  flags %s  weight %u\n", s->sequence, s->boot_id,
 		hb_phase_name((enum hb_phase)s->view.phase), a, s->view.weight);
-	format_hostlist(s->view.liveset, a, sizeof a);
-	format_hostlist(s->view.proposed, b, sizeof b);
-	printf("  liveset %s  proposed %s  epoch %" PRIu64 "  fence bound %" PRIu32 " ms\n", a, b, s->view.epoch, s->view.fence_bound_ms);
+	printf("  liveset %s  proposed %s  epoch %" PRIu64 "  fence bound %" PRIu32 " ms\n",
+	       hb_hostmap_format(s->view.liveset, ",", "-", a, sizeof a), hb_hostmap_format(s->view.proposed, ",", "-", b, sizeof b),
+	       s->view.epoch, s->view.fence_bound_ms);
 	print_last_words(&s->last_words);
 }
 
@@ -259,38 +245,10 @@ static void print_dump(const struct hb_sftool_target *t, const struct hb_sf_dump
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static json_object *json_hostlist(hb_hostmap m)
+/* How a block was read, for hb_sf_json (buf holds the I/O error's text). */
+static struct hb_sf_json_block json_block(const struct hb_sfio_result *io, enum hb_reject reject, char *buf, size_t len)
 {
-	json_object *arr = json_object_new_array();
-	for (unsigned i = 0; i < HB_MAX_HOSTS; i++) {
-		if (m & hb_host_bit(i))
-			json_object_array_add(arr, json_object_new_int((int)i));
-	}
-	return arr;
-}
-
-static json_object *json_flags(unsigned flags)
-{
-	json_object *arr = json_object_new_array();
-	for (unsigned b = 0; b < sizeof flag_names / sizeof flag_names[0]; b++) {
-		if (flags & (1u << b))
-			json_object_array_add(arr, json_object_new_string(flag_names[b]));
-	}
-	return arr;
-}
-
-static json_object *json_uuid(const hb_uuid *uuid)
-{
-	char u[HB_UUID_STR_LEN];
-	return json_object_new_string(hb_uuid_format(uuid, u));
-}
-
-static json_object *json_io_error(const struct hb_sfio_result *io)
-{
-	char buf[128];
-	if (io->status == HB_SFIO_OK)
-		return NULL;
-	return json_object_new_string(format_io(io, buf, sizeof buf));
+	return (struct hb_sf_json_block){.io_error = io->status == HB_SFIO_OK ? NULL : format_io(io, buf, len), .reject = reject};
 }
 
 static json_object *json_device(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
@@ -305,90 +263,19 @@ static json_object *json_device(const struct hb_sftool_target *t, const struct h
 	return o;
 }
 
-static json_object *json_global(const struct hb_sf_dump *d)
-{
-	json_object *o = json_object_new_object();
-	const struct hb_global *g = &d->global;
-	const bool valid = d->global_io.status == HB_SFIO_OK && d->global_reject == HB_REJECT_NONE;
-	json_object_object_add(o, "valid", json_object_new_boolean(valid));
-	json_object_object_add(o, "io_error", json_io_error(&d->global_io));
-	json_object_object_add(o, "reject", valid || d->global_io.status != HB_SFIO_OK ? NULL : json_object_new_string(hb_reject_name(d->global_reject)));
-	if (!valid)
-		return o;
-	json_object_object_add(o, "generation", json_uuid(&g->generation));
-	json_object_object_add(o, "generation_matches", json_object_new_boolean(d->global_generation_ok));
-	json_object_object_add(o, "pool_state", json_object_new_string(hb_pool_state_name((enum hb_pool_state)g->pool_state)));
-	json_object_object_add(o, "n_hosts", json_object_new_int((int)g->n_hosts));
-	json_object_object_add(o, "n_hosts_matches", json_object_new_boolean(d->global_n_hosts_ok));
-	json_object_object_add(o, "master", hb_uuid_is_nil(&g->master) ? NULL : json_uuid(&g->master));
-	json_object_object_add(o, "sequence", json_object_new_uint64(g->sequence));
-	json_object_object_add(o, "writer", json_object_new_int(g->writer));
-	return o;
-}
-
-static json_object *json_last_words(const struct hb_last_words *lw)
-{
-	char when[64];
-	if (lw->reason == HB_FENCE_NONE)
-		return NULL;
-	json_object *o = json_object_new_object();
-	hb_clock_format_iso((int64_t)lw->realtime_ms, when, sizeof when);
-	json_object_object_add(o, "reason", json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)lw->reason)));
-	json_object_object_add(o, "text", json_object_new_string(lw->text));
-	json_object_object_add(o, "boot_id", json_object_new_uint64(lw->boot_id));
-	json_object_object_add(o, "realtime_ms", json_object_new_uint64(lw->realtime_ms));
-	json_object_object_add(o, "time", json_object_new_string(when));
-	return o;
-}
-
-static void json_slot_fields(json_object *o, const struct hb_slot *s)
-{
-	json_object_object_add(o, "sequence", json_object_new_uint64(s->sequence));
-	json_object_object_add(o, "boot_id", json_object_new_uint64(s->boot_id));
-	json_object_object_add(o, "written_at_ms", json_object_new_uint64(s->written_at_ms));
-	json_object_object_add(o, "phase", json_object_new_string(hb_phase_name((enum hb_phase)s->view.phase)));
-	json_object_object_add(o, "flags", json_flags(s->view.flags));
-	json_object_object_add(o, "weight", json_object_new_int(s->view.weight));
-	json_object_object_add(o, "liveset", json_hostlist(s->view.liveset));
-	json_object_object_add(o, "proposed", json_hostlist(s->view.proposed));
-	json_object_object_add(o, "epoch", json_object_new_uint64(s->view.epoch));
-	json_object_object_add(o, "fence_bound_ms", json_object_new_int64(s->view.fence_bound_ms));
-	json_object_object_add(o, "fence_flag_bound_ms", json_object_new_int64(s->view.fence_flag_bound_ms));
-	json_object_object_add(o, "hb_timeout_ms", json_object_new_int64(s->view.hb_timeout_ms));
-	json_object_object_add(o, "sf_timeout_ms", json_object_new_int64(s->view.sf_timeout_ms));
-	json_object_object_add(o, "last_words", json_last_words(&s->last_words));
-}
-
-static json_object *json_slot(const struct hb_sftool_target *t, const struct hb_sf_dump *d, unsigned i)
-{
-	json_object *o = json_object_new_object();
-	const enum hb_sf_slot_state st = hb_sf_dump_slot_state(d, i);
-	json_object_object_add(o, "index", json_object_new_int((int)i));
-	json_object_object_add(o, "uuid", json_uuid(&t->host_uuids[i]));
-	json_object_object_add(o, "local", json_object_new_boolean(i == t->local_index));
-	json_object_object_add(o, "state", json_object_new_string(hb_sf_slot_state_name(st)));
-	json_object_object_add(o, "valid", json_object_new_boolean(st == HB_SF_SLOT_VALID || st == HB_SF_SLOT_EMPTY));
-	json_object_object_add(o, "io_error", json_io_error(&d->slot_io[i]));
-	json_object_object_add(o, "reject", st == HB_SF_SLOT_INVALID ? json_object_new_string(hb_reject_name(d->slot_reject[i])) : NULL);
-	if (st == HB_SF_SLOT_VALID || st == HB_SF_SLOT_EMPTY)
-		json_slot_fields(o, &d->slots[i]);
-	return o;
-}
-
 static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
 {
-	char u[HB_UUID_STR_LEN];
+	char buf[128];
 	json_object *root = json_object_new_object();
-	json_object *cfg = json_object_new_object();
-	json_object_object_add(cfg, "generation", json_object_new_string(hb_uuid_format(&t->generation, u)));
-	json_object_object_add(cfg, "n_hosts", json_object_new_int((int)t->n_hosts));
-	json_object_object_add(cfg, "local_index", json_object_new_int((int)t->local_index));
 	json_object_object_add(root, "statefile", json_device(t, d));
-	json_object_object_add(root, "config", cfg);
-	json_object_object_add(root, "global", json_global(d));
+	json_object_object_add(root, "config", hb_json_sf_config(&t->generation, t->n_hosts, t->local_index));
+	struct hb_sf_json_block b = json_block(&d->global_io, d->global_reject, buf, sizeof buf);
+	json_object_object_add(root, "global", hb_json_sf_global(&b, &d->global, &t->generation, t->n_hosts));
 	json_object *slots = json_object_new_array();
-	for (unsigned i = 0; i < t->n_hosts; i++)
-		json_object_array_add(slots, json_slot(t, d, i));
+	for (unsigned i = 0; i < t->n_hosts; i++) {
+		b = json_block(&d->slot_io[i], d->slot_reject[i], buf, sizeof buf);
+		json_object_array_add(slots, hb_json_sf_slot(i, &t->host_uuids[i], i == t->local_index, &b, &d->slots[i]));
+	}
 	json_object_object_add(root, "slots", slots);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);

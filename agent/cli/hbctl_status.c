@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hb_exit.h"
+#include "hb_types.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[1;31m"
@@ -48,19 +49,17 @@ static const char *yes_no(int b)
 	return b < 0 ? "?" : b ? "yes" : "no";
 }
 
-/* "0 1 2" from an array of ints, "-" when empty. */
+/* "0 1 2" from an array of host indexes, "-" when empty. */
 static void int_list(struct json_object *arr, char *out, size_t len)
 {
-	size_t used = 0;
-	out[0] = '\0';
+	hb_hostmap set = 0;
 	size_t n = arr != NULL && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-	for (size_t i = 0; i < n && used < len; i++) {
-		struct json_object *v = json_object_array_get_idx(arr, i);
-		used += (size_t)snprintf(out + used, len - used, "%s%lld", used ? " " : "",
-		                         (long long)json_object_get_int64(v));
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = json_object_get_int64(json_object_array_get_idx(arr, i));
+		if (v >= 0 && v < (int64_t)HB_MAX_HOSTS)
+			set |= hb_host_bit((unsigned)v);
 	}
-	if (out[0] == '\0')
-		snprintf(out, len, "-");
+	hb_hostmap_format(set, " ", "-", out, len);
 }
 
 /* An age in ms, "never" for null. */

@@ -156,7 +156,7 @@ int agent_ctl_open(struct agent *a, struct hb_err *err)
 	if ((ctl->have_group && chown(path, 0, ctl->group) < 0) || chmod(path, smode) < 0 ||
 	    listen(ctl->fd, (int)AGENT_CTL_MAX_CLIENTS) < 0)
 		return hb_err_set(err, "control socket %s: %s", path, strerror(errno)), HB_EXIT_SYSTEM_ERROR;
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static void client_close(struct agent *a, struct agent_ctl_client *c)

@@ -168,7 +168,7 @@ static void do_exit(struct agent *a, int code)
 		agent_log(LOG_WARNING, "stopping (exit %d, %s) while armed: the watchdog will fence this host", code,
 		          hb_exit_name(code));
 	else
-		agent_log(code == 0 ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, hb_exit_name(code));
+		agent_log(code == HB_EXIT_SUCCESS ? LOG_NOTICE : LOG_ERR, "stopping: exit %d (%s)", code, hb_exit_name(code));
 	agent_notify("STOPPING=1");
 	agent_stop(a, code);
 }
@@ -196,18 +196,6 @@ static void execute(struct agent *a, const struct hb_core_out *o)
 
 /* ---- reporting ----------------------------------------------------------- */
 
-static const char *hostlist(hb_hostmap set, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < HB_MAX_HOSTS && n + 4 < len; i++)
-		if (set & hb_host_bit(i))
-			n += (size_t)snprintf(buf + n, len - n, "%s%u", n ? "," : "", i);
-	if (n == 0)
-		snprintf(buf, len, "none");
-	return buf;
-}
-
 static void log_members(const struct agent *a, hb_hostmap set, const char *what)
 {
 	char u[HB_UUID_STR_LEN];
@@ -218,12 +206,12 @@ static void log_members(const struct agent *a, hb_hostmap set, const char *what)
 
 static void log_liveset(const struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n)
 {
-	char b[HB_MAX_HOSTS * 3 + 8];
+	char b[HB_HOSTMAP_TEXT_MAX];
 	if (n->liveset == o->liveset)
 		return;
 	log_members(a, n->liveset & ~o->liveset & ~hb_host_bit(a->cfg.local_index), "joined");
 	log_members(a, o->liveset & ~n->liveset & ~hb_host_bit(a->cfg.local_index), "left");
-	agent_log(LOG_NOTICE, "liveset is now {%s} (epoch %" PRIu64 ")", hostlist(n->liveset, b, sizeof b), n->epoch);
+	agent_log(LOG_NOTICE, "liveset is now {%s} (epoch %" PRIu64 ")", hb_hostmap_format(n->liveset, ",", "none", b, sizeof b), n->epoch);
 }
 
 static void log_flags(const struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n)
@@ -267,7 +255,7 @@ static void log_phase(struct agent *a, const struct hb_core_status *o, const str
 static void publish(struct agent *a, const struct hb_core_status *s)
 {
 	static struct agent_xs_state x;
-	char u[HB_UUID_STR_LEN], b[HB_MAX_HOSTS * 3 + 8];
+	char u[HB_UUID_STR_LEN], b[HB_HOSTMAP_TEXT_MAX];
 	memset(&x, 0, sizeof x);
 	snprintf(x.phase, sizeof x.phase, "%s", hb_phase_name(s->phase));
 	size_t n = 0;
@@ -279,7 +267,7 @@ static void publish(struct agent *a, const struct hb_core_status *s)
 	snprintf(x.armed, sizeof x.armed, "%d", s->armed ? 1 : 0);
 	agent_warnings(a, s, x.warnings, sizeof x.warnings);
 	agent_xs_publish(&x);
-	agent_notify("STATUS=%s, liveset {%s}, master %d, %s%s", x.phase, hostlist(s->liveset, b, sizeof b), s->master,
+	agent_notify("STATUS=%s, liveset {%s}, master %d, %s%s", x.phase, hb_hostmap_format(s->liveset, ",", "none", b, sizeof b), s->master,
 	             s->armed ? "armed" : "disarmed", s->sf_access ? "" : ", no statefile access");
 }
 

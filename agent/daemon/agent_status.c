@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_sf_json.h"
 #include "hb_timing_print.h"
 #include "hb_version.h"
 
@@ -28,15 +29,6 @@ static void jset(struct json_object *o, const char *k, struct json_object *v) { 
 static struct json_object *age(hb_mono_ms now, hb_mono_ms at)
 {
 	return at < 0 ? NULL : json_object_new_int64(now - at);
-}
-
-static struct json_object *host_list(hb_hostmap set, unsigned n)
-{
-	struct json_object *arr = json_object_new_array();
-	for (unsigned i = 0; i < n; i++)
-		if (set & hb_host_bit(i))
-			json_object_array_add(arr, json_object_new_int((int)i));
-	return arr;
 }
 
 static struct json_object *uuid_list(const struct agent *a, hb_hostmap set)
@@ -164,18 +156,6 @@ static const char *slot_state(const struct agent *a, unsigned k)
 	return "unknown";
 }
 
-static struct json_object *words_json(const struct hb_last_words *w)
-{
-	if (w == NULL || w->reason == HB_FENCE_NONE)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	jset(o, "reason", json_object_new_string(hb_fence_reason_name((enum hb_fence_reason)w->reason)));
-	jset(o, "text", json_object_new_string(w->text));
-	jset(o, "boot_id", json_object_new_uint64(w->boot_id));
-	jset(o, "realtime_ms", json_object_new_uint64(w->realtime_ms));
-	return o;
-}
-
 static struct json_object *host_json(const struct agent *a, const struct hb_core_status *s, unsigned i)
 {
 	char u[HB_UUID_STR_LEN];
@@ -210,7 +190,7 @@ static struct json_object *host_json(const struct agent *a, const struct hb_core
 	jset(h, "statefile_advance_age_ms", age(a->now, s->last_sf_advance[i]));
 	jset(h, "slot", json_object_new_string(slot_state(a, i)));
 	const struct hb_slot *slot = hb_core_peer_slot(a->core, i, NULL);
-	jset(h, "last_words", words_json(slot != NULL ? &slot->last_words : NULL));
+	jset(h, "last_words", hb_json_last_words(slot != NULL ? &slot->last_words : NULL));
 	return h;
 }
 
@@ -382,7 +362,7 @@ struct json_object *agent_status_json(struct agent *a)
 	struct json_object *o = json_object_new_object();
 	jset(o, "phase", json_object_new_string(hb_phase_name(s->phase)));
 	jset(o, "protected", json_object_new_boolean(agent_protected(s)));
-	jset(o, "liveset", host_list(s->liveset, n));
+	jset(o, "liveset", hb_json_hostlist(s->liveset));
 	jset(o, "master", s->master >= 0 ? json_object_new_int(s->master) : NULL);
 	jset(o, "i_am_master", json_object_new_boolean(s->i_am_master));
 	jset(o, "armed", json_object_new_boolean(s->armed));
@@ -404,7 +384,7 @@ struct json_object *agent_status_json(struct agent *a)
 	jset(o, "dropped", dropped_json(a, s));
 	jset(o, "pool_key", agent_key_json(a));
 	jset(o, "control", control_json(&a->ctl));
-	jset(o, "previous_last_words", words_json(&a->prev_words));
+	jset(o, "previous_last_words", hb_json_last_words(&a->prev_words));
 	jset(o, "xapi", agent_xw_json(a));
 	jset(o, "agent", agent_json(a));
 	return o;
@@ -545,68 +525,31 @@ struct json_object *agent_liveset_json(struct agent *a, bool reset_latency)
 
 /* ---- statefile (the agent's latest read) --------------------------------- */
 
-static struct json_object *flags_json(unsigned flags)
-{
-	static const char *const names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining"};
-	struct json_object *arr = json_object_new_array();
-	for (unsigned b = 0; b < sizeof names / sizeof names[0]; b++)
-		if (flags & (1u << b))
-			json_object_array_add(arr, json_object_new_string(names[b]));
-	return arr;
-}
-
+/* {path, read_age_ms, config, global, slots}: global and each slot as
+ * `hbctl statefile dump --json` prints them (hb_sf_json), each slot with
+ * the hosts its writer heard and saw advancing. */
 struct json_object *agent_statefile_json(struct agent *a)
 {
-	char u[HB_UUID_STR_LEN];
 	const struct hb_sf_read *r = agent_sf_last_read(a);
 	struct json_object *o = json_object_new_object();
 	jset(o, "path", json_object_new_string(a->cfg.statefile));
 	jset(o, "read_age_ms", age(a->now, a->sf.last_read_at));
+	jset(o, "config", hb_json_sf_config(&a->cfg.generation, a->cfg.n_hosts, a->cfg.local_index));
 	if (r == NULL) {
 		jset(o, "global", NULL);
 		jset(o, "slots", json_object_new_array());
 		return o;
 	}
-	struct json_object *g = json_object_new_object();
-	if (r->global_err != 0) {
-		jset(g, "state", json_object_new_string("io-error"));
-		jset(g, "error", json_object_new_string(strerror(-r->global_err)));
-	} else if (r->global_reject != HB_REJECT_NONE) {
-		jset(g, "state", json_object_new_string(hb_reject_name(r->global_reject)));
-	} else {
-		jset(g, "state", json_object_new_string("valid"));
-		jset(g, "generation", json_object_new_string(hb_uuid_format(&r->global.generation, u)));
-		jset(g, "pool_state", json_object_new_string(hb_pool_state_name((enum hb_pool_state)r->global.pool_state)));
-		jset(g, "n_hosts", json_object_new_int((int)r->global.n_hosts));
-		jset(g, "master", hb_uuid_is_nil(&r->global.master) ? NULL : json_object_new_string(hb_uuid_format(&r->global.master, u)));
-		jset(g, "sequence", json_object_new_uint64(r->global.sequence));
-		jset(g, "writer", r->global.writer == 0xffu ? json_object_new_string("hbctl") : json_object_new_int(r->global.writer));
-	}
-	jset(o, "global", g);
+	struct hb_sf_json_block b = {.io_error = r->global_err != 0 ? strerror(-r->global_err) : NULL, .reject = r->global_reject};
+	jset(o, "global", hb_json_sf_global(&b, &r->global, &a->cfg.generation, a->cfg.n_hosts));
 	struct json_object *slots = json_object_new_array();
 	for (unsigned k = 0; k < a->cfg.n_hosts; k++) {
-		struct json_object *so = json_object_new_object();
 		const struct hb_slot *s = &r->slots[k];
-		jset(so, "index", json_object_new_int((int)k));
-		jset(so, "uuid", json_object_new_string(hb_uuid_format(&a->uuids[k], u)));
-		if (r->slot_err[k] != 0) {
-			jset(so, "state", json_object_new_string("io-error"));
-			jset(so, "error", json_object_new_string(strerror(-r->slot_err[k])));
-		} else if (r->slot_reject[k] != HB_REJECT_NONE) {
-			jset(so, "state", json_object_new_string(hb_reject_name(r->slot_reject[k])));
-		} else {
-			jset(so, "state", json_object_new_string(s->boot_id == 0 ? "empty" : "valid"));
-			jset(so, "boot_id", json_object_new_uint64(s->boot_id));
-			jset(so, "sequence", json_object_new_uint64(s->sequence));
-			jset(so, "phase", json_object_new_string(hb_phase_name((enum hb_phase)s->view.phase)));
-			jset(so, "flags", flags_json(s->view.flags));
-			jset(so, "weight", json_object_new_int(s->view.weight));
-			jset(so, "epoch", json_object_new_uint64(s->view.epoch));
-			jset(so, "liveset", host_list(s->view.liveset, a->cfg.n_hosts));
-			jset(so, "proposed", host_list(s->view.proposed, a->cfg.n_hosts));
-			jset(so, "heard", host_list(s->view.hb_heard, a->cfg.n_hosts));
-			jset(so, "seen", host_list(s->view.sf_seen, a->cfg.n_hosts));
-			jset(so, "last_words", words_json(&s->last_words));
+		b = (struct hb_sf_json_block){.io_error = r->slot_err[k] != 0 ? strerror(-r->slot_err[k]) : NULL, .reject = r->slot_reject[k]};
+		struct json_object *so = hb_json_sf_slot(k, &a->uuids[k], k == a->cfg.local_index, &b, s);
+		if (b.io_error == NULL && b.reject == HB_REJECT_NONE) {
+			jset(so, "heard", hb_json_hostlist(s->view.hb_heard));
+			jset(so, "seen", hb_json_hostlist(s->view.sf_seen));
 		}
 		json_object_array_add(slots, so);
 	}

@@ -505,7 +505,7 @@ int agent_xw_setup(struct agent *a)
 	}
 	if (!xw->enabled) {
 		agent_log(LOG_NOTICE, "xapi supervision off: %s", xw->off_reason);
-		return 0;
+		return HB_EXIT_SUCCESS;
 	}
 	/* an ignored SIGCHLD (inherited through exec) would reap the children
 	 * for us and leave their exit status unknown */
@@ -522,7 +522,7 @@ int agent_xw_setup(struct agent *a)
 	          " ms); on failure \"%s\", at most %" PRIu32 " time(s) in 24 h, each round within %" PRIu32
 	          " ms; then this host fences", xw->check.buf, xw->t.interval_ms, xw->t.check_timeout_ms,
 	          xw->restart.buf, xw->t.attempts, xw->t.restart_timeout_ms);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 void agent_xw_close(struct agent *a)

@@ -137,7 +137,7 @@ static int load_key(struct agent *a)
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_INVALID_CONFIG_FILE;
 	}
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int load_config(struct agent *a)
@@ -202,7 +202,7 @@ static int take_lock(struct agent *a)
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_INVALID_PARAMETER;
 	}
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- watchdog ------------------------------------------------------------ */
@@ -247,7 +247,7 @@ static int guard_wait(struct agent *a)
 		return HB_EXIT_WATCHDOG_ERROR;
 	}
 	if (rc == 0)
-		return 0;
+		return HB_EXIT_SUCCESS;
 	if (pid > 0 && pid != getpid() && is_agent(pid)) {
 		agent_log(LOG_ERR, "agent pid %ld holds the watchdog (%s)", (long)pid, a->guard_path);
 		return HB_EXIT_DAEMON_IS_PRESENT;
@@ -264,7 +264,7 @@ static int guard_wait(struct agent *a)
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_WATCHDOG_ERROR;
 	}
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int open_watchdog(struct agent *a)
@@ -287,7 +287,7 @@ static int open_watchdog(struct agent *a)
 		snprintf(a->guard_path, sizeof a->guard_path, "%s", a->wdp.guard_path);
 	}
 	int rc = guard_wait(a);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	struct hb_watchdog_stats st;
 	if (hb_watchdog_probe(&a->wdp, &st, &err) < 0) {
@@ -301,7 +301,7 @@ static int open_watchdog(struct agent *a)
 		return HB_EXIT_WATCHDOG_ERROR;
 	}
 	a->wd_open = true;
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- statefile and network ----------------------------------------------- */
@@ -331,7 +331,7 @@ static int new_incarnation(struct agent *a, uint64_t slot_prev)
 	          " in %s)", a->boot_id, slot_prev, local_prev, a->boot_id_path);
 	if (agent_bootid_store(a->boot_id_path, a->boot_id, &err) < 0)
 		agent_log(LOG_WARNING, "%s; the next start relies on the statefile slot and the wall clock alone", err.msg);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int open_statefile(struct agent *a)
@@ -365,7 +365,7 @@ static int open_network(struct agent *a)
 		return HB_EXIT_SYSTEM_ERROR;
 	}
 	a->net_open = true;
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- process hygiene ----------------------------------------------------- */
@@ -420,7 +420,7 @@ static int start_core(struct agent *a)
 	};
 	a->weight = cc.weight;
 	hb_core_init(a->core, &cc, agent_tick(a));
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- start, run, stop ---------------------------------------------------- */
@@ -429,11 +429,11 @@ static int setup(struct agent *a)
 {
 	struct hb_err err;
 	int rc;
-	if ((rc = load_config(a)) != 0 || (rc = agent_xw_setup(a)) != 0 || (rc = take_lock(a)) != 0 ||
-	    (rc = open_watchdog(a)) != 0 ||
-	    (rc = open_statefile(a)) != 0 || (rc = open_network(a)) != 0)
+	if ((rc = load_config(a)) != HB_EXIT_SUCCESS || (rc = agent_xw_setup(a)) != HB_EXIT_SUCCESS || (rc = take_lock(a)) != HB_EXIT_SUCCESS ||
+	    (rc = open_watchdog(a)) != HB_EXIT_SUCCESS ||
+	    (rc = open_statefile(a)) != HB_EXIT_SUCCESS || (rc = open_network(a)) != HB_EXIT_SUCCESS)
 		return rc;
-	if ((rc = agent_ctl_open(a, &err)) != 0) {
+	if ((rc = agent_ctl_open(a, &err)) != HB_EXIT_SUCCESS) {
 		agent_log(LOG_ERR, "%s", err.msg);
 		return rc;
 	}
@@ -441,14 +441,14 @@ static int setup(struct agent *a)
 	if (agent_xs_start() < 0)
 		agent_log(LOG_WARNING, "cannot start the xenstore publisher thread: not publishing");
 	hygiene(a);
-	if ((rc = start_core(a)) != 0)
+	if ((rc = start_core(a)) != HB_EXIT_SUCCESS)
 		return rc;
 	if (agent_loop_open(a, &err) < 0) {
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_SYSTEM_ERROR;
 	}
 	agent_log(LOG_NOTICE, "running: control socket %s, lock %s", a->ctl.path, a->lock_path);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* After a fence the agent does nothing but wait for the reboot or the
@@ -519,7 +519,7 @@ int main(int argc, char **argv)
 	if (agent_log_start(&lo) < 0)
 		fprintf(stderr, "%s: cannot start the log writer; logging to stderr directly\n", AGENT_NAME);
 	rc = setup(a);
-	if (rc == 0)
+	if (rc == HB_EXIT_SUCCESS)
 		rc = agent_loop_run(a);
 	else if (rc == STOPPED_EARLY)
 		rc = HB_EXIT_SUCCESS;

@@ -118,24 +118,6 @@ static void renew(struct hb_core *c, hb_mono_ms now)
 		c->healthy_until = until;
 }
 
-/* "0,2,5" (or "none") for messages; truncated with "..." if too long. */
-static const char *hostlist(hb_hostmap set, char *buf, size_t len)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	if (!set)
-		snprintf(buf, len, "none");
-	while (set && used + 4 < len) {
-		unsigned i = (unsigned)__builtin_ctzll(set);
-		set &= set - 1;
-		int n = snprintf(buf + used, len - used, "%s%u", used ? "," : "", i);
-		used += n > 0 ? (size_t)n : 0;
-	}
-	if (set && len > 4)
-		snprintf(buf + len - 4, 4, "...");
-	return buf;
-}
-
 /* ---- survival rule 1: the best partition over the statefile's views ---- */
 
 static const struct hb_view *member_slot_view(const struct hb_core *c, unsigned k, hb_mono_ms now)
@@ -495,7 +477,8 @@ static void online_evaluate(struct hb_core *c, hb_mono_ms now)
 		if (now - c->snap_since >= (hb_mono_ms)need) {
 			char cand[96], best[96];
 			snprintf(text, sizeof text, "outside the best partition (rule 1): best %s of %s",
-			         hostlist(c->best, best, sizeof best), hostlist(c->snap_c, cand, sizeof cand));
+			         hb_hostmap_format(c->best, ",", "none", best, sizeof best),
+			         hb_hostmap_format(c->snap_c, ",", "none", cand, sizeof cand));
 			core_fence(c, now, HB_FENCE_LOST_PARTITION, text);
 		}
 	}

@@ -42,6 +42,10 @@ static inline hb_hostmap hb_hostmap_all(unsigned n_hosts)
 	return n_hosts >= 64u ? ~(hb_hostmap)0 : (hb_host_bit(n_hosts) - 1u);
 }
 
+/* Room for the text of any host set with a one-character separator
+ * ("0,1,...,63" is 181 characters). */
+#define HB_HOSTMAP_TEXT_MAX 200u
+
 /* A 128-bit UUID, stored as its 16 bytes in textual order. The byte order
  * equals the order of the lowercase hex text, so sorting UUIDs by bytes sorts
  * them as xhad's strncmp does (host index = position in that order). */
@@ -83,6 +87,15 @@ enum hb_pool_state {
 
 const char *hb_phase_name(enum hb_phase phase);
 const char *hb_pool_state_name(enum hb_pool_state state);
+/* The name of one view flag ("sf_access", ..., "master"); NULL for a value
+ * that is not exactly one known flag. */
+const char *hb_view_flag_name(unsigned flag);
+/* The one text form of a host set, for logs, last words and the human
+ * outputs: the host indexes in ascending order with sep between them
+ * ("0,2,5" with sep ","), or empty ("none", "-") when the set is empty.
+ * Always NUL-terminated within len; a set that does not fit ends in "...".
+ * Returns buf. */
+const char *hb_hostmap_format(hb_hostmap set, const char *sep, const char *empty, char *buf, size_t len);
 /* "init", "active", "invalid" (any case) -> state; returns false otherwise. */
 bool hb_pool_state_parse(const char *text, enum hb_pool_state *out);
 

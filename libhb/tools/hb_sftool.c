@@ -336,13 +336,15 @@ static void session_end(struct sf_session *s)
 	session_abandon(s);
 }
 
-/* Receive one message. Returns 0, or an exit code with err (session then
+/* Receive one message (s->msg) or send one command (s->cmd) within the
+ * deadline. HB_EXIT_SUCCESS, or an exit code with err (the session then
  * abandoned). */
-static int session_recv(struct sf_session *s, struct hb_err *err)
+static int session_xfer(struct sf_session *s, bool send, struct hb_err *err)
 {
-	int rc = xfer_deadline(s->sock, &s->msg, sizeof s->msg, false, s->deadline_us);
+	int rc = send ? xfer_deadline(s->sock, &s->cmd, sizeof s->cmd, true, s->deadline_us)
+	              : xfer_deadline(s->sock, &s->msg, sizeof s->msg, false, s->deadline_us);
 	if (rc == 1)
-		return 0;
+		return HB_EXIT_SUCCESS;
 	session_abandon(s);
 	if (rc == 0)
 		return timeout_error(s, err);
@@ -350,12 +352,15 @@ static int session_recv(struct sf_session *s, struct hb_err *err)
 	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 }
 
+static int session_recv(struct sf_session *s, struct hb_err *err) { return session_xfer(s, false, err); }
+static int session_send(struct sf_session *s, struct hb_err *err) { return session_xfer(s, true, err); }
+
 /* A MSG_DONE that is not ST_OK ends the session. */
 static int session_check_done(struct sf_session *s, struct hb_err *err)
 {
 	assert(s->msg.type == MSG_DONE);
 	if (s->msg.status == ST_OK)
-		return 0;
+		return HB_EXIT_SUCCESS;
 	if (s->msg.status == ST_TIMEOUT) {
 		session_abandon(s);
 		return timeout_error(s, err);
@@ -390,7 +395,7 @@ static int session_start(struct sf_session *s, const struct hb_sftool_target *t,
 	close(sv[1]);
 	s->sock = sv[0];
 	int rc = session_recv(s, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (s->msg.type == MSG_DONE && s->msg.status != ST_OK)
 		return session_check_done(s, err); /* open failed: its message */
@@ -399,19 +404,7 @@ static int session_start(struct sf_session *s, const struct hb_sftool_target *t,
 		return sf_fail(err, HB_EXIT_INTERNAL_BUG, "statefile %s: protocol error with the I/O helper", t->path);
 	}
 	out->dev = s->msg.info;
-	return 0;
-}
-
-static int session_send(struct sf_session *s, struct hb_err *err)
-{
-	int rc = xfer_deadline(s->sock, &s->cmd, sizeof s->cmd, true, s->deadline_us);
-	if (rc == 1)
-		return 0;
-	session_abandon(s);
-	if (rc == 0)
-		return timeout_error(s, err);
-	hb_err_set(err, "statefile %s: its I/O helper process exited unexpectedly", s->t->path);
-	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -444,9 +437,9 @@ static int session_read_all(struct sf_session *s, struct hb_sf_dump *out, struct
 	memset(&s->cmd, 0, sizeof s->cmd);
 	s->cmd.type = CMD_READ;
 	int rc = session_send(s, err);
-	for (unsigned i = 0; rc == 0 && i <= s->t->n_hosts + 1u; i++) {
+	for (unsigned i = 0; rc == HB_EXIT_SUCCESS && i <= s->t->n_hosts + 1u; i++) {
 		rc = session_recv(s, err);
-		if (rc != 0)
+		if (rc != HB_EXIT_SUCCESS)
 			return rc;
 		if (s->msg.type == MSG_DONE)
 			return session_check_done(s, err);
@@ -454,7 +447,7 @@ static int session_read_all(struct sf_session *s, struct hb_sf_dump *out, struct
 			break;
 		decode_block(s->t, s->msg.block, &s->msg.io, s->msg.data, out);
 	}
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	session_abandon(s);
 	return sf_fail(err, HB_EXIT_INTERNAL_BUG, "statefile %s: protocol error with the I/O helper", s->t->path);
@@ -477,16 +470,16 @@ static int session_write(struct sf_session *s, unsigned block, struct hb_err *er
 	s->cmd.type = CMD_WRITE;
 	s->cmd.block = block;
 	int rc = session_send(s, err);
-	if (rc == 0)
+	if (rc == HB_EXIT_SUCCESS)
 		rc = session_recv(s, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (s->msg.type != MSG_DONE) {
 		session_abandon(s);
 		return sf_fail(err, HB_EXIT_INTERNAL_BUG, "statefile %s: protocol error with the I/O helper", s->t->path);
 	}
 	rc = session_check_done(s, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (s->msg.io.status != HB_SFIO_OK) {
 		char what[128];
@@ -494,7 +487,7 @@ static int session_write(struct sf_session *s, unsigned block, struct hb_err *er
 		session_end(s);
 		return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 	}
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- checks -------------------------------------------------------------- */
@@ -513,7 +506,7 @@ static int check_global(const struct hb_sftool_target *t, const struct hb_sf_dum
 			hb_uuid_format(&d->global.generation, a), hb_uuid_format(&t->generation, b));
 	if (!d->global_n_hosts_ok)
 		return sf_fail(err, HB_EXIT_INVALID_STATE_FILE, "statefile %s: the global block records %u hosts, the configuration has %u", t->path, d->global.n_hosts, t->n_hosts);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int check_slot(const struct hb_sftool_target *t, const struct hb_sf_dump *d, unsigned i, struct hb_err *err)
@@ -523,24 +516,24 @@ static int check_slot(const struct hb_sftool_target *t, const struct hb_sf_dump 
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: cannot read the slot of host %u (%s)", t->path, i, describe_io(&d->slot_io[i], what, sizeof what));
 	if (d->slot_reject[i] != HB_REJECT_NONE)
 		return sf_fail(err, HB_EXIT_INVALID_STATE_FILE, "statefile %s: the slot of host %u is invalid (%s)", t->path, i, hb_reject_name(d->slot_reject[i]));
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int verify_init(const struct hb_sftool_target *t, const struct hb_sf_dump *d, struct hb_err *err)
 {
 	int rc = check_global(t, d, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (d->global.pool_state != HB_POOL_INIT || d->global.sequence != 1)
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the global block did not read back as written", t->path);
 	for (unsigned i = 0; i < t->n_hosts; i++) {
 		rc = check_slot(t, d, i, err);
-		if (rc != 0)
+		if (rc != HB_EXIT_SUCCESS)
 			return rc;
 		if (d->slots[i].boot_id != 0 || d->slots[i].sequence != 0)
 			return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the slot of host %u did not read back as written", t->path, i);
 	}
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -559,13 +552,13 @@ static int init_write_all(struct sf_session *s, struct hb_err *err)
 	const struct hb_sftool_target *t = s->t;
 	memset(s->cmd.data, 0, sizeof s->cmd.data); /* 1: invalidate the global block */
 	int rc = session_write(s, 0, err);
-	for (unsigned i = 0; rc == 0 && i < t->n_hosts; i++) { /* 2: every slot */
+	for (unsigned i = 0; rc == HB_EXIT_SUCCESS && i < t->n_hosts; i++) { /* 2: every slot */
 		struct hb_slot slot;
 		hb_slot_init_fresh(&slot, &t->generation, &t->host_uuids[i], i, t->n_hosts);
 		hb_slot_encode(&slot, s->cmd.data);
 		rc = session_write(s, 1u + i, err);
 	}
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	const struct hb_global g = {.generation = t->generation, .pool_state = HB_POOL_INIT, .n_hosts = t->n_hosts,
 	                            .sequence = 1, .writer = HB_SFTOOL_WRITER};
@@ -581,11 +574,11 @@ static int init_statefile(const struct hb_sftool_target *t, bool create, struct 
 	target_check(t);
 	memset(out, 0, sizeof *out);
 	int rc = session_start(&s, t, create, out, err);
-	if (rc == 0)
+	if (rc == HB_EXIT_SUCCESS)
 		rc = init_write_all(&s, err);
-	if (rc == 0)
+	if (rc == HB_EXIT_SUCCESS)
 		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	session_end(&s);
 	return verify_init(t, out, err);
@@ -607,50 +600,70 @@ int hb_sftool_dump(const struct hb_sftool_target *t, struct hb_sf_dump *out, str
 	target_check(t);
 	memset(out, 0, sizeof *out);
 	int rc = session_start(&s, t, false, out, err);
-	if (rc == 0)
+	if (rc == HB_EXIT_SUCCESS)
 		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	session_end(&s);
-	return 0;
+	return HB_EXIT_SUCCESS;
+}
+
+/* The read half of a read-modify-write: open a session, read everything,
+ * then check what was read. HB_EXIT_SUCCESS with the session open, else an
+ * exit code with err (the session closed). */
+static int rmw_read(struct sf_session *s, const struct hb_sftool_target *t, struct hb_sf_dump *out,
+                    int (*check)(const struct hb_sftool_target *, const struct hb_sf_dump *, struct hb_err *), struct hb_err *err)
+{
+	target_check(t);
+	memset(out, 0, sizeof *out);
+	int rc = session_start(s, t, false, out, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = session_read_all(s, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	rc = check(t, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		session_end(s);
+	return rc;
+}
+
+/* The write half: write s->cmd.data to block, read everything back into out
+ * and close the session. */
+static int rmw_write(struct sf_session *s, unsigned block, struct hb_sf_dump *out, struct hb_err *err)
+{
+	int rc = session_write(s, block, err);
+	if (rc == HB_EXIT_SUCCESS)
+		rc = session_read_all(s, out, err);
+	if (rc != HB_EXIT_SUCCESS)
+		return rc;
+	session_end(s);
+	return HB_EXIT_SUCCESS;
 }
 
 int hb_sftool_set_pool_state(const struct hb_sftool_target *t, enum hb_pool_state state, struct hb_sf_dump *out, struct hb_err *err)
 {
 	struct sf_session s;
-	target_check(t);
 	assert(state >= HB_POOL_INIT && state <= HB_POOL_STATE_MAX);
-	memset(out, 0, sizeof *out);
-	int rc = session_start(&s, t, false, out, err);
-	if (rc == 0)
-		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	int rc = rmw_read(&s, t, out, check_global, err);
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	rc = check_global(t, out, err);
-	if (rc != 0) {
-		session_end(&s);
-		return rc;
-	}
 	struct hb_global g = out->global;
 	g.pool_state = state;
 	g.sequence++;
 	g.writer = HB_SFTOOL_WRITER;
 	hb_global_encode(&g, s.cmd.data);
-	rc = session_write(&s, 0, err);
-	if (rc == 0)
-		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	rc = rmw_write(&s, 0, out, err);
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	session_end(&s);
 	if (out->global_reject != HB_REJECT_NONE || out->global.sequence != g.sequence || out->global.pool_state != state)
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the global block did not read back as written", t->path);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 static int excluded_preconditions(const struct hb_sftool_target *t, const struct hb_sf_dump *d, struct hb_err *err)
 {
 	int rc = check_global(t, d, err);
-	if (rc != 0)
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
 	if (d->global.pool_state != HB_POOL_ACTIVE)
 		return sf_fail(err, HB_EXIT_INVALID_POOL_STATE, "statefile %s: pool state is %s; changing the excluded flag needs pool state active", t->path,
@@ -661,32 +674,20 @@ static int excluded_preconditions(const struct hb_sftool_target *t, const struct
 int hb_sftool_set_excluded(const struct hb_sftool_target *t, bool excluded, struct hb_sf_dump *out, struct hb_err *err)
 {
 	struct sf_session s;
-	target_check(t);
-	memset(out, 0, sizeof *out);
-	int rc = session_start(&s, t, false, out, err);
-	if (rc == 0)
-		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	int rc = rmw_read(&s, t, out, excluded_preconditions, err);
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	rc = excluded_preconditions(t, out, err);
-	if (rc != 0) {
-		session_end(&s);
-		return rc;
-	}
 	const unsigned i = t->local_index;
 	struct hb_slot slot = out->slots[i];
 	slot.view.flags = (uint8_t)(excluded ? (slot.view.flags | HB_VF_EXCLUDED) : (slot.view.flags & ~HB_VF_EXCLUDED));
 	slot.sequence++;
 	hb_slot_encode(&slot, s.cmd.data);
-	rc = session_write(&s, 1u + i, err);
-	if (rc == 0)
-		rc = session_read_all(&s, out, err);
-	if (rc != 0)
+	rc = rmw_write(&s, 1u + i, out, err);
+	if (rc != HB_EXIT_SUCCESS)
 		return rc;
-	session_end(&s);
 	if (out->slot_reject[i] != HB_REJECT_NONE || out->slots[i].sequence != slot.sequence || out->slots[i].view.flags != slot.view.flags)
 		return sf_fail(err, HB_EXIT_CAN_NOT_ACCESS_STATEFILE, "statefile %s: the slot of host %u did not read back as written", t->path, i);
-	return 0;
+	return HB_EXIT_SUCCESS;
 }
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -247,7 +247,21 @@ out_golden liveset.xml mask_liveset_xml
 expect 0 "liveset (human)" hc 0 liveset
 out_golden liveset.txt cat_masked
 expect 0 "statefile dump --json" hc 0 statefile dump --json
+cp "$tmp/out" "$tmp/dump.json"
 out_golden statefile-dump.json mask_dump
+# the agent's statefile query: the dump's config, global block and slots
+# (one encoder, hb_sf_json), each slot with heard and seen besides; the
+# flags are not compared: the read may predate the dump (the master flag)
+run "$client" "$tmp/ctl.0.sock" '{"v":1,"cmd":"statefile"}'
+keys='{config, global: (.global | keys), slots: [.slots[] | {index, uuid, local, state, phase, weight, liveset, keys: keys}]}'
+jq -c ".result | .slots |= map(del(.heard, .seen)) | $keys" "$tmp/out" >"$tmp/query.keys" 2>&1
+jq -c "$keys" "$tmp/dump.json" >"$tmp/dump.keys" 2>&1
+if [ "$rc" -eq 0 ] && cmp -s "$tmp/query.keys" "$tmp/dump.keys" &&
+	[ "$(jq -c '[.result.read_age_ms >= 0, (.result.slots[] | .heard, .seen | type)] | unique' "$tmp/out")" = '[true,"array"]' ]; then
+	pass "the agent's statefile query: the dump's config, global block and slots, with heard and seen"
+else
+	fail "the agent's statefile query differs from the dump (exit $rc): query $(cat "$tmp/query.keys"); dump $(cat "$tmp/dump.keys")"
+fi
 expect 0 "statefile dump (human)" hc 0 statefile dump
 stdout_has '^  pool state: +active$' "statefile dump: pool state active"
 

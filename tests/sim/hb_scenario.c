@@ -959,15 +959,8 @@ static void put_host(struct out *o, int host)
 
 static void put_list(struct out *o, hb_hostmap map)
 {
-	const char *sep = " ";
-	if (map == 0)
-		put(o, " none");
-	for (unsigned i = 0; i < HB_MAX_HOSTS; i++) {
-		if (map & hb_host_bit(i)) {
-			put(o, "%s%u", sep, i);
-			sep = ",";
-		}
-	}
+	char buf[HB_HOSTMAP_TEXT_MAX];
+	put(o, " %s", hb_hostmap_format(map, ",", "none", buf, sizeof buf));
 }
 
 /* parts per million -> "5%", "0.1%", "0.0025%" */

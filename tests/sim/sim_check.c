@@ -89,9 +89,9 @@ static void dump_slot(struct sim_world *w, struct sim_out *o, unsigned k)
 		return;
 	}
 	char ls[200], hh[200], ss[200];
-	sim_hostmap_format(s->view.liveset, ls, sizeof ls);
-	sim_hostmap_format(s->view.hb_heard, hh, sizeof hh);
-	sim_hostmap_format(s->view.sf_seen, ss, sizeof ss);
+	hb_hostmap_format(s->view.liveset, ",", "none", ls, sizeof ls);
+	hb_hostmap_format(s->view.hb_heard, ",", "none", hh, sizeof hh);
+	hb_hostmap_format(s->view.sf_seen, ",", "none", ss, sizeof ss);
 	sim_out_printf(o, "    slot %u: boot %" PRIu64 " seq %" PRIu64 " %s flags 0x%02x weight %u liveset %s heard %s "
 	               "sf_seen %s epoch %" PRIu64 "\n", k, s->boot_id, s->sequence,
 	               hb_phase_name((enum hb_phase)s->view.phase), s->view.flags, (unsigned)s->view.weight, ls, hh, ss,
@@ -106,7 +106,7 @@ static void dump_state(struct sim_world *w, struct sim_out *o)
 	for (unsigned k = 0; k < w->cfg.n_hosts; k++) {
 		const struct sim_host *h = &w->hosts[k];
 		char ls[200];
-		sim_hostmap_format(h->liveset, ls, sizeof ls);
+		hb_hostmap_format(h->liveset, ",", "none", ls, sizeof ls);
 		sim_out_printf(o, "    h%u: %s%s boot %" PRIu32 " %s liveset %s master %d%s watchdog %s clock %+d ppm\n", k,
 		               states[h->state], h->frozen ? " frozen" : "", h->inc, hb_phase_name(h->phase), ls, h->master,
 		               h->i_am_master ? " (holder)" : "", h->wd_armed ? "armed" : "off", (int)h->ppm);
@@ -196,7 +196,7 @@ static void check_removal(struct sim_world *w, const struct sim_host *k, hb_host
 	}
 	static const char *const states[] = {"down", "running", "fencing", "agent exited, watchdog armed"};
 	char ls[200];
-	sim_hostmap_format(now_live, ls, sizeof ls);
+	hb_hostmap_format(now_live, ",", "none", ls, sizeof ls);
 	sim_violation(w, CK_REMOVAL,
 	              "host %u removed host %u (boot %" PRIu64 ") from its liveset (now %s) while that host is still "
 	              "running (%s%s, watchdog %s, removal wait %" PRIu32 " ms)",
@@ -276,8 +276,8 @@ static void check_split(struct sim_world *w, const struct sim_host *h)
 			continue;
 		if (!(h->liveset & hb_host_bit(i)) && !(k->liveset & hb_host_bit(h->idx))) {
 			char a[200], b[200];
-			sim_hostmap_format(h->liveset, a, sizeof a);
-			sim_hostmap_format(k->liveset, b, sizeof b);
+			hb_hostmap_format(h->liveset, ",", "none", a, sizeof a);
+			hb_hostmap_format(k->liveset, ",", "none", b, sizeof b);
 			sim_violation(w, CK_REMOVAL, "hosts %u (liveset %s) and %u (liveset %s) are both running, armed and "
 			              "Online, and neither lists the other", h->idx, a, i, b);
 			return;
@@ -772,7 +772,7 @@ static void watch_deadline(struct sim_world *w, unsigned i)
 		return;
 	}
 	char vs[200], ts[32];
-	sim_hostmap_format(wa->victims, vs, sizeof vs);
+	hb_hostmap_format(wa->victims, ",", "none", vs, sizeof vs);
 	sim_time_format(wa->start_us, ts, sizeof ts);
 	sim_violation(w, CK_FAILOVER, "%s of host(s) %s at %s: a survivor still lists them after %s %" PRIu32
 	              " ms (+ drift + 1 s)", wa->net ? "network fault" : "crash", vs, ts,
@@ -1066,8 +1066,8 @@ static void check_agreement(struct sim_world *w)
 		if (!(online & hb_host_bit(i)))
 			continue;
 		char ls[200], os[200];
-		sim_hostmap_format(h->liveset, ls, sizeof ls);
-		sim_hostmap_format(online, os, sizeof os);
+		hb_hostmap_format(h->liveset, ",", "none", ls, sizeof ls);
+		hb_hostmap_format(online, ",", "none", os, sizeof os);
 		if (h->liveset != online) {
 			sim_violation(w, CK_AGREEMENT, "after the quiet period host %u publishes liveset %s, the Online hosts are %s",
 			              i, ls, os);

@@ -87,7 +87,7 @@ static void observed(const struct sim_world *w, char *buf, size_t len)
 		const struct sim_host *h = &w->hosts[i];
 		char ls[200];
 		int n;
-		sim_hostmap_format(h->liveset, ls, sizeof ls);
+		hb_hostmap_format(h->liveset, ",", "none", ls, sizeof ls);
 		if (!sim_host_alive(h))
 			n = snprintf(buf + used, len - used, "%sh%u down", i ? "; " : "", i);
 		else

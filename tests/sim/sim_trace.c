@@ -16,24 +16,6 @@
 static const char *const io_names[SIO_COUNT] = {"read", "slot-write", "global-write"};
 static const char *const down_names[] = {"none", "crash", "fenced", "watchdog", "exit"};
 
-void sim_hostmap_format(uint64_t map, char *buf, size_t len)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	if (map == 0) {
-		snprintf(buf, len, "none");
-		return;
-	}
-	for (unsigned i = 0; i < 64 && used < len; i++) {
-		if (!(map & ((uint64_t)1 << i)))
-			continue;
-		int n = snprintf(buf + used, len - used, "%s%u", used ? "," : "", i);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
 void sim_time_format(int64_t t_us, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRId64 ".%03" PRId64 "s", t_us / 1000000, (t_us / 1000) % 1000);
@@ -71,8 +53,8 @@ static void format_body(const struct sim_trace *t, const struct sim_trace_ent *e
 	case TK_BOOT: snprintf(buf, len, "boot (incarnation %" PRId64 ", boot_id %" PRIu64 ")", e->a, (uint64_t)e->b); return;
 	case TK_PHASE: snprintf(buf, len, "phase %s -> %s", hb_phase_name((enum hb_phase)e->a), hb_phase_name((enum hb_phase)e->b)); return;
 	case TK_LIVESET:
-		sim_hostmap_format((uint64_t)e->a, m1, sizeof m1);
-		sim_hostmap_format((uint64_t)e->b, m2, sizeof m2);
+		hb_hostmap_format((uint64_t)e->a, ",", "none", m1, sizeof m1);
+		hb_hostmap_format((uint64_t)e->b, ",", "none", m2, sizeof m2);
 		snprintf(buf, len, "liveset %s -> %s", m1, m2);
 		return;
 	case TK_MASTER: snprintf(buf, len, "master: i_am_master=%d, sees master %" PRId64, (int)e->a, e->b); return;
@@ -92,9 +74,9 @@ static void format_body(const struct sim_trace *t, const struct sim_trace_ent *e
 		sim_stmt_format(t->w, (int)e->a, m1, sizeof m1);
 		snprintf(buf, len, "%s: %s", e->b ? "met" : "NOT MET", m1);
 		return;
-	case TK_FORMED: sim_hostmap_format((uint64_t)e->a, m1, sizeof m1); snprintf(buf, len, "pool formed: %s", m1); return;
+	case TK_FORMED: hb_hostmap_format((uint64_t)e->a, ",", "none", m1, sizeof m1); snprintf(buf, len, "pool formed: %s", m1); return;
 	case TK_FAILOVER:
-		sim_hostmap_format((uint64_t)e->a, m1, sizeof m1);
+		hb_hostmap_format((uint64_t)e->a, ",", "none", m1, sizeof m1);
 		snprintf(buf, len, "failover of %s done in %" PRId64 " ms", m1, e->b);
 		return;
 	case TK_VIOLATION: snprintf(buf, len, "VIOLATION %s", sim_check_name((enum sim_check_id)e->a)); return;

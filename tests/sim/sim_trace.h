@@ -71,8 +71,6 @@ void sim_trace_add(struct sim_trace *t, int64_t t_us, int host, int64_t local_ms
 /* The last `max` entries, oldest first. */
 void sim_trace_dump(const struct sim_trace *t, struct sim_out *o, unsigned max);
 void sim_trace_format(const struct sim_trace *t, const struct sim_trace_ent *e, char *buf, size_t len);
-/* "0,1,3" or "none" */
-void sim_hostmap_format(uint64_t map, char *buf, size_t len);
 /* "12.345s" */
 void sim_time_format(int64_t t_us, char *buf, size_t len);
 

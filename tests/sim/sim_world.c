@@ -535,7 +535,7 @@ void sim_stmt_format(const struct sim_world *w, int idx, char *buf, size_t len)
 	case SX_END: snprintf(buf, len, "# at %s%s end of run", rel, ts); return;
 	case SX_EXPECT_FENCED: {
 		char ls[200], wt[32] = "";
-		sim_hostmap_format(s->st.hosts, ls, sizeof ls);
+		hb_hostmap_format(s->st.hosts, ",", "none", ls, sizeof ls);
 		if (s->st.within_ms > 0) {
 			char d[24];
 			hb_sc_format_time(s->st.within_ms, d, sizeof d);

@@ -382,7 +382,7 @@ static void test_largest_replies_fit(void **state)
 		if (k == 2) /* the statefile: every slot valid, with its last words */
 			for (unsigned h = 0; h < N; h++) {
 				struct json_object *sl = json_object_array_get_idx(get(get(o, "result"), "slots"), h);
-				assert_string_equal(json_object_get_string(get(sl, "state")), "valid");
+				assert_string_equal(json_object_get_string(get(sl, "state")), "VALID");
 				assert_non_null(get(get(sl, "last_words"), "text"));
 			}
 		json_object_put(o);

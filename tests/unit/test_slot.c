@@ -690,6 +690,35 @@ static void test_fence_reason_names(void **state)
 	}
 }
 
+/* The view flags' names and the one text form of a host set (hb_types.h). */
+static void test_view_flag_names(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"sf_access", "fencing", "excluded", "rule2", "armed", "starting", "joining", "master"};
+	unsigned b = 0;
+	for (; (1u << b) & HB_VF_ALL; b++)
+		assert_string_equal(hb_view_flag_name(1u << b), names[b]);
+	assert_int_equal(b, sizeof names / sizeof names[0]);
+	assert_null(hb_view_flag_name(1u << b));
+	assert_null(hb_view_flag_name(HB_VF_SF_ACCESS | HB_VF_ARMED));
+}
+
+static void test_hostmap_format(void **state)
+{
+	(void)state;
+	char buf[HB_HOSTMAP_TEXT_MAX], small[12];
+	assert_string_equal(hb_hostmap_format(0, ",", "none", buf, sizeof buf), "none");
+	assert_string_equal(hb_hostmap_format(0, " ", "-", buf, sizeof buf), "-");
+	assert_string_equal(hb_hostmap_format(0x25, ",", "none", buf, sizeof buf), "0,2,5");
+	assert_string_equal(hb_hostmap_format(0x7, " ", "-", buf, sizeof buf), "0 1 2");
+	/* every host fits the documented room */
+	hb_hostmap_format(~(hb_hostmap)0, ",", "none", buf, sizeof buf);
+	assert_int_equal(strlen(buf), 181);
+	assert_string_equal(buf + 176, "62,63");
+	/* too long: cut at a whole index, marked */
+	assert_string_equal(hb_hostmap_format(0x3ff, ",", "none", small, sizeof small), "0,1,2,3,...");
+}
+
 int main(void)
 {
 	fixtures_init();
@@ -713,6 +742,8 @@ int main(void)
 		cmocka_unit_test(test_slot_last_words_fields),
 		cmocka_unit_test(test_global_fields),
 		cmocka_unit_test(test_fence_reason_names),
+		cmocka_unit_test(test_view_flag_names),
+		cmocka_unit_test(test_hostmap_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
