@@ -90,7 +90,7 @@ void core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, 
 	snprintf(c->last_words.text, sizeof c->last_words.text, "%s", text);
 	if (!c->armed) {
 		/* Disarmed (maintenance): no protection to honour; stop instead. */
-		core_stop(c, now, 2);
+		core_stop(c, now, HB_EXIT_SYSTEM_ERROR);
 		return;
 	}
 	c->phase = HB_PHASE_FENCING;
@@ -537,7 +537,7 @@ static void join(struct hb_core *c, hb_mono_ms now, hb_hostmap members, hb_mono_
 	if (all_acked(c, now, members))
 		go_online(c, now, members);
 	else if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
-		core_stop(c, now, 13); /* CAN_NOT_JOIN_EXISTING_LIVESET */
+		core_stop(c, now, HB_EXIT_CAN_NOT_JOIN_EXISTING_LIVESET);
 }
 
 /* The candidates for forming the first liveset: every starting or joining
@@ -669,7 +669,8 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 	bool listed = false;
 	if (c->pool_state == HB_POOL_NONE || !c->sf_access) {
 		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
-			core_stop(c, now, c->global_reject != HB_REJECT_NONE ? 9 : 8);
+			core_stop(c, now,
+			          c->global_reject != HB_REJECT_NONE ? HB_EXIT_INVALID_STATE_FILE : HB_EXIT_CAN_NOT_ACCESS_STATEFILE);
 		return;
 	}
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
@@ -696,13 +697,13 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 		return;
 	}
 	if (online && c->pool_state == HB_POOL_INIT) {
-		core_stop(c, now, 11); /* INVALID_POOL_STATE: a liveset without me exists in an Init pool */
+		core_stop(c, now, HB_EXIT_INVALID_POOL_STATE); /* a liveset without me exists in an Init pool */
 		return;
 	}
 	if (listed && c->phase == HB_PHASE_STARTING) {
 		/* my previous incarnation is still a member: wait until it is removed */
 		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
-			core_stop(c, now, 12);
+			core_stop(c, now, HB_EXIT_BOOTJOIN_TIMEOUT);
 		return;
 	}
 	if (online)
@@ -715,11 +716,11 @@ void core_evaluate(struct hb_core *c, hb_mono_ms now)
 {
 	update_channels(c, now);
 	if (c->global_reject == HB_REJECT_GENERATION) {
-		core_stop(c, now, 10); /* GENERATION_UUID_MISMATCH */
+		core_stop(c, now, HB_EXIT_GENERATION_UUID_MISMATCH);
 		return;
 	}
 	if (c->pool_state == HB_POOL_INVALID) {
-		core_stop(c, now, 11); /* pool disabled: every host stops, disarmed */
+		core_stop(c, now, HB_EXIT_INVALID_POOL_STATE); /* pool disabled: every host stops, disarmed */
 		return;
 	}
 	switch (c->phase) {
