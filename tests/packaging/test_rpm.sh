@@ -110,8 +110,10 @@ else
 	rpm --root "$root" --nodeps -V hbagent hbagent-devel hbagent-test-watchdog || fail "rpm -V after install"
 	libdir=$root/usr/lib64
 	hbctl=$root/usr/sbin/hbctl
-	if ! LD_LIBRARY_PATH=$libdir ldd "$hbctl" | grep -q "libhb.so.0 => $libdir/libhb.so.0 "; then
-		LD_LIBRARY_PATH=$libdir ldd "$hbctl" >&2
+	# captured first: grep -q in a pipe under pipefail would SIGPIPE ldd
+	libs=$(LD_LIBRARY_PATH=$libdir ldd "$hbctl")
+	if ! grep -q "libhb.so.0 => $libdir/libhb.so.0 " <<<"$libs"; then
+		echo "$libs" >&2
 		fail "hbctl does not load libhb.so.0 from the package"
 	fi
 	v=$(LD_LIBRARY_PATH=$libdir "$hbctl" --version 2>&1)
