@@ -47,6 +47,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
+#include "unit_sfdir.h"
 
 #define N_HOSTS 3u
 #define SELF 1u
@@ -134,42 +135,12 @@ bool agent_xs_connected(void) { return true; }
 static char g_dir[1024];
 static char g_path[1024 + 32];
 
-static bool dir_supports_odirect(const char *dir)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/hb-agent-sf-probe-XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	fd = open(path, O_RDWR | O_DIRECT);
-	bool ok = fd >= 0;
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
-	return ok;
-}
-
-static bool find_dir(void)
-{
-	const char *candidates[] = {".", "/var/tmp", getenv("TMPDIR"), "/tmp"};
-	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
-		if (candidates[i] != NULL && dir_supports_odirect(candidates[i])) {
-			snprintf(g_dir, sizeof g_dir, "%s", candidates[i]);
-			return true;
-		}
-	return false;
-}
-
 static hb_uuid g_gen, g_uuids[N_HOSTS];
 
 static int setup(void **state)
 {
-	snprintf(g_path, sizeof g_path, "%s/hb-agent-sf-XXXXXX", g_dir);
-	int fd = mkstemp(g_path);
-	if (fd < 0)
+	if (unit_sfdir_mkfile(g_path, sizeof g_path, g_dir, "hb-agent-sf") != 0)
 		return -1;
-	close(fd);
 	/* the statefile, zeroed (every block reads fine and decodes as empty) */
 	struct hb_sfdev dev;
 	struct hb_err err;
@@ -719,10 +690,8 @@ static void test_queued_slot_dropped(void **state)
 
 int main(void)
 {
-	if (!find_dir()) {
-		fprintf(stderr, "SKIP: no directory among ., /var/tmp, $TMPDIR, /tmp supports O_DIRECT\n");
+	if (!unit_sfdir_find(g_dir, sizeof g_dir, "hb-agent-sf-probe"))
 		return 77;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_global_waits_for_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_waits_for_global, setup, teardown),

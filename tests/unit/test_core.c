@@ -2,11 +2,12 @@
  * test_core.c: the membership core, driven directly.
  *
  * Goal: the pure pieces (best partition) follow xhad's rules, and a few real
- * cores wired by a minimal in-test executor (perfect clocks, instant
- * storage, lossless network unless a link is cut) form a pool, keep a
- * crashed host until its fence bound has passed and not a millisecond less,
- * make an isolated host fence itself and announce it, and grant the master
- * lock to one host only. The simulator (tests/sim) covers faults at scale.
+ * cores wired by the unit tests' pool executor (unit_pool.c: perfect
+ * clocks, instant storage, lossless network unless a host is cut out) form
+ * a pool, keep a crashed host until its fence bound has passed and not a
+ * millisecond less, make an isolated host fence itself and announce it, and
+ * grant the master lock to one host only. The simulator (tests/sim) covers
+ * faults at scale.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "hb_core.h"
 #include "hb_partition.h"
+#include "unit_pool.h"
 
 /* ---- partition ---- */
 
@@ -115,130 +117,32 @@ static void test_partition_large(void **state)
 	assert_int_equal(hb_partition_best(&in), ~(hb_hostmap)0);
 }
 
-/* ---- a minimal executor: perfect clocks, instant statefile ---- */
+/* ---- a pool of real cores (unit_pool.c): perfect clocks, instant statefile ---- */
 
-#define N_MAX 5
+static void unsafe_config(struct hb_core_config *cfg) { cfg->unsafe = HB_UNSAFE_SKIP_REMOVAL_WAIT; }
 
-struct pool {
-	unsigned n;
-	struct hb_core *core[N_MAX];
-	bool up[N_MAX], fenced[N_MAX], cut_out[N_MAX];
-	hb_mono_ms watchdog_fire[N_MAX];
-	struct hb_timing t;
-	hb_uuid uuids[N_MAX], gen;
-	struct hb_global global;
-	struct hb_slot slots[N_MAX];
-	bool slot_written[N_MAX];
-	struct hb_packet last_pkt[N_MAX];  /* each host's latest heartbeat */
-	hb_mono_ms now;
-	hb_mono_ms removed_at[N_MAX][N_MAX]; /* when host i dropped host j */
-};
-
-static struct pool *pool_new(unsigned n, uint32_t T, bool unsafe)
+/* n hosts, the pool state Init, the watchdog modelled; the pool records
+ * when each host drops each other host (p->removed_at). */
+static struct unit_pool *pool_new(unsigned n, uint32_t T, bool unsafe)
 {
-	struct pool *p = calloc(1, sizeof *p);
-	struct hb_timing_params tp;
-	assert_non_null(p);
-	p->n = n;
-	assert_int_equal(hb_timing_params_from_T(T, &tp, NULL), 0);
-	assert_int_equal(hb_timing_derive(&tp, &p->t, NULL), 0);
-	p->gen.b[0] = 0x9e;
+	hb_uuid uuids[UNIT_POOL_MAX];
+	memset(uuids, 0, sizeof uuids);
 	for (unsigned i = 0; i < n; i++)
-		p->uuids[i].b[0] = (uint8_t)(0x10 + i);
-	p->global = (struct hb_global){.generation = p->gen, .pool_state = HB_POOL_INIT, .n_hosts = n, .writer = 0xff};
-	for (unsigned i = 0; i < n; i++) {
-		hb_slot_init_fresh(&p->slots[i], &p->gen, &p->uuids[i], i, n);
-		struct hb_core_config cfg = {
-			.n_hosts = n, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 1,
-			.timing = p->t, .weight = 1, .boot_id = 100 + i, .unsafe = unsafe ? HB_UNSAFE_SKIP_REMOVAL_WAIT : 0,
-		};
-		p->core[i] = calloc(1, hb_core_size());
-		hb_core_init(p->core[i], &cfg, 0);
-		p->up[i] = true;
-		for (unsigned j = 0; j < n; j++)
-			p->removed_at[i][j] = -1;
-	}
-	return p;
-}
-
-static void pool_free(struct pool *p)
-{
-	for (unsigned i = 0; i < p->n; i++)
-		free(p->core[i]);
-	free(p);
-}
-
-static void execute(struct pool *p, unsigned i, const struct hb_core_out *out)
-{
-	static struct hb_sf_read rd;
-	if (out->send)
-		p->last_pkt[i] = out->packet;
-	if (out->send)
-		for (unsigned j = 0; j < p->n; j++)
-			if (j != i && p->up[j] && !p->cut_out[i] && !p->cut_out[j])
-				hb_core_on_packet(p->core[j], p->now, &out->packet, 0);
-	if (out->write_slot) {
-		p->slots[i] = out->slot;
-		hb_core_on_sf_write(p->core[i], p->now, false, 0);
-	}
-	if (out->write_global) {
-		p->global = out->global;
-		hb_core_on_sf_write(p->core[i], p->now, true, 0);
-	}
-	if (out->read) {
-		memset(&rd, 0, sizeof rd);
-		rd.submitted_at = p->now;
-		rd.global = p->global;
-		for (unsigned j = 0; j < p->n; j++)
-			rd.slots[j] = p->slots[j];
-		hb_core_on_sf_read(p->core[i], p->now, &rd);
-	}
-	if (out->fence || out->exit) {
-		p->up[i] = false;
-		p->fenced[i] = out->fence;
-	}
-	/* the watchdog fires W after the deadline once it is armed */
-	p->watchdog_fire[i] = out->healthy_until + p->t.p.watchdog_timeout_ms;
-}
-
-/* Run until `until`, polling every host every 10 ms; record removals. */
-static void run(struct pool *p, hb_mono_ms until)
-{
-	for (; p->now <= until; p->now += 10) {
-		for (unsigned i = 0; i < p->n; i++) {
-			struct hb_core_out out;
-			struct hb_core_status st;
-			if (!p->up[i])
-				continue;
-			hb_core_poll(p->core[i], p->now, &out);
-			execute(p, i, &out);
-			hb_core_status(p->core[i], p->now, &st);
-			if (st.armed && p->now > p->watchdog_fire[i]) {
-				p->up[i] = false, p->fenced[i] = true;
-				continue;
-			}
-			for (unsigned j = 0; j < p->n; j++)
-				if (st.phase == HB_PHASE_ONLINE && !(st.liveset & hb_host_bit(j)) && p->removed_at[i][j] < 0 &&
-				    i != j)
-					p->removed_at[i][j] = p->now;
-		}
-	}
-}
-
-static struct hb_core_status status_of(struct pool *p, unsigned i)
-{
-	struct hb_core_status st;
-	hb_core_status(p->core[i], p->now, &st);
-	return st;
+		uuids[i].b[0] = (uint8_t)(0x10 + i);
+	struct unit_pool_opts o = {
+		.n_hosts = n, .T = T, .n_paths = 1, .pool_state = HB_POOL_INIT, .start = 0, .watchdog = true,
+		.gen = {.b = {0x9e}}, .uuids = uuids, .configure = unsafe ? unsafe_config : NULL,
+	};
+	return unit_pool_new(&o);
 }
 
 static void test_init_pool_forms(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	for (unsigned i = 0; i < 3; i++) {
-		struct hb_core_status st = status_of(p, i);
+		struct hb_core_status st = unit_pool_status(p, i);
 		assert_int_equal(st.phase, HB_PHASE_ONLINE);
 		assert_int_equal(st.liveset, 0x7);
 		assert_true(st.armed && st.sf_access);
@@ -246,19 +150,19 @@ static void test_init_pool_forms(void **state)
 	}
 	/* the lowest index made the pool Active */
 	assert_int_equal(p->global.pool_state, HB_POOL_ACTIVE);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 static void test_crash_waits_for_fence_bound(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	hb_mono_ms crash = p->now;
 	p->up[2] = false;
-	run(p, crash + p->t.failover_bound_ms + 1000);
+	unit_pool_run_until(p, crash + p->t.failover_bound_ms + 1000);
 	for (unsigned i = 0; i < 2; i++) {
-		struct hb_core_status st = status_of(p, i);
+		struct hb_core_status st = unit_pool_status(p, i);
 		assert_int_equal(st.liveset, 0x3);
 		hb_mono_ms after = p->removed_at[i][2] - crash;
 		/* never before the removal wait, always within the failover bound */
@@ -268,18 +172,18 @@ static void test_crash_waits_for_fence_bound(void **state)
 			         (long long)after, p->t.removal_wait_ms, p->t.failover_bound_ms);
 	}
 	assert_false(p->fenced[0] || p->fenced[1]);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 static void test_isolated_host_fences_and_says_so(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	hb_mono_ms cut_at = p->now;
 	p->cut_out[2] = true;
 	while (p->now < cut_at + (hb_mono_ms)p->t.isolation_bound_ms) {
-		run(p, p->now + 100);
+		unit_pool_run_until(p, p->now + 100);
 		/* removal means fenced */
 		assert_true(p->removed_at[0][2] < 0 || p->fenced[2]);
 		assert_true(p->removed_at[1][2] < 0 || p->fenced[2]);
@@ -290,36 +194,36 @@ static void test_isolated_host_fences_and_says_so(void **state)
 	assert_true(p->slots[2].view.flags & HB_VF_FENCING);
 	assert_int_equal(p->slots[2].last_words.reason, HB_FENCE_LOST_PARTITION);
 	for (unsigned i = 0; i < 2; i++) {
-		assert_int_equal(status_of(p, i).liveset, 0x3);
+		assert_int_equal(unit_pool_status(p, i).liveset, 0x3);
 		/* dropped on its fencing flag, within the bound for a loser that can
 		 * still write (not after a silent host's full wait from its flag) */
 		assert_true(p->removed_at[i][2] - cut_at <= (hb_mono_ms)p->t.failover_typical_ms + 1000);
 	}
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 static void test_master_lock_single_holder(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	enum hb_propose_result r1 = HB_PROPOSE_PENDING, r2 = HB_PROPOSE_PENDING;
 	for (int i = 0; i < 200 && (r1 == HB_PROPOSE_PENDING || r2 == HB_PROPOSE_PENDING); i++) {
 		if (r1 == HB_PROPOSE_PENDING)
 			r1 = hb_core_propose_master(p->core[1], p->now);
 		if (r2 == HB_PROPOSE_PENDING)
 			r2 = hb_core_propose_master(p->core[2], p->now);
-		run(p, p->now + 500);
+		unit_pool_run_until(p, p->now + 500);
 	}
 	/* racing proposals: exactly one TRUE, and everyone agrees on it */
 	assert_true((r1 == HB_PROPOSE_TRUE) != (r2 == HB_PROPOSE_TRUE));
 	int holder = r1 == HB_PROPOSE_TRUE ? 1 : 2;
-	run(p, p->now + 5000);
+	unit_pool_run_until(p, p->now + 5000);
 	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(status_of(p, i).master, holder);
+		assert_int_equal(unit_pool_status(p, i).master, holder);
 	assert_int_equal(hb_core_propose_master(p->core[(unsigned)holder], p->now), HB_PROPOSE_TRUE);
 	assert_int_equal(hb_core_propose_master(p->core[0], p->now), HB_PROPOSE_FALSE);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* Each path carries a copy of the same packet: every copy keeps its path
@@ -327,7 +231,7 @@ static void test_master_lock_single_holder(void **state)
 static void test_paths_are_tracked_separately(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(2, 10, false);
+	struct unit_pool *p = pool_new(2, 10, false);
 	struct hb_core_config cfg = {
 		.n_hosts = 2, .self = 1, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 2,
 		.timing = p->t, .weight = 1, .boot_id = 7,
@@ -351,7 +255,7 @@ static void test_paths_are_tracked_separately(void **state)
 	assert_int_equal(st.last_heard_path[0][1], 120);
 	assert_int_equal(st.dropped[HB_REJECT_REPLAY], 1);
 	free(c);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* The unsafe switch really breaks the removal rule: an isolated host is
@@ -359,29 +263,18 @@ static void test_paths_are_tracked_separately(void **state)
 static void test_unsafe_switch_breaks_removal(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, true);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, true);
+	unit_pool_run_until(p, 15000);
 	p->cut_out[2] = true;
 	hb_mono_ms cut_at = p->now;
 	bool early = false;
 	while (p->now < cut_at + (hb_mono_ms)p->t.failover_bound_ms) {
-		run(p, p->now + 100);
+		unit_pool_run_until(p, p->now + 100);
 		if (p->removed_at[0][2] >= 0 && p->up[2])
 			early = true;
 	}
 	assert_true(early);
-	pool_free(p);
-}
-
-/* Restart host at index i as a new incarnation (its agent, not its slot). */
-static void restart(struct pool *p, unsigned i, uint64_t boot_id)
-{
-	struct hb_core_config cfg = {
-		.n_hosts = p->n, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = 1,
-		.timing = p->t, .weight = 1, .boot_id = boot_id,
-	};
-	hb_core_init(p->core[i], &cfg, p->now);
-	p->up[i] = true;
+	unit_pool_free(p);
 }
 
 /* Family 4: heartbeats recorded before a receiver restarted echo sends of
@@ -390,19 +283,19 @@ static void restart(struct pool *p, unsigned i, uint64_t boot_id)
 static void test_replay_into_restarted_host(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	struct hb_packet recorded = p->last_pkt[2];
 	p->up[2] = false; /* host 2 dies */
-	restart(p, 0, 500);
+	unit_pool_restart(p, 0, 500);
 	for (int i = 0; i < 20; i++) {
 		recorded.sequence++;
 		hb_core_on_packet(p->core[0], p->now, &recorded, 0);
-		run(p, p->now + 200);
+		unit_pool_run_until(p, p->now + 200);
 	}
 	assert_null(hb_core_peer_net_view(p->core[0], 2));
-	assert_false(status_of(p, 0).hb_heard & hb_host_bit(2));
-	pool_free(p);
+	assert_false(unit_pool_status(p, 0).hb_heard & hb_host_bit(2));
+	unit_pool_free(p);
 }
 
 /* Family 4: one key-holder packet with a huge sequence, then one with the
@@ -411,23 +304,23 @@ static void test_replay_into_restarted_host(void **state)
 static void test_huge_sequence_does_not_blind(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	struct hb_packet forged = p->last_pkt[1];
 	forged.sequence = UINT64_C(1) << 62;
 	hb_core_on_packet(p->core[0], p->now, &forged, 0);
-	run(p, p->now + p->t.p.hb_timeout_ms + 5000);
-	assert_true(status_of(p, 0).hb_heard & hb_host_bit(1));
+	unit_pool_run_until(p, p->now + p->t.p.hb_timeout_ms + 5000);
+	assert_true(unit_pool_status(p, 0).hb_heard & hb_host_bit(1));
 	forged = p->last_pkt[1];
 	forged.boot_id++;
 	forged.sequence = 1;
 	hb_core_on_packet(p->core[0], p->now, &forged, 0);
-	run(p, p->now + p->t.p.hb_timeout_ms + 5000);
-	struct hb_core_status st = status_of(p, 0);
+	unit_pool_run_until(p, p->now + p->t.p.hb_timeout_ms + 5000);
+	struct hb_core_status st = unit_pool_status(p, 0);
 	assert_true(st.hb_heard & hb_host_bit(1));
 	assert_int_equal(st.liveset, 0x7);
 	assert_false(p->fenced[0] || p->fenced[1] || p->fenced[2]);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* Family 3: one heartbeat claiming a member's clean stop (or its fence) is
@@ -435,17 +328,17 @@ static void test_huge_sequence_does_not_blind(void **state)
 static void test_forged_stop_not_believed(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	struct hb_packet forged = p->last_pkt[2];
 	forged.sequence++;
 	forged.view.phase = HB_PHASE_STOPPED;
 	forged.view.flags = (uint8_t)((forged.view.flags & ~HB_VF_ARMED) | HB_VF_EXCLUDED);
 	hb_core_on_packet(p->core[0], p->now, &forged, 0);
-	run(p, p->now + 10000);
-	assert_int_equal(status_of(p, 0).liveset, 0x7);
+	unit_pool_run_until(p, p->now + 10000);
+	assert_int_equal(unit_pool_status(p, 0).liveset, 0x7);
 	assert_false(p->fenced[2]);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* Family 3: a host reads its own slot back and fences when someone else
@@ -453,15 +346,15 @@ static void test_forged_stop_not_believed(void **state)
 static void test_foreign_slot_write_fences(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(3, 10, false);
-	run(p, 15000);
+	struct unit_pool *p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
 	p->slots[2].sequence++;
 	p->slots[2].view.phase = HB_PHASE_STOPPED;
-	run(p, p->now + 5000);
+	unit_pool_run_until(p, p->now + 5000);
 	assert_true(p->fenced[2]);
 	assert_int_equal(p->slots[2].last_words.reason, HB_FENCE_SLOT_OVERWRITTEN);
 	assert_true(p->removed_at[0][2] < 0 || p->removed_at[0][2] > p->now - 5000);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 int main(void)

@@ -4,7 +4,7 @@
  * at function level, without a socket, against real cores (docs/control.md,
  * "Requests and responses" and "Commands").
  *
- * Host 0 of a 3-host pool of real cores, run by a perfect executor (one
+ * Host 0 of a 3-host pool of real cores, run by the unit pool (unit_pool.c, one
  * heartbeat path, an instant statefile), is the agent; a fresh core that
  * was never polled stands for an agent that is Starting. Covers:
  *   - malformed requests: bad-request, unsupported-version, unknown-command,
@@ -35,9 +35,9 @@
 
 #include "agent.h"
 #include "hb_ctl_proto.h"
+#include "unit_pool.h"
 
 #define N 3u
-#define STEP_MS 10
 
 /* ---- what the agent's other modules would provide ------------------------ */
 
@@ -64,126 +64,40 @@ const struct hb_sf_read *agent_sf_last_read(const struct agent *a)
 
 static const char *last_log(void) { return g_n_log > 0 ? g_log[(g_n_log - 1u) % 16u] : ""; }
 
-/* ---- a pool of real cores ------------------------------------------------ */
+/* ---- a pool of real cores (unit_pool.c) ---------------------------------- */
 
-struct pool {
-	struct hb_core *core[N];
-	struct hb_timing t;
-	hb_uuid uuids[N], gen;
-	struct hb_global global;
-	struct hb_slot slots[N];
-	hb_mono_ms now;
-	bool sf_dead0;           /* host 0's statefile I/O never completes */
-	struct hb_core_out out0; /* host 0's latest outputs */
-	bool exit0;              /* host 0 was told to exit */
-	int exit_code0;
-	bool wrote_global0;      /* host 0 wrote the global block */
-};
-
-static void execute(struct pool *p, unsigned i, const struct hb_core_out *out)
+static struct unit_pool *pool_new(enum hb_pool_state ps)
 {
-	if (out->send)
-		for (unsigned j = 0; j < N; j++)
-			if (j != i)
-				hb_core_on_packet(p->core[j], p->now, &out->packet, 0);
-	bool dead = i == 0 && p->sf_dead0;
-	if (out->write_slot && !dead) {
-		p->slots[i] = out->slot;
-		hb_core_on_sf_write(p->core[i], p->now, false, 0);
-	}
-	if (out->write_global && !dead) {
-		p->global = out->global;
-		p->wrote_global0 |= i == 0;
-		hb_core_on_sf_write(p->core[i], p->now, true, 0);
-	}
-	if (out->read && !dead) {
-		static struct hb_sf_read r;
-		memset(&r, 0, sizeof r);
-		r.submitted_at = p->now;
-		r.global = p->global;
-		memcpy(r.slots, p->slots, sizeof p->slots);
-		hb_core_on_sf_read(p->core[i], p->now, &r);
-	}
-	if (i == 0 && out->exit) {
-		p->exit0 = true;
-		p->exit_code0 = out->exit_code;
-	}
-}
-
-/* Run the pool for ms (host 0 stops being polled once told to exit). */
-static void pool_run(struct pool *p, hb_mono_ms ms)
-{
-	for (hb_mono_ms end = p->now + ms; p->now < end; p->now += STEP_MS)
-		for (unsigned i = 0; i < N; i++) {
-			if (i == 0 && p->exit0)
-				continue;
-			struct hb_core_out out;
-			hb_core_poll(p->core[i], p->now, &out);
-			if (i == 0)
-				p->out0 = out;
-			execute(p, i, &out);
-		}
-}
-
-static struct hb_core_status pool_status(const struct pool *p, unsigned i)
-{
-	struct hb_core_status st;
-	hb_core_status(p->core[i], p->now, &st);
-	return st;
-}
-
-static struct pool *pool_new(enum hb_pool_state ps)
-{
-	struct pool *p = calloc(1, sizeof *p);
-	struct hb_timing_params tp;
-	assert_non_null(p);
-	assert_int_equal(hb_timing_params_from_T(10, &tp, NULL), 0);
-	assert_int_equal(hb_timing_derive(&tp, &p->t, NULL), 0);
-	for (unsigned k = 0; k < sizeof p->gen.b; k++)
-		p->gen.b[k] = (uint8_t)(0xa0 + k);
+	hb_uuid uuids[N];
+	struct unit_pool_opts o = {.n_hosts = N, .T = 10, .n_paths = 1, .pool_state = ps, .start = 1000, .uuids = uuids};
+	for (unsigned k = 0; k < sizeof o.gen.b; k++)
+		o.gen.b[k] = (uint8_t)(0xa0 + k);
 	for (unsigned i = 0; i < N; i++)
-		for (unsigned k = 0; k < sizeof p->uuids[i].b; k++)
-			p->uuids[i].b[k] = (uint8_t)(i * 7u + k + 1u);
-	p->global = (struct hb_global){.generation = p->gen, .pool_state = ps, .n_hosts = N, .writer = 0xff};
-	p->now = 1000;
-	for (unsigned i = 0; i < N; i++) {
-		hb_slot_init_fresh(&p->slots[i], &p->gen, &p->uuids[i], i, N);
-		struct hb_core_config cfg = {.n_hosts = N, .self = i, .host_uuids = p->uuids, .generation = p->gen,
-		                             .n_paths = 1, .timing = p->t, .weight = 1, .boot_id = 100 + i};
-		p->core[i] = calloc(1, hb_core_size());
-		assert_non_null(p->core[i]);
-		hb_core_init(p->core[i], &cfg, p->now);
-	}
-	return p;
+		for (unsigned k = 0; k < sizeof uuids[i].b; k++)
+			uuids[i].b[k] = (uint8_t)(i * 7u + k + 1u);
+	return unit_pool_new(&o);
 }
 
 /* Every host Online with the whole pool in its liveset, then 5 s more. */
-static void pool_online(struct pool *p)
+static void pool_online(struct unit_pool *p)
 {
 	hb_mono_ms limit = p->now + 60000;
 	while (p->now < limit) {
-		pool_run(p, STEP_MS);
+		unit_pool_run_for(p, UNIT_POOL_STEP_MS);
 		bool all = true;
 		for (unsigned i = 0; i < N; i++) {
-			struct hb_core_status st = pool_status(p, i);
+			struct hb_core_status st = unit_pool_status(p, i);
 			all = all && st.phase == HB_PHASE_ONLINE && st.liveset == (hb_hostmap)((1u << N) - 1u);
 		}
 		if (all)
 			break;
 	}
 	assert_true(p->now < limit);
-	pool_run(p, 5000);
-}
-
-static void pool_free(struct pool *p)
-{
-	for (unsigned i = 0; i < N; i++)
-		free(p->core[i]);
-	free(p);
+	unit_pool_run_for(p, 5000);
 }
 
 /* Host 0's agent. */
-static struct agent *agent_new(struct pool *p, const char *group)
+static struct agent *agent_new(struct unit_pool *p, const char *group)
 {
 	struct agent *a = calloc(1, sizeof *a);
 	assert_non_null(a);
@@ -225,7 +139,7 @@ struct reply {
 	struct json_object *o;
 };
 
-static struct reply ask(struct agent *a, struct pool *p, const struct agent_ctl_client *c, const char *line)
+static struct reply ask(struct agent *a, struct unit_pool *p, const struct agent_ctl_client *c, const char *line)
 {
 	if (p != NULL)
 		a->now = p->now;
@@ -294,7 +208,7 @@ static const char *member_str(struct json_object *o, const char *key)
 static void test_malformed(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	struct agent *a = agent_new(p, NULL);
 	const char *bad[] = {
 		"not json",
@@ -337,7 +251,7 @@ static void test_malformed(void **state)
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"ping\",\"id\":\"x\"}"), "pong");
 	assert_int_equal(a->ctl.bad_requests, n + 5u);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* ---- permissions --------------------------------------------------------- */
@@ -345,7 +259,7 @@ static void test_malformed(void **state)
 static void test_permissions(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	pool_online(p);
 	const char *queries[] = {"{\"cmd\":\"ping\"}", "{\"cmd\":\"status\"}", "{\"cmd\":\"liveset\"}",
 	                         "{\"cmd\":\"timeouts\"}", "{\"cmd\":\"statefile\"}",
@@ -377,7 +291,7 @@ static void test_permissions(void **state)
 	assert_non_null(strstr(g_log[0], "propose-master by uid 1001 pid 503: permission denied"));
 	assert_int_equal(a->ctl.denied, 2u * nq + nc);
 	/* nothing changed in the core or the agent */
-	struct hb_core_status st = pool_status(p, 0);
+	struct hb_core_status st = unit_pool_status(p, 0);
 	assert_true(st.armed);
 	assert_false(st.excluded);
 	assert_int_equal(st.pool_state, HB_POOL_ACTIVE);
@@ -396,7 +310,7 @@ static void test_permissions(void **state)
 	for (unsigned k = 0; k < nc; k++)
 		expect_fail(ask(a, p, &MEMBER, changes[k]), "permission-denied", 16);
 	assert_int_equal(a->ctl.denied, nq + nc);
-	assert_true(pool_status(p, 0).armed);
+	assert_true(unit_pool_status(p, 0).armed);
 	/* root may do both */
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"ping\"}"), "pong");
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"set-weight\",\"args\":{\"weight\":9}}"), "ok");
@@ -406,7 +320,7 @@ static void test_permissions(void **state)
 	done(&r);
 	assert_int_equal(a->ctl.denied, nq + nc);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* ---- not Online ---------------------------------------------------------- */
@@ -414,10 +328,10 @@ static void test_permissions(void **state)
 static void test_not_online(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE); /* never run: Starting */
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE); /* never run: Starting */
 	struct agent *a = agent_new(p, "hbadmins");
-	assert_int_equal(pool_status(p, 0).phase, HB_PHASE_STARTING);
-	assert_false(pool_status(p, 0).sf_access);
+	assert_int_equal(unit_pool_status(p, 0).phase, HB_PHASE_STARTING);
+	assert_false(unit_pool_status(p, 0).sf_access);
 
 	/* queries are answered, by root and by the control group */
 	expect_ok(ask(a, p, &MEMBER, "{\"cmd\":\"ping\"}"), "pong");
@@ -457,13 +371,13 @@ static void test_not_online(void **state)
 	/* the refused changes left the core as it was: once run, it joins
 	 * and comes Online armed, not excluded, with the pool active */
 	pool_online(p);
-	struct hb_core_status st = pool_status(p, 0);
+	struct hb_core_status st = unit_pool_status(p, 0);
 	assert_true(st.armed);
 	assert_false(st.excluded);
 	assert_int_equal(st.pool_state, HB_POOL_ACTIVE);
-	assert_false(p->wrote_global0);
+	assert_false(p->wrote_global[0]);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* ---- changes reach the core ---------------------------------------------- */
@@ -471,11 +385,11 @@ static void test_not_online(void **state)
 static void test_changes_online(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	pool_online(p);
 	struct agent *a = agent_new(p, NULL);
-	assert_true(pool_status(p, 0).armed);
-	assert_true(pool_status(p, 0).sf_access);
+	assert_true(unit_pool_status(p, 0).armed);
+	assert_true(unit_pool_status(p, 0).sf_access);
 
 	/* status while Online */
 	struct reply r = ask(a, p, &ROOT, "{\"cmd\":\"status\"}");
@@ -487,12 +401,12 @@ static void test_changes_online(void **state)
 
 	g_n_log = 0;
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"disarm\"}"), "disarmed");
-	assert_false(pool_status(p, 0).armed);
+	assert_false(unit_pool_status(p, 0).armed);
 	assert_non_null(strstr(last_log(), "disarm by uid 0 pid 501: done (0)"));
-	pool_run(p, 100);
-	assert_false(pool_status(p, 0).armed);
+	unit_pool_run_for(p, 100);
+	assert_false(unit_pool_status(p, 0).armed);
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"arm\"}"), "armed");
-	assert_true(pool_status(p, 0).armed);
+	assert_true(unit_pool_status(p, 0).armed);
 
 	/* propose-master: decided within the lock wait; host 0 alone asks */
 	r = ask(a, p, &ROOT, "{\"cmd\":\"propose-master\"}");
@@ -500,55 +414,55 @@ static void test_changes_online(void **state)
 	assert_true(strcmp(r.result, "PENDING") == 0 || strcmp(r.result, "TRUE") == 0);
 	done(&r);
 	for (unsigned k = 0; k < 100u && strcmp(r.result, "TRUE") != 0; k++) {
-		pool_run(p, 200);
+		unit_pool_run_for(p, 200);
 		r = ask(a, p, &ROOT, "{\"cmd\":\"propose-master\"}");
 		assert_true(r.ok);
 		assert_true(strcmp(r.result, "FALSE") != 0);
 		done(&r);
 	}
 	assert_string_equal(r.result, "TRUE");
-	assert_true(pool_status(p, 0).i_am_master);
+	assert_true(unit_pool_status(p, 0).i_am_master);
 
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"set-weight\",\"args\":{\"weight\":300}}"), "ok");
 	assert_int_equal(a->weight, 300);
 
 	/* set-pool-state: written to the global block at the next cycle */
-	p->wrote_global0 = false;
+	p->wrote_global[0] = false;
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"set-pool-state\",\"args\":{\"state\":\"active\"}}"), "requested");
 	assert_non_null(strstr(last_log(), "set-pool-state active by uid 0 pid 501: done (0)"));
-	pool_run(p, 2 * (hb_mono_ms)p->t.sf_cycle_ms + 100);
-	assert_true(p->wrote_global0);
+	unit_pool_run_for(p, 2 * (hb_mono_ms)p->t.sf_cycle_ms + 100);
+	assert_true(p->wrote_global[0]);
 	assert_int_equal(p->global.pool_state, HB_POOL_ACTIVE);
 	expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"set-pool-state\",\"args\":{\"state\":\"init\"}}"), "refused", 15);
 
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"clear-excluded\"}"), "cleared");
-	assert_false(pool_status(p, 0).excluded);
+	assert_false(unit_pool_status(p, 0).excluded);
 
 	/* set-excluded: disarmed, the slot says excluded, exit 19 */
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"set-excluded\"}"), "excluded");
-	assert_false(pool_status(p, 0).armed);
-	pool_run(p, 10000);
-	assert_true(p->exit0);
-	assert_int_equal(p->exit_code0, 19);
+	assert_false(unit_pool_status(p, 0).armed);
+	unit_pool_run_for(p, 10000);
+	assert_true(p->exited[0]);
+	assert_int_equal(p->exit_code[0], 19);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 static void test_shutdown(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	pool_online(p);
 	struct agent *a = agent_new(p, NULL);
 	g_n_log = 0;
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"shutdown\"}"), "stopping");
 	assert_non_null(strstr(last_log(), "shutdown by uid 0 pid 501: done (0)"));
-	assert_false(pool_status(p, 0).armed);
-	pool_run(p, 10000);
-	assert_true(p->exit0);
-	assert_int_equal(p->exit_code0, 0);
+	assert_false(unit_pool_status(p, 0).armed);
+	unit_pool_run_for(p, 10000);
+	assert_true(p->exited[0]);
+	assert_int_equal(p->exit_code[0], 0);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* Online, the pool state not active: set-/clear-excluded refused, 11;
@@ -556,25 +470,25 @@ static void test_shutdown(void **state)
 static void test_pool_not_active(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	pool_online(p);
 	struct agent *a = agent_new(p, NULL);
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"set-pool-state\",\"args\":{\"state\":\"invalid\"}}"), "requested");
-	for (unsigned k = 0; k < 200u && pool_status(p, 0).pool_state == HB_POOL_ACTIVE; k++)
-		pool_run(p, 50);
+	for (unsigned k = 0; k < 200u && unit_pool_status(p, 0).pool_state == HB_POOL_ACTIVE; k++)
+		unit_pool_run_for(p, 50);
 	assert_int_equal(p->global.pool_state, HB_POOL_INVALID);
-	assert_int_equal(pool_status(p, 0).pool_state, HB_POOL_INVALID);
-	if (pool_status(p, 0).sf_access) {
+	assert_int_equal(unit_pool_status(p, 0).pool_state, HB_POOL_INVALID);
+	if (unit_pool_status(p, 0).sf_access) {
 		g_n_log = 0;
 		expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"set-excluded\"}"), "refused", 11);
 		assert_non_null(strstr(last_log(), "set-excluded by uid 0 pid 501: refused (11)"));
 		expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"clear-excluded\"}"), "refused", 11);
-		assert_false(pool_status(p, 0).excluded);
+		assert_false(unit_pool_status(p, 0).excluded);
 	} else {
 		fail_msg("host 0 lost statefile access after set-pool-state invalid");
 	}
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 /* Online without statefile access: the changes that need it are refused, 8;
@@ -582,12 +496,12 @@ static void test_pool_not_active(void **state)
 static void test_no_statefile_access(void **state)
 {
 	(void)state;
-	struct pool *p = pool_new(HB_POOL_ACTIVE);
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
 	pool_online(p);
-	p->sf_dead0 = true;
-	for (unsigned k = 0; k < 600u && pool_status(p, 0).sf_access; k++)
-		pool_run(p, 50);
-	struct hb_core_status st = pool_status(p, 0);
+	p->sf_dead[0] = true;
+	for (unsigned k = 0; k < 600u && unit_pool_status(p, 0).sf_access; k++)
+		unit_pool_run_for(p, 50);
+	struct hb_core_status st = unit_pool_status(p, 0);
 	assert_false(st.sf_access);
 	assert_int_equal(st.phase, HB_PHASE_ONLINE); /* the network still holds the pool */
 	struct agent *a = agent_new(p, NULL);
@@ -595,7 +509,7 @@ static void test_no_statefile_access(void **state)
 	expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"clear-excluded\"}"), "refused", 8);
 	expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"set-pool-state\",\"args\":{\"state\":\"invalid\"}}"), "refused", 8);
 	expect_fail(ask(a, p, &ROOT, "{\"cmd\":\"set-pool-state\",\"args\":{\"state\":\"init\"}}"), "refused", 15);
-	assert_false(pool_status(p, 0).excluded);
+	assert_false(unit_pool_status(p, 0).excluded);
 	expect_ok(ask(a, p, &ROOT, "{\"cmd\":\"disarm\"}"), "disarmed");
 	struct reply r = ask(a, p, &ROOT, "{\"cmd\":\"status\"}");
 	struct json_object *v = NULL;
@@ -603,7 +517,7 @@ static void test_no_statefile_access(void **state)
 	assert_false(json_object_get_boolean(v));
 	done(&r);
 	free(a);
-	pool_free(p);
+	unit_pool_free(p);
 }
 
 int main(void)

@@ -46,6 +46,7 @@
 #include "hb_ctl_proto.h"
 #include "hb_exit.h"
 #include "hbctl.h"
+#include "unit_pool.h"
 
 #define N HB_MAX_HOSTS
 #define PATHS HB_MAX_PATHS
@@ -53,7 +54,7 @@
 
 /* ---- what the agent's other modules would provide ------------------------ */
 
-static struct hb_sf_read g_read; /* the latest statefile read (every slot) */
+static struct unit_pool *g_pool; /* its read is the latest statefile read (every slot) */
 
 void agent_log(int prio, const char *fmt, ...)
 {
@@ -66,7 +67,7 @@ bool agent_xs_connected(void) { return true; }
 const struct hb_sf_read *agent_sf_last_read(const struct agent *a)
 {
 	(void)a;
-	return &g_read;
+	return &g_pool->read;
 }
 /* hbctl_client.c asks for the config only without -S */
 int hbctl_config(const struct hbctl_opts *opts, bool quiet, const struct hb_config **out)
@@ -77,16 +78,7 @@ int hbctl_config(const struct hbctl_opts *opts, bool quiet, const struct hb_conf
 }
 const char *hbctl_config_error(void) { return "no config in this test"; }
 
-/* ---- a 64-host pool of real cores, brought Online ------------------------ */
-
-struct pool {
-	struct hb_core *core[N];
-	struct hb_timing t;
-	hb_uuid uuids[N], gen;
-	struct hb_global global;
-	struct hb_slot slots[N];
-	hb_mono_ms now;
-};
+/* ---- a 64-host pool of real cores (unit_pool.c), brought Online --------- */
 
 static struct hb_last_words longest_words(uint64_t boot_id)
 {
@@ -96,69 +88,35 @@ static struct hb_last_words longest_words(uint64_t boot_id)
 	return w;
 }
 
-static void execute(struct pool *p, unsigned i, const struct hb_core_out *out)
+/* Every host's weight, boot id and last words at their longest. */
+static void longest_config(struct hb_core_config *cfg)
 {
-	if (out->send)
-		for (unsigned j = 0; j < N; j++)
-			for (unsigned path = 0; path < PATHS && j != i; path++) {
-				struct hb_packet pkt = out->packet;
-				pkt.path = (uint8_t)path;
-				hb_core_on_packet(p->core[j], p->now, &pkt, path);
-			}
-	if (out->write_slot) {
-		p->slots[i] = out->slot;
-		hb_core_on_sf_write(p->core[i], p->now, false, 0);
-	}
-	if (out->write_global) {
-		p->global = out->global;
-		hb_core_on_sf_write(p->core[i], p->now, true, 0);
-	}
-	if (out->read) {
-		memset(&g_read, 0, sizeof g_read);
-		g_read.submitted_at = p->now;
-		g_read.global = p->global;
-		memcpy(g_read.slots, p->slots, sizeof p->slots);
-		hb_core_on_sf_read(p->core[i], p->now, &g_read);
-	}
+	uint64_t boot = UINT64_MAX / 4 + cfg->self;
+	cfg->weight = UINT16_MAX;
+	cfg->boot_id = boot;
+	cfg->last_words = longest_words(boot - 1);
 }
 
-static struct pool *pool_online(void)
+static struct unit_pool *pool_online(void)
 {
-	struct pool *p = calloc(1, sizeof *p);
-	struct hb_timing_params tp;
-	assert_non_null(p);
-	assert_int_equal(hb_timing_params_from_T(10, &tp, NULL), 0);
-	assert_int_equal(hb_timing_derive(&tp, &p->t, NULL), 0);
-	for (unsigned k = 0; k < sizeof p->gen.b; k++)
-		p->gen.b[k] = (uint8_t)(0xa0 + k);
+	hb_uuid uuids[N];
+	struct unit_pool_opts o = {.n_hosts = N, .T = 10, .n_paths = PATHS, .pool_state = HB_POOL_INIT,
+	                           .uuids = uuids, .configure = longest_config};
+	for (unsigned k = 0; k < sizeof o.gen.b; k++)
+		o.gen.b[k] = (uint8_t)(0xa0 + k);
 	for (unsigned i = 0; i < N; i++)
-		for (unsigned k = 0; k < sizeof p->uuids[i].b; k++)
-			p->uuids[i].b[k] = (uint8_t)(i * 7u + k);
-	p->global = (struct hb_global){.generation = p->gen, .pool_state = HB_POOL_INIT, .n_hosts = N, .writer = 0xff};
-	for (unsigned i = 0; i < N; i++) {
-		hb_slot_init_fresh(&p->slots[i], &p->gen, &p->uuids[i], i, N);
-		uint64_t boot = UINT64_MAX / 4 + i;
-		struct hb_core_config cfg = {
-			.n_hosts = N, .self = i, .host_uuids = p->uuids, .generation = p->gen, .n_paths = PATHS,
-			.timing = p->t, .weight = UINT16_MAX, .boot_id = boot, .last_words = longest_words(boot - 1),
-		};
-		p->core[i] = calloc(1, hb_core_size());
-		assert_non_null(p->core[i]);
-		hb_core_init(p->core[i], &cfg, 0);
-	}
-	/* every host Online with the whole pool in its liveset; then a few more
-	 * seconds so that every view and every slot lists every host */
+		for (unsigned k = 0; k < sizeof uuids[i].b; k++)
+			uuids[i].b[k] = (uint8_t)(i * 7u + k);
+	struct unit_pool *p = unit_pool_new(&o);
+	/* every host Online with the whole pool in its liveset (as each saw it
+	 * right after its poll); then a few more seconds so that every view and
+	 * every slot lists every host */
 	hb_mono_ms online_at = -1;
-	for (; p->now <= 60000 && (online_at < 0 || p->now < online_at + 5000); p->now += 10) {
+	for (; p->now <= 60000 && (online_at < 0 || p->now < online_at + 5000); p->now += UNIT_POOL_STEP_MS) {
+		unit_pool_step(p);
 		bool all = true;
-		for (unsigned i = 0; i < N; i++) {
-			struct hb_core_out out;
-			struct hb_core_status st;
-			hb_core_poll(p->core[i], p->now, &out);
-			execute(p, i, &out);
-			hb_core_status(p->core[i], p->now, &st);
-			all = all && st.phase == HB_PHASE_ONLINE && st.liveset == ~(hb_hostmap)0;
-		}
+		for (unsigned i = 0; i < N; i++)
+			all = all && p->status[i].phase == HB_PHASE_ONLINE && p->status[i].liveset == ~(hb_hostmap)0;
 		if (all && online_at < 0)
 			online_at = p->now;
 	}
@@ -166,18 +124,11 @@ static struct pool *pool_online(void)
 	return p;
 }
 
-static void pool_free(struct pool *p)
-{
-	for (unsigned i = 0; i < N; i++)
-		free(p->core[i]);
-	free(p);
-}
-
 /* ---- host 0's agent, every field at its longest -------------------------- */
 
 static char g_dir[] = "/tmp/hbctl-replies.XXXXXX";
 
-static struct agent *agent_new(struct pool *p, const char *sock, const char *group)
+static struct agent *agent_new(struct unit_pool *p, const char *sock, const char *group)
 {
 	struct agent *a = calloc(1, sizeof *a);
 	assert_non_null(a);
@@ -345,7 +296,6 @@ static struct json_object *get(struct json_object *o, const char *k)
 
 /* ---- the tests ----------------------------------------------------------- */
 
-static struct pool *g_pool;
 
 static void test_largest_replies_fit(void **state)
 {
@@ -609,7 +559,7 @@ static void test_root_keeps_its_slots(void **state)
  * first), then the control socket opens at the default path with
  * <ControlGroup>65534</ControlGroup>. Exit 0 when a uid-65534 member of the
  * group can connect; 77 when the namespace cannot be had. */
-static int default_path_child(struct pool *p)
+static int default_path_child(struct unit_pool *p)
 {
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
@@ -667,7 +617,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	pool_free(g_pool);
+	unit_pool_free(g_pool);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
 	return system(cmd) == 0 ? 0 : -1;

@@ -32,49 +32,17 @@
 #include "hb_sftool.h"
 #include "hb_slot.h"
 #include "hb_uuid.h"
+#include "unit_sfdir.h"
 
 static char test_dir[PATH_MAX];
 static char test_path[PATH_MAX + 32];
 
 /* ---- fixtures ------------------------------------------------------------ */
 
-static bool dir_supports_odirect(const char *dir)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/hb-sfdev-probe-XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	fd = open(path, O_RDWR | O_DIRECT);
-	bool ok = fd >= 0;
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
-	return ok;
-}
-
-static bool find_test_dir(void)
-{
-	const char *candidates[] = {".", "/var/tmp", getenv("TMPDIR"), "/tmp"};
-	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-		if (candidates[i] && dir_supports_odirect(candidates[i])) {
-			snprintf(test_dir, sizeof test_dir, "%s", candidates[i]);
-			return true;
-		}
-	}
-	return false;
-}
-
 static int setup_file(void **state)
 {
 	(void)state;
-	snprintf(test_path, sizeof test_path, "%s/hb-sfdev-test-XXXXXX", test_dir);
-	int fd = mkstemp(test_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
+	return unit_sfdir_mkfile(test_path, sizeof test_path, test_dir, "hb-sfdev-test");
 }
 
 static int teardown_file(void **state)
@@ -463,10 +431,8 @@ static void test_sftool_deadline(void **state)
 
 int main(void)
 {
-	if (!find_test_dir()) {
-		fprintf(stderr, "SKIP: no directory among ., /var/tmp, $TMPDIR, /tmp supports O_DIRECT\n");
+	if (!unit_sfdir_find(test_dir, sizeof test_dir, "hb-sfdev-probe"))
 		return 77;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_size_checks, setup_file, teardown_file),
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup_file, teardown_file),
