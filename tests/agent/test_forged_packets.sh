@@ -28,18 +28,8 @@ for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 
 need_raw_sockets forge
 
-tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
-"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
-
-for i in 0 1 2; do start_agent $i; done
-if wait_for "$join" all_online; then
-	pass "pool formed"
-else
-	fail "pool did not form: $(for i in 0 1 2; do status $i | jq -c '{phase,liveset,armed}'; done)"
-	exit 1
-fi
-for i in 0 1 2; do remember_helper $i $i; done
+read_timing
+form_pool
 
 got=""
 limit=$(($(now_ms) + 30000))

@@ -56,22 +56,13 @@ start_agent() { # INDEX
 }
 
 for i in 0 1 2; do write_conf $i 10.199.0.1 10.199.0.2 10.199.0.3; done
-tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
+read_timing
 isolation=$(jq -r .bounds.isolation_bound_ms <<<"$tj")
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
 fence_bound=$(jq -r .derived.fence_bound_ms <<<"$tj")
-"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
 test_start=$(now_ms)
 
 # --- the pool forms --------------------------------------------------------
-for i in 0 1 2; do start_agent $i; done
-if wait_for "$join" all_online; then
-	pass "pool formed across namespaces"
-else
-	fail "pool did not form"
-	exit 1
-fi
-for i in 0 1 2; do remember_helper $i $i; done
+form_pool "pool formed across namespaces"
 
 # --- host 2 isolated -------------------------------------------------------
 cut_at=$(now_ms)

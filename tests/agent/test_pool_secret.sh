@@ -50,20 +50,10 @@ sed -i "s|$tmp/ptoken.2|$tmp/ptoken.old|" "$tmp/conf.old"
 
 need_raw_sockets genkey
 
-tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
+read_timing
 switch_ms=$(jq -r .derived.key_switch_ms <<<"$tj")
 grace_ms=$(jq -r .derived.key_grace_ms <<<"$tj")
-"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
-
-for i in 0 1 2; do start_agent $i; done
-if wait_for "$join" all_online; then
-	pass "pool formed"
-else
-	fail "pool did not form: $(for i in 0 1 2; do status $i | jq -c '{phase,liveset,armed}'; done)"
-	exit 1
-fi
-for i in 0 1 2; do remember_helper $i $i; done
+form_pool
 
 # 1. the key comes from the pool secret
 for i in 0 1 2; do

@@ -71,20 +71,10 @@ write_conf 0 127.0.0.1 127.0.0.2 127.0.0.3
 write_conf 1 127.0.0.1 127.0.0.2 127.0.0.3
 statefile=$loop_fuse
 write_conf 2 127.0.0.1 127.0.0.2 127.0.0.3
-tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
+read_timing
 isolation=$(jq -r .bounds.isolation_bound_ms <<<"$tj")
 decide=$(jq -r .bounds.hung_storage_decide_ms <<<"$tj")
-"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init on $loop_real"; exit 1; }
-
-for i in 0 1 2; do start_agent $i; done
-if wait_for "$join" all_online; then
-	pass "pool formed: hosts 0, 1 on $loop_real, host 2 on $loop_fuse (bindfs)"
-else
-	fail "pool did not form: $(for i in 0 1 2; do status $i | jq -c '{phase,liveset,armed,sf_access}'; done)"
-	exit 1
-fi
-for i in 0 1 2; do remember_helper $i $i; done
+form_pool "pool formed: hosts 0, 1 on $loop_real, host 2 on $loop_fuse (bindfs)"
 
 # --- host 2's statefile hangs ----------------------------------------------
 kill -STOP "$bindfs_pid"

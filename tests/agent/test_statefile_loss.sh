@@ -32,20 +32,10 @@ fi
 statefile=$loop
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
-tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || { fail "timing refused"; exit 1; }
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
+read_timing
 fence_bound=$(jq -r .derived.fence_bound_ms <<<"$tj")
 hung=$(jq -r .bounds.hung_storage_decide_ms <<<"$tj")
-"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init on $loop"; exit 1; }
-
-for i in 0 1 2; do start_agent $i; done
-if wait_for "$join" all_online; then
-	pass "pool formed on $loop (4096-byte sectors): $(field 0 .statefile.kind)"
-else
-	fail "pool did not form"
-	exit 1
-fi
-for i in 0 1 2; do remember_helper $i $i; done
+form_pool "pool formed on $loop (4096-byte sectors)"
 
 # --- the statefile dies for everybody ---------------------------------------
 dd if="$loop" of="$tmp/sf.save" bs=4096 count=4 iflag=direct status=none

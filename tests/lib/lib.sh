@@ -107,6 +107,26 @@ start_agent() {
 }
 declare -a agent_env=()
 
+# read_timing: $tj, conf.0's `hbctl timeouts --json`, and $join, its
+# enable join timeout in s (how long a forming pool may take)
+read_timing() {
+	tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || die "timing refused"
+	join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
+}
+
+# form_pool [WHAT]: initialise the statefile of conf.0, start agents 0, 1
+# and 2, and wait (read_timing's $join) until all three are Online, armed,
+# with liveset 0,1,2: pass WHAT, and remember each one's watchdog helper;
+# else die with each host's state.
+form_pool() {
+	"$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || die "statefile init"
+	for i in 0 1 2; do start_agent $i; done
+	wait_for "$join" all_online ||
+		die "pool did not form: $(for i in 0 1 2; do status $i | jq -c '{phase,liveset,armed,sf_access}'; done)"
+	pass "${1:-pool formed}"
+	for i in 0 1 2; do remember_helper $i $i; done
+}
+
 # need_raw_sockets MODE: skip unless $inject (hbagent-udp-inject) may send
 # through a raw socket: one MODE packet "from host 2" to a port nobody
 # listens on
