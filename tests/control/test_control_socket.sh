@@ -7,8 +7,9 @@
 # unknown members, commands and versions, a non-root caller in and out of the
 # control group, a client that never reads, a 17th control-group client while
 # root still gets in (the slots kept for root), a 21st client; meanwhile another
-# client asks for the status every 20 ms and every answer must come within
-# 100 ms. Also checks the socket's mode and group, and that the agent still
+# client asks for the status every 20 ms: every answer must come, none held
+# by a misbehaving client (below 500 ms, half the idle cut-off; the latency
+# figures are printed). Also checks the socket's mode and group, and that the agent still
 # answers while disarmed. Root and python3 only (skips otherwise).
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
