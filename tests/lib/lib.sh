@@ -107,6 +107,17 @@ start_agent() {
 }
 declare -a agent_env=()
 
+# pid_running PID: PID is a running process: its state is readable and
+# neither zombie (Z: exited, reaped late by a subreaper) nor dead (X: being
+# reaped). kill -0 alone is not enough: it succeeds for both, and a
+# process reaped between kill -0 and reading its status would count as
+# running.
+pid_running() {
+	local s
+	s=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
+}
+
 # read_timing: $tj, conf.0's `hbctl timeouts --json`, and $join, its
 # enable join timeout in s (how long a forming pool may take)
 read_timing() {

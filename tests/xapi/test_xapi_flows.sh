@@ -117,8 +117,7 @@ agent_pid() { # N: host N's running agent (its lock file), or nothing
 	for f in "$tmp/host.$1/run/hbagent/"*.lock; do
 		[ -e "$f" ] || continue
 		read -r p <"$f" 2>/dev/null || continue
-		[ -n "$p" ] && grep -q '^hbagent' "/proc/$p/comm" 2>/dev/null &&
-			! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null && echo "$p" && return 0
+		[ -n "$p" ] && grep -q '^hbagent' "/proc/$p/comm" 2>/dev/null && pid_running "$p" && echo "$p" && return 0
 	done
 	return 1
 }

@@ -75,8 +75,7 @@ st() { "$hbctl" -c "$tmp/conf.$1" --json status 2>/dev/null | jq -c "$2" 2>/dev/
 agent_pid() {
 	local p
 	read -r p <"$tmp/lock.$1" 2>/dev/null || return 1
-	[ -n "$p" ] && grep -q '^hbagent' "/proc/$p/comm" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" &&
-		echo "$p"
+	[ -n "$p" ] && grep -q '^hbagent' "/proc/$p/comm" 2>/dev/null && pid_running "$p" && echo "$p"
 }
 gone() { ! agent_pid "$1" >/dev/null; }
 exited_with() { grep -q "exit $2 (" "$tmp/agent.$1.log" 2>/dev/null; }
@@ -84,8 +83,8 @@ exited_with() { grep -q "exit $2 (" "$tmp/agent.$1.log" 2>/dev/null; }
 weight_is() { [ "$(st "$1" ".hosts[$2].weight")" = "$3" ]; }
 # excluded HOST: true or false, host HOST's excluded flag in the statefile
 excluded() { "$hbctl" -c "$tmp/conf.0" --json statefile dump | jq -r ".slots[$1].flags | index(\"excluded\") != null"; }
-# alive PID: PID runs (a zombie, reaped late by a subreaper, is not running)
-alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+# alive PID: PID runs (lib.sh's pid_running)
+alive() { pid_running "$1"; }
 fence_lines() { [ -f "$tmp/fence.$1.log" ] && wc -l <"$tmp/fence.$1.log" || echo 0; }
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
