@@ -8,7 +8,8 @@
  * not passed on, so the core (a real one, for the status documents) stays
  * as it was started. The decision clock is the test's: a->now, which the
  * agent_tick stub leaves alone. An I/O is "in flight" for the adapter until
- * its completion is reaped (agent_sf_on_event), so nothing here depends on
+ * its completion is reaped (agent_sf_on_event; the deadline tests hold the
+ * device "stuck": hb_sfdev_reap is wrapped too), so nothing here depends on
  * how fast the disk is: the test waits on the device's eventfd (up to 30 s)
  * only to reap what it wants completed.
  *
@@ -20,6 +21,8 @@
  *   - a global write asked twice while it waits goes out once, the newest;
  *   - a read batch and a write in flight together, each reported on its
  *     own; a read after a write sees what was written;
+ *   - a read and a write that completed while the host stalled past their
+ *     deadline (the completions still in the ring) are not overdue;
  *   - a read or a write past its deadline on the decision clock is declared
  *     overdue to the core and the device at once (and only once); its late
  *     completion is still handed over, the late read does not count as the
@@ -104,6 +107,21 @@ void __wrap_hb_core_on_sf_overdue(struct hb_core *c, hb_mono_ms now, enum hb_sf_
 	record(CALL_OVERDUE, now)->io = kind;
 }
 
+/* A device that has not completed: while set, the adapter's reaps find
+ * nothing (its I/O stays in flight, whatever the real file did), so a
+ * deadline can pass with the I/O truly outstanding. */
+static bool g_device_stuck;
+
+int __real_hb_sfdev_reap(struct hb_sfdev *dev, int timeout_ms, struct hb_err *err);
+int __wrap_hb_sfdev_reap(struct hb_sfdev *dev, int timeout_ms, struct hb_err *err);
+
+int __wrap_hb_sfdev_reap(struct hb_sfdev *dev, int timeout_ms, struct hb_err *err)
+{
+	if (g_device_stuck)
+		return 0;
+	return __real_hb_sfdev_reap(dev, timeout_ms, err);
+}
+
 static unsigned count_calls(enum call_kind kind)
 {
 	unsigned n = 0;
@@ -139,6 +157,7 @@ static hb_uuid g_gen, g_uuids[N_HOSTS];
 
 static int setup(void **state)
 {
+	g_device_stuck = false;
 	if (unit_sfdir_mkfile(g_path, sizeof g_path, g_dir, "hb-agent-sf") != 0)
 		return -1;
 	/* the statefile, zeroed (every block reads fine and decodes as empty) */
@@ -197,6 +216,7 @@ static int teardown(void **state)
 {
 	struct agent *a = *state;
 	if (a != NULL) {
+		g_device_stuck = false;
 		/* reap what a test left in flight, so close never waits */
 		struct hb_err err;
 		while (hb_sfdev_read_busy(&a->sf.dev) || hb_sfdev_write_busy(&a->sf.dev))
@@ -518,6 +538,34 @@ static void test_read_and_write_together(void **state)
 
 /* ---- deadlines ----------------------------------------------------------- */
 
+/* The whole host stalled past the I/O deadline while a read and a write were
+ * in flight; both completed during the stall and wait in the ring, and the
+ * timer is dispatched before the device's event: nothing is overdue, both
+ * are handed over as done in time. */
+static void test_completed_during_stall(void **state)
+{
+	struct agent *a = *state;
+	struct hb_core_out out = {.write_slot = true, .read = true};
+	out.slot = my_slot(7);
+	out.slot.boot_id = a->boot_id;
+	ask(a, &out);
+	/* the completions arrive: wait for the eventfd, then let the rest of
+	 * the batch land (a file in a temporary directory: milliseconds), but
+	 * do not reap */
+	struct pollfd p = {.fd = hb_sfdev_eventfd(&a->sf.dev), .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 30000), 1);
+	usleep(300000);
+	a->now = T0 + (hb_mono_ms)a->sf.io_timeout_ms + 4000; /* the stall */
+	agent_sf_check_overdue(a);
+	assert_int_equal(count_calls(CALL_OVERDUE), 0);
+	assert_int_equal(a->sf.dev.rd_stats.overdue, 0);
+	assert_false(a->sf.rd_overdue);
+	assert_false(a->sf.wr_overdue);
+	assert_int_equal(count_calls(CALL_READ), 1);
+	assert_int_equal(count_calls(CALL_WRITE), 1);
+	assert_int_equal(last_call(CALL_WRITE)->err, 0);
+}
+
 /* A read batch past its deadline: overdue to the core and the device, once;
  * its late completion is handed over but is not the latest read. */
 static void test_read_overdue(void **state)
@@ -531,6 +579,7 @@ static void test_read_overdue(void **state)
 
 	a->now = T0 + 100;
 	ask_read(a);
+	g_device_stuck = true; /* in flight until the late completion below */
 	assert_int_equal(agent_sf_next_deadline(a), T0 + 100 + d);
 	/* just before the deadline: nothing */
 	a->now = T0 + 100 + d - 1;
@@ -570,6 +619,7 @@ static void test_read_overdue(void **state)
 	 * counted late, and not the latest read */
 	hb_mono_ms late_at = a->now;
 	unsigned notices = g_notices;
+	g_device_stuck = false;
 	until_calls(a, CALL_READ, 1);
 	assert_int_equal(last_call(CALL_READ)->now, late_at);
 	assert_int_equal(last_call(CALL_READ)->read.submitted_at, T0 + 100);
@@ -614,6 +664,7 @@ static void test_write_overdue(void **state)
 	struct agent *a = *state;
 	hb_mono_ms d = (hb_mono_ms)a->sf.io_timeout_ms;
 	ask_global(a, 30, HB_POOL_ACTIVE);
+	g_device_stuck = true; /* in flight until the late completion below */
 	a->now = T0 + 10;
 	ask_slot(a, 1);
 	assert_true(a->sf.slot_q);
@@ -636,6 +687,7 @@ static void test_write_overdue(void **state)
 
 	/* the late completion, before the slot write's deadline */
 	a->now = T0 + d + 5;
+	g_device_stuck = false;
 	until_calls(a, CALL_WRITE, 1);
 	const struct call *c = last_call(CALL_WRITE);
 	assert_true(c->global);
@@ -667,6 +719,7 @@ static void test_queued_slot_dropped(void **state)
 	struct agent *a = *state;
 	hb_mono_ms d = (hb_mono_ms)a->sf.io_timeout_ms;
 	ask_global(a, 40, HB_POOL_ACTIVE);
+	g_device_stuck = true; /* in flight until the late completion below */
 	a->now = T0 + 10;
 	ask_slot(a, 1);
 	a->now = T0 + 10 + d;
@@ -687,6 +740,7 @@ static void test_queued_slot_dropped(void **state)
 	assert_int_equal(agent_sf_next_deadline(a), INT64_MAX);
 
 	/* the global write's late completion: nothing else goes out */
+	g_device_stuck = false;
 	until_calls(a, CALL_WRITE, 1);
 	assert_true(last_call(CALL_WRITE)->global);
 	assert_int_equal(a->sf.wr_kind, AGENT_WR_NONE);
@@ -709,6 +763,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newest_global_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_behind_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_and_write_together, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_completed_during_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_overdue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_overdue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_slot_dropped, setup, teardown),
