@@ -105,6 +105,10 @@ static void derive_values(const struct hb_timing_params *configured, struct hb_t
 	t->tick_ms = min_u32(min_u32(p->hb_interval_ms, p->sf_interval_ms), HB_TICK_MAX_MS);
 	t->proof_window_ms = 2u * t->tick_ms;
 	t->pet_interval_ms = min_u32(1000u, p->watchdog_timeout_ms / 4u);
+	/* After a stall the feeder may look before the decision loop renewed
+	 * healthy_until; it looks again this soon, not a whole interval later
+	 * (a whole interval would cost the longest survivable stall as much). */
+	t->pet_recheck_ms = max_u32(10u, t->tick_ms / 10u);
 	t->watchdog_slack_ms = HB_WATCHDOG_SLACK_MS;
 	/* A write and the read that confirms it, each within the deadline, and a
 	 * cycle's wait must fit in T2: an I/O that is not overdue never costs a
@@ -186,6 +190,25 @@ static void derive_values(const struct hb_timing_params *configured, struct hb_t
 	t->hung_agent_bound_ms = t->proof_window_ms + p->watchdog_timeout_ms + t->watchdog_slack_ms;
 	t->hung_storage_bound_ms = p->sf_timeout_ms + t->hung_agent_bound_ms;
 	t->hung_storage_decide_ms = p->sf_timeout_ms + t->sf_loss_grace_ms + t->proof_window_ms;
+	/* Typically the last sign of life is the crash itself: the last
+	 * heartbeat came up to t1 before it, the read that saw the last slot
+	 * write up to t2 after it; then the removal wait and an evaluation. */
+	t->crash_typical_ms = t->removal_wait_ms + t->tick_ms / 2u;
+	/* A whole-host stall (every thread of dom0 stopped, the watchdog timer
+	 * running) that starts just before a pet: the last pet was a pet
+	 * interval earlier, and after the thaw the feeder pets at the latest a
+	 * recheck after the loop renews (at once: its inputs are fresh as long
+	 * as the stall is shorter than T2 - t2 - tick, the age a confirmed
+	 * write may reach). Longer fences, by design (as sbd): raise W. */
+	t->host_stall_max_ms = min_u32(p->watchdog_timeout_ms - t->pet_interval_ms - t->pet_recheck_ms,
+	                               p->sf_timeout_ms - p->sf_interval_ms - t->tick_ms);
+	/* One host's statefile I/O stalls (the others' is fine, the network
+	 * whole): the first I/O stuck is overdue an I/O deadline after it was
+	 * submitted, the host has lost access and lives on rule 2 for the loss
+	 * grace and P more; after the stall its next write (up to t2 later) is
+	 * confirmed by a read and a tick. */
+	t->sf_stall_max_ms = t->sf_io_timeout_ms + t->sf_loss_grace_ms + t->proof_window_ms - p->sf_interval_ms -
+	                     t->tick_ms;
 	t->warn_hb_ms = p->hb_timeout_ms / 2u;
 	t->warn_sf_ms = p->sf_timeout_ms / 2u;
 	t->lock_wait_ms = 3u * (p->sf_interval_ms + t->sf_io_timeout_ms);
@@ -291,6 +314,9 @@ static void assert_invariants(const struct hb_timing *t)
 	assert(t->tick_ms > 0 && t->tick_ms <= p->hb_interval_ms && t->tick_ms <= p->sf_interval_ms);
 	assert(t->proof_window_ms >= 2u * t->tick_ms);
 	assert(t->pet_interval_ms > 0 && 2u * t->pet_interval_ms <= p->watchdog_timeout_ms);
+	assert(t->pet_recheck_ms > 0 && t->pet_recheck_ms <= t->pet_interval_ms);
+	assert(t->host_stall_max_ms > 0 && t->host_stall_max_ms < p->watchdog_timeout_ms);
+	assert(t->sf_stall_max_ms > t->sf_io_timeout_ms && t->crash_typical_ms < t->failover_bound_ms);
 	assert(p->sf_interval_ms + 2u * t->sf_io_timeout_ms <= p->sf_timeout_ms);
 	assert(t->fence_bound_ms >= max_u32(p->hb_timeout_ms, p->sf_timeout_ms) + t->hung_agent_bound_ms);
 	assert((uint64_t)t->removal_wait_ms * 1000000u >= (uint64_t)t->fence_bound_ms * (1000000u + 2u * HB_DRIFT_PPM));

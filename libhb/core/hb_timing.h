@@ -61,6 +61,8 @@ struct hb_timing {
 	uint32_t tick_ms;             /* period of the decision evaluation */
 	uint32_t proof_window_ms;     /* P: healthy_until = last proof + P */
 	uint32_t pet_interval_ms;     /* feeder pets the watchdog this often */
+	uint32_t pet_recheck_ms;      /* a feeder that found healthy_until behind it looks again
+	                               * this soon: a renewal after a stall is petted at once */
 	uint32_t watchdog_slack_ms;   /* allowance for watchdog timer granularity */
 	uint32_t sf_io_timeout_ms;    /* one statefile I/O past this is overdue */
 	uint32_t sf_cycle_ms;         /* t2 + I/O deadline + tick: a slot write is read within it */
@@ -90,6 +92,11 @@ struct hb_timing {
 	uint32_t hung_agent_bound_ms; /* hung agent -> its watchdog fires (must be <= Wh) */
 	uint32_t hung_storage_bound_ms;/* hung statefile, network cut too -> watchdog fires (<= Ws) */
 	uint32_t hung_storage_decide_ms;/* hung statefile, network whole, peers fine -> it fences itself */
+	uint32_t crash_typical_ms;    /* crash -> survivors drop it, typically (last sign of life
+	                               * about the crash itself) */
+	uint32_t host_stall_max_ms;   /* a whole-host (dom0) stall shorter than this is survived */
+	uint32_t sf_stall_max_ms;     /* one host's statefile I/O stalled shorter than this, the
+	                               * network whole and the others' storage fine, is survived */
 	uint32_t warn_hb_ms;          /* heartbeat approaching timeout warning at T1/2 */
 	uint32_t warn_sf_ms;          /* statefile approaching timeout warning at T2/2 */
 	uint32_t lock_wait_ms;        /* propose-master never waits longer */

@@ -52,6 +52,8 @@ struct hb_watchdog_params {
 	                           * to the executable, HB_WATCHDOG_HELPER_PATH */
 	uint32_t timeout_ms;      /* W; whole seconds for xen and linux */
 	uint32_t pet_interval_ms; /* > 0, 2 * pet_interval_ms <= timeout_ms */
+	uint32_t pet_recheck_ms;  /* after a missed pet, look again this soon (0 or
+	                           * more than pet_interval_ms: the pet interval) */
 	pid_t victim;             /* test: process the "reboot" kills; 0 = caller */
 	const char *guard_path;   /* NULL or "" = no marker; else written at arm,
 	                           * removed at disarm (hb_watchdog_guard_*) */

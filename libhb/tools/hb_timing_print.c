@@ -43,6 +43,7 @@ static const struct timing_row derived_rows[] = {
 	D_ROW("decision tick", "tick_ms", tick_ms, "min(t1, t2, 1 s)"),
 	D_ROW("proof window P", "proof_window_ms", proof_window_ms, "2 x tick"),
 	D_ROW("watchdog pet interval", "pet_interval_ms", pet_interval_ms, "min(1 s, W/4)"),
+	D_ROW("watchdog pet recheck", "pet_recheck_ms", pet_recheck_ms, "max(10 ms, tick / 10)"),
 	D_ROW("watchdog slack", "watchdog_slack_ms", watchdog_slack_ms, "timer granularity"),
 	D_ROW("statefile I/O deadline", "statefile_io_timeout_ms", sf_io_timeout_ms, "(T2 - t2) / 3"),
 	D_ROW("statefile cycle", "statefile_cycle_ms", sf_cycle_ms, "t2 + I/O deadline + tick"),
@@ -69,6 +70,7 @@ static const struct timing_row derived_rows[] = {
 
 static const struct timing_row bound_rows[] = {
 	D_ROW("detection", "detect_ms", detect_ms, "min(T1, T2) + tick"),
+	D_ROW("failover, typical crash", "crash_typical_ms", crash_typical_ms, "removal wait + tick / 2"),
 	D_ROW("failover, worst case", "failover_bound_ms", failover_bound_ms,
 	      "t2 + I/O deadline + removal wait + settle + tick"),
 	D_ROW("failover, loser that can write", "failover_typical_ms", failover_typical_ms,
@@ -82,6 +84,10 @@ static const struct timing_row bound_rows[] = {
 	      "T2 + loss grace + P"),
 	D_ROW("agreement after the last fault", "agreement_bound_ms", agreement_bound_ms,
 	      "max(failover, isolation) + settle + tick"),
+	D_ROW("dom0 stall survived, up to", "host_stall_max_ms", host_stall_max_ms,
+	      "min(W - pet interval - recheck, T2 - t2 - tick)"),
+	D_ROW("statefile stall survived, up to", "statefile_stall_max_ms", sf_stall_max_ms,
+	      "I/O deadline + loss grace + P - t2 - tick"),
 };
 
 #define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
@@ -121,6 +127,36 @@ static void print_timeline(FILE *out, const char *title, struct timeline_event *
 	fprintf(out, "\n%s\n", title);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %+9.3f s  %s\n", ev[i].at_ms / 1000.0, ev[i].what);
+}
+
+static void print_ms(FILE *out, uint32_t ms)
+{
+	fprintf(out, "%5" PRIu32 ".%03" PRIu32 " s", ms / 1000u, ms % 1000u);
+}
+
+/* The figures an admin asks for first: what each fault costs, and what this
+ * configuration rides out. */
+static void print_faults(const struct hb_timing *t, FILE *out)
+{
+	fprintf(out, "\nfailover, from the fault until every survivor's liveset is without the host\n"
+	             "                                  typical      worst case\n");
+	fprintf(out, "  %-30s", "crash (or hang)");
+	print_ms(out, t->crash_typical_ms);
+	fputs("    ", out);
+	print_ms(out, t->failover_bound_ms);
+	fprintf(out, "\n  %-30s", "cable pull (network isolation)");
+	print_ms(out, t->failover_typical_ms);
+	fputs("    ", out);
+	print_ms(out, t->isolation_bound_ms);
+	fprintf(out, "\n\nstalls survived (a longer one fences the host, by design, as sbd does)\n");
+	fprintf(out, "  %-30s up to %" PRIu32 ".%03" PRIu32 " s", "whole dom0 stalled", t->host_stall_max_ms / 1000u,
+	        t->host_stall_max_ms % 1000u);
+	fprintf(out, ": W - pet interval - recheck; raise WatchdogTimeout W to ride out longer\n"
+	             "  %-30s   (every failover grows by as much)\n", "");
+	fprintf(out, "  %-30s up to %" PRIu32 ".%03" PRIu32 " s", "this host's statefile stalled",
+	        t->sf_stall_max_ms / 1000u, t->sf_stall_max_ms % 1000u);
+	fprintf(out, ": the others' fine, the network whole; raise StateFileTimeout T2\n"
+	             "  %-30s   (xapi: the HA timeout) to ride out longer\n", "");
 }
 
 static void print_timelines(const struct hb_timing *t, FILE *out)
@@ -170,6 +206,7 @@ void hb_timing_print(const struct hb_timing *t, FILE *out)
 		        t->p.sf_interval_ms / 1000u, t->p.sf_interval_ms % 1000u, HB_TIMING_SF_INTERVAL_CAP_MS / 1000u);
 	print_rows(out, "\nderived", t, derived_rows, N_ROWS(derived_rows));
 	print_rows(out, "\nbounds", t, bound_rows, N_ROWS(bound_rows));
+	print_faults(t, out);
 	print_timelines(t, out);
 	fprintf(out, "\nwarnings\n");
 	if (!t->warnings)

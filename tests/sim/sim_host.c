@@ -4,7 +4,8 @@
  * Owns each host's drifting monotonic clock and scheduling delay, its
  * lifecycle (boot, crash, fence, exit, freeze and thaw), the watchdog and
  * its feeder (pets every pet interval of local time while the agent runs,
- * is not frozen and now < healthy_until; fires at last pet + W), and the
+ * is not frozen and now < healthy_until, looks again a recheck later when
+ * it is not, and at the thaw; fires at last pet + W), and the
  * executor of struct hb_core_out: every event delivered to a core is
  * followed by hb_core_poll() and the execution of what it asks for.
  */
@@ -82,11 +83,16 @@ static void watchdog_schedule(struct sim_world *w, struct sim_host *h)
 	sim_q_push(w, sim_global_at(h, deadline, w->now_us), EV_WATCHDOG, (int)h->idx, 0, 0);
 }
 
-static void pet_schedule(struct sim_world *w, struct sim_host *h)
+static void pet_schedule_in(struct sim_world *w, struct sim_host *h, uint32_t in_ms)
 {
-	hb_mono_ms next = host_now(w, h) + (hb_mono_ms)w->cfg.timing.pet_interval_ms;
+	hb_mono_ms next = host_now(w, h) + (hb_mono_ms)in_ms;
 	int64_t t = sim_global_at(h, next, w->now_us) + sim_rng_range(&w->rng, 0, 20000);
 	sim_q_push(w, t, EV_PET, (int)h->idx, 0, 0);
+}
+
+static void pet_schedule(struct sim_world *w, struct sim_host *h)
+{
+	pet_schedule_in(w, h, w->cfg.timing.pet_interval_ms);
 }
 
 /* Start a new incarnation of host idx, as `hbagent` starting on it. */
@@ -159,6 +165,7 @@ static void host_release(struct sim_world *w, struct sim_host *h)
 	for (unsigned i = 0; i < h->fq_n; i++)
 		sim_pkt_put(w, h->fq[i]);
 	h->fq_n = 0;
+	h->pet_at_thaw = false;
 	h->frozen = false;
 	h->wd_armed = false;
 	h->proposing = false;
@@ -331,14 +338,26 @@ void sim_host_after(struct sim_world *w, struct sim_host *h, hb_mono_ms now)
 		wake_schedule(w, h, out.next_wakeup);
 }
 
+/* The feeder (hb_watchdog.c): pets while now < healthy_until, then sleeps a
+ * pet interval; finding healthy_until behind it, it looks again a recheck
+ * later. Frozen, its sleep ends during the freeze and it looks at the thaw. */
 static void on_pet(struct sim_world *w, struct sim_host *h)
 {
 	if (h->state != HS_RUNNING)
 		return; /* the feeder is part of the agent */
+	if (h->frozen) {
+		h->pet_at_thaw = true;
+		return;
+	}
 	hb_mono_ms now = host_now(w, h);
-	if (!h->frozen && h->wd_armed && now < h->healthy_until)
+	if (!h->wd_armed) {
+		pet_schedule(w, h); /* no feeder runs before the arm: the schedule only */
+	} else if (now < h->healthy_until) {
 		h->wd_last_pet = now;
-	pet_schedule(w, h);
+		pet_schedule(w, h);
+	} else {
+		pet_schedule_in(w, h, w->cfg.timing.pet_recheck_ms);
+	}
 }
 
 static void on_watchdog(struct sim_world *w, struct sim_host *h)
@@ -438,6 +457,12 @@ static void on_thaw(struct sim_world *w, struct sim_host *h)
 		watchdog_schedule(w, h);
 	}
 	host_trace(w, h, TK_THAW, h->fq_n, h->fq_dropped);
+	if (h->pet_at_thaw) {
+		/* the worst order: the feeder looks before the loop has renewed
+		 * healthy_until (and so looks again a recheck later) */
+		h->pet_at_thaw = false;
+		on_pet(w, h);
+	}
 	for (unsigned k = 0; k < SIO_COUNT && sim_host_can_take(h); k++)
 		if (h->io[k].held)
 			sim_io_complete(w, h, (enum sim_io_kind)k);

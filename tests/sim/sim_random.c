@@ -201,7 +201,7 @@ static void gen_boot(struct gen *g, int h, int64_t at)
 
 static int64_t short_freeze_max(const struct gen *g)
 {
-	int64_t m = (int64_t)g->t->p.watchdog_timeout_ms - 2 * (int64_t)g->t->pet_interval_ms - 500;
+	int64_t m = (int64_t)g->t->host_stall_max_ms - 500;
 	return m > 100 ? m : 100;
 }
 

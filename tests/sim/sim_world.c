@@ -176,9 +176,10 @@ void sim_world_start_deferred(struct sim_world *w)
 
 /* ---- statements ------------------------------------------------------ */
 
-/* A freeze this short never starves a healthy watchdog (the last pet is at
- * most a pet interval, plus scheduling, before the freeze, and the first
- * after the thaw at most one more), nor outlasts the host's proof (its last
+/* A freeze this short never starves a healthy watchdog (shorter than the
+ * longest whole-host stall survived, hb_timing.c, by 500 ms of scheduling:
+ * the last pet is at most a pet interval before the freeze, and the first
+ * after the thaw at most a recheck after it), nor outlasts the host's proof (its last
  * confirmed write is at most two statefile cycles old when it freezes, and
  * the echo of its heartbeats two heartbeat intervals): otherwise it touches
  * the host, which may fence when it thaws. */
@@ -186,7 +187,7 @@ static bool freeze_is_short(const struct sim_world *w, int64_t dur_ms)
 {
 	const struct hb_timing *t = &w->cfg.timing;
 	const struct hb_timing_params *p = &t->p;
-	return dur_ms + 2 * (int64_t)t->pet_interval_ms + 500 <= (int64_t)p->watchdog_timeout_ms &&
+	return dur_ms + 500 <= (int64_t)t->host_stall_max_ms &&
 	       dur_ms + 2 * (int64_t)(p->sf_interval_ms + t->sf_io_timeout_ms) <= (int64_t)p->sf_timeout_ms &&
 	       dur_ms + 2 * (int64_t)p->hb_interval_ms <= (int64_t)p->hb_timeout_ms;
 }
