@@ -20,8 +20,13 @@
 
 #define S(x) ((uint32_t)(x) * 1000u)
 
-/* Upper bound of the decision tick: evaluations at least once a second. */
-#define HB_TICK_MAX_MS 1000u
+/* Upper bound of the decision tick: evaluations at least twice a second.
+ * The proof window P is two ticks and is part of the fence bound F, and
+ * so of every failover: a 500 ms tick takes a second off each (docs/design.md,
+ * "The decision tick"); the loop wakes for packets far more often anyway. */
+#define HB_TICK_MAX_MS 500u
+/* The longest a loser waits for its last-words write before it reboots. */
+#define HB_LAST_WORDS_WAIT_MAX_MS 2000u
 /* Allowance for the watchdog timer's own granularity (Xen and most hardware
  * watchdogs count whole seconds). */
 #define HB_WATCHDOG_SLACK_MS 1000u
@@ -141,7 +146,7 @@ static void derive_values(const struct hb_timing_params *configured, struct hb_t
 	t->send_gap_ms = t->tick_ms / 4u;
 	/* the watchdog stops being fed at the decision; waiting for the write
 	 * only makes the fencing flag (and the reason) reach the statefile */
-	t->last_words_wait_ms = 2u * t->tick_ms;
+	t->last_words_wait_ms = min_u32(4u * t->tick_ms, HB_LAST_WORDS_WAIT_MAX_MS);
 	/* A clean stop seen only on heartbeats (the statefile lost by all, or
 	 * the stopping host's own write failed) is believed after two of them
 	 * and this wait, in which a real host's next Online heartbeat would

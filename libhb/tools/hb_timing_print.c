@@ -40,7 +40,7 @@ static const struct timing_row configured_rows[] = {
 };
 
 static const struct timing_row derived_rows[] = {
-	D_ROW("decision tick", "tick_ms", tick_ms, "min(t1, t2, 1 s)"),
+	D_ROW("decision tick", "tick_ms", tick_ms, "min(t1, t2, 500 ms)"),
 	D_ROW("proof window P", "proof_window_ms", proof_window_ms, "2 x tick"),
 	D_ROW("watchdog pet interval", "pet_interval_ms", pet_interval_ms, "min(1 s, W/4)"),
 	D_ROW("watchdog pet recheck", "pet_recheck_ms", pet_recheck_ms, "max(10 ms, tick / 10)"),
@@ -53,7 +53,7 @@ static const struct timing_row derived_rows[] = {
 	D_ROW("statefile loss grace", "statefile_loss_grace_ms", sf_loss_grace_ms, "T2 + t1 + tick"),
 	D_ROW("statefile regain grace", "statefile_regain_grace_ms", sf_regain_grace_ms, "I/O deadline + loss grace"),
 	D_ROW("early heartbeat gap", "send_gap_ms", send_gap_ms, "tick / 4"),
-	D_ROW("last-words write wait", "last_words_wait_ms", last_words_wait_ms, "2 x tick"),
+	D_ROW("last-words write wait", "last_words_wait_ms", last_words_wait_ms, "min(4 x tick, 2 s)"),
 	D_ROW("stop confirmation wait", "stop_confirm_ms", stop_confirm_ms, "1.5 x t1"),
 	D_ROW("stop announcement, at most", "stop_announce_ms", stop_announce_ms, "stop confirmation + 2 x t1 + tick"),
 	D_ROW("fence bound F", "fence_bound_ms", fence_bound_ms, "max(T1, T2) + P + W + slack"),

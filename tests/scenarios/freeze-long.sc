@@ -1,7 +1,7 @@
 # freeze-long.sc: the agent of host 2 is frozen for 7 s, then host 3's for
 # 20 s, both longer than the watchdog timeout W = 5 s: nothing pets the
 # watchdog, so each host is fenced by it (within the hung-agent bound P + W +
-# slack = 8 s), and the others drop it as after a crash.
+# slack = 7 s), and the others drop it as after a crash.
 #
 # Timing: T = 10; `hbctl timeouts -T 10` prints the derived figures and
 # bounds (docs/timing.md). A bound B measured on host clocks is allowed

@@ -6,9 +6,10 @@
 # Timing: T = 20; `hbctl timeouts -T 20` prints the derived figures and
 # bounds (docs/timing.md). A bound B measured on host clocks is allowed
 # B x (1 + 4e-4) + 1 s here.
-# Host 1 decides within 46 s (hung statefile, network whole), down 2 s
+# Host 1 decides within 44.5 s (hung statefile, network whole), down 2 s
 # later at most (last-words wait); its last heartbeat is at most that late;
-# then removal wait 28.012 s, settle 8 s, tick 1 s: dropped within 85.012 s.
+# then removal wait 27.011 s, settle 7.5 s, tick 0.5 s: dropped within
+# 81.511 s.
 hosts 4
 timeout 20
 sector 4096   # hbpool: 4 KiB logical sectors

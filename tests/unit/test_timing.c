@@ -42,21 +42,21 @@ static void test_xhad_defaults(void **state)
 	struct hb_timing t;
 	hb_timing_params_default(&p);
 	derive_ok(&p, &t);
-	assert_int_equal(t.tick_ms, 1000);
-	assert_int_equal(t.proof_window_ms, 2000);
+	assert_int_equal(t.tick_ms, 500);
+	assert_int_equal(t.proof_window_ms, 1000);
 	/* (T2 - t2) / 3 = (30 - 4) / 3 */
 	assert_int_equal(t.sf_io_timeout_ms, 8666);
-	assert_int_equal(t.settle_ms, 13000); /* t1 + 2 t2 + tick = 4 + 8 + 1 */
-	/* F = max(30, 30) + 2 + 5 + 1 s */
-	assert_int_equal(t.fence_bound_ms, 38000);
-	/* drift: ceil(38000 * 2 * 200e-6) = 16 ms */
-	assert_int_equal(t.drift_margin_ms, 16);
-	assert_int_equal(t.removal_wait_ms, 38016);
+	assert_int_equal(t.settle_ms, 12500); /* t1 + 2 t2 + tick = 4 + 8 + 0.5 */
+	/* F = max(30, 30) + 1 + 5 + 1 s */
+	assert_int_equal(t.fence_bound_ms, 37000);
+	/* drift: ceil(37000 * 2 * 200e-6) = 15 ms */
+	assert_int_equal(t.drift_margin_ms, 15);
+	assert_int_equal(t.removal_wait_ms, 37015);
 	assert_int_equal(t.fence_flag_bound_ms, 6000);
-	assert_int_equal(t.hung_agent_bound_ms, 8000);
-	assert_int_equal(t.hung_storage_bound_ms, 38000);
-	/* t2 + io + removal + settle + tick = 4 + 8.666 + 38.016 + 13 + 1 */
-	assert_int_equal(t.failover_bound_ms, 64682);
+	assert_int_equal(t.hung_agent_bound_ms, 7000);
+	assert_int_equal(t.hung_storage_bound_ms, 37000);
+	/* t2 + io + removal + settle + tick = 4 + 8.666 + 37.015 + 12.5 + 0.5 */
+	assert_int_equal(t.failover_bound_ms, 62681);
 	/* not overdue means access kept: t2 + 2 x io <= T2 */
 	assert_true(t.p.sf_interval_ms + 2 * t.sf_io_timeout_ms <= t.p.sf_timeout_ms);
 }
@@ -153,7 +153,7 @@ static void test_settle_inconsistent_covers_dead_fresh_slot(void **state)
 	p.sf_timeout_ms = 30000;
 	derive_ok(&p, &t);
 	assert_int_equal(t.sf_io_timeout_ms, 8666);
-	assert_int_equal(t.settle_inconsistent_ms, 30000 + 4000 + 2 * 8666 + 1000 - 3000);
+	assert_int_equal(t.settle_inconsistent_ms, 30000 + 4000 + 2 * 8666 + 500 - 3000);
 	/* xapi's derivation: T1 = T2, unchanged */
 	for (uint32_t T = 10; T <= 600; T += 10) {
 		assert_int_equal(hb_timing_params_from_T(T, &p, NULL), 0);
@@ -199,8 +199,8 @@ static void test_refuse_wh(void **state)
 	(void)state;
 	struct hb_timing_params p;
 	base(&p);
-	p.hb_wd_timeout_ms = 7000; /* hung agent lives P + W + slack = 8 s */
-	refused(&p, "HeartbeatWatchdogTimeout Wh=7000 ms", "= 8000 ms");
+	p.hb_wd_timeout_ms = 6000; /* hung agent lives P + W + slack = 7 s */
+	refused(&p, "HeartbeatWatchdogTimeout Wh=6000 ms", "= 7000 ms");
 }
 
 static void test_refuse_ws(void **state)
@@ -208,8 +208,8 @@ static void test_refuse_ws(void **state)
 	(void)state;
 	struct hb_timing_params p;
 	base(&p);
-	p.sf_wd_timeout_ms = 37000; /* T2 + P + W + slack = 38 s */
-	refused(&p, "StateFileWatchdogTimeout Ws=37000 ms", "= 38000 ms");
+	p.sf_wd_timeout_ms = 36000; /* T2 + P + W + slack = 37 s */
+	refused(&p, "StateFileWatchdogTimeout Ws=36000 ms", "= 37000 ms");
 }
 
 /* Join timeouts are liveness: short ones derive, with a warning. */
