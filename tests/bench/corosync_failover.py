@@ -8,8 +8,9 @@ own (tests/pool/pool_net.py): host i is the namespace PREFIX-h{i} with one
 veth on a bridge, address 10.100.x.y. Each host runs corosync 3 (knet
 transport, votequorum, no crypto, the given totem token, every other totem
 figure its default: the effective token is token + (N - 2) x 650 ms
-token_coefficient) in a private mount namespace (a tmpfs on /run: corosync's
-pid file is fixed at /run/corosync.pid) with its own state directory. Once
+token_coefficient) in a private mount namespace (tmpfs on /run: corosync's
+pid file is fixed at /run/corosync.pid; and on /dev/shm: libqb's IPC and
+blackbox files, which a SIGKILL leaves) with its own state directory. Once
 every node lists all N members, host N-1 is faulted: `crash` SIGKILLs its
 corosync, `cut` is hbpool's `isolate` (every INPUT from and to the host
 dropped with iptables, pool_net.Net.isolate). Measured: the time from the
@@ -74,9 +75,11 @@ class Cluster:
 
     def start(self, i):
         d = os.path.join(self.dir, "n%d" % i)
-        # a private mount namespace: /run/corosync.pid is per host
+        # a private mount namespace: /run/corosync.pid is per host, and libqb's
+        # files in /dev/shm (its blackbox, left by a SIGKILL) go with the namespace
         argv = self.net.in_ns(i, ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                                  "mount -t tmpfs hbbench /run && exec corosync -f -c %s/corosync.conf" % d])
+                                  "mount -t tmpfs hbbench /run && mount -t tmpfs hbbench /dev/shm && "
+                                  "exec corosync -f -c %s/corosync.conf" % d])
         self.procs[i] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "stderr"), "w"))
 
     def in_node(self, i, argv):
