@@ -12,11 +12,14 @@
 # liveset lacks the host (hbpool's `failover: ... left every survivor's
 # liveset N ms after the crash|isolation` line; hbpool polls every 100 ms).
 # The model's figure is hbsim's on the same file (--seeds seeds, its trace's
-# `failover of N-1 done in N ms`). Printed per case: min / median / max
-# measured, the model's min-max, the bound `hbctl timeouts -T T` prints (a
-# crash: the failover bound; a cut: the isolation bound, and failover_typical
-# beside it: the figure for a loser that can still write its fencing flag),
-# and the issue's target (crash T + 8 s, cut T + 10 s), met or not on the
+# `failover of N-1 done in N ms`), seed s with the fault moved (s - 1) / seeds
+# of a heartbeat interval later: hbsim's hosts start in step and keep their
+# cycles' phase whatever the seed, and the figure depends on where in the
+# cycle the fault falls (up to one interval); a real pool's phase is random.
+# Printed per case: min / median / max measured, the model's min-max, the
+# bound `hbctl timeouts -T T` prints (a crash: the failover bound; a cut: the
+# isolation bound, and failover_typical beside it: the figure for a loser
+# that can still write its fencing flag), and the issue's target (crash T + 8 s, cut T + 10 s), met or not on the
 # median. A run whose pool did not form before the fault is left out.
 #
 # Where corosync 3 is installed (Debian package corosync), the same pool
@@ -81,22 +84,22 @@ stats() {
 		printf "%d %.3f %.3f %.3f\n", NR, v[1], m, v[NR] }'
 }
 
-# scenario N T FAULT FILE
+# scenario N T FAULT FILE [FAULT_MS]: the fault at FAULT_MS (default 30000)
 scenario() {
-	local n=$1 T=$2 fault=$3 all others bound_s
+	local n=$1 T=$2 fault=$3 at=${5:-30000} all others bound_s
 	all=$(seq -s, 0 $((n - 1)))
 	others=$(seq -s, 0 $((n - 2)))
 	bound_s=$(($(bound "$T" "$fault") / 1000 + 5))
 	cat >"$4" <<-EOF
-		# tests/bench/failover.sh: $n hosts, T = $T, $fault of host $((n - 1)) at 30 s
+		# tests/bench/failover.sh: $n hosts, T = $T, $fault of host $((n - 1)) at $at ms
 		hosts $n
 		timeout $T
 
 		at 0s start all
 		expect 0s liveset $all within 25s
 		expect 25s liveset $all                  # formed before the fault
-		at 30s $([ "$fault" = crash ] && echo crash || echo isolate) $((n - 1))
-		expect 30s liveset $others within ${bound_s}s
+		at ${at}ms $([ "$fault" = crash ] && echo crash || echo isolate) $((n - 1))
+		expect ${at}ms liveset $others within ${bound_s}s
 	EOF
 }
 
@@ -106,6 +109,10 @@ bound() {
 	[ -n "${timing[$1]:-}" ] || timing[$1]=$("$hbctl" timeouts -T "$1" --json)
 	if [ "$2" = crash ]; then jq -r .bounds.failover_bound_ms <<<"${timing[$1]}"
 	else jq -r .bounds.isolation_bound_ms <<<"${timing[$1]}"; fi
+}
+interval() {
+	[ -n "${timing[$1]:-}" ] || timing[$1]=$("$hbctl" timeouts -T "$1" --json)
+	jq -r '[.configured.heartbeat_interval_ms, .configured.statefile_interval_ms] | max' <<<"${timing[$1]}"
 }
 typical() {
 	[ -n "${timing[$1]:-}" ] || timing[$1]=$("$hbctl" timeouts -T "$1" --json)
@@ -121,8 +128,10 @@ for n in $hosts; do
 			scenario "$n" "$T" "$fault" "$sc"
 			victim=$((n - 1))
 			: >"$tmp/measured" && : >"$tmp/model"
+			interval=$(interval "$T")
 			for ((s = 1; s <= seeds; s++)); do
-				"$hbsim" --scenario "$sc" --seed "$s" --trace 2>/dev/null |
+				scenario "$n" "$T" "$fault" "$tmp/model.sc" $((30000 + (s - 1) * interval / seeds))
+				"$hbsim" --scenario "$tmp/model.sc" --seed "$s" --trace 2>/dev/null |
 					sed -n "s/.*failover of $victim done in \([0-9]*\) ms.*/\1/p" | head -1 |
 					awk '{ printf "%.3f\n", $1 / 1000 }' >>"$tmp/model"
 			done
