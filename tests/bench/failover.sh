@@ -159,7 +159,7 @@ for n in $hosts; do
 			if [ "$fault" = crash ]; then target=$((T + 8)) printed=$(awk -v b="$b" 'BEGIN { printf "%.3f", b / 1000 }')
 			else target=$((T + 10)) printed=$(awk -v b="$b" -v t="$(typical "$T")" 'BEGIN { printf "%.3f (typ %.3f)", b / 1000, t / 1000 }'); fi
 			verdict=$(awk -v m="$md" -v t="$target" 'BEGIN { if (m == "-") print "-"; else print (m <= t ? "met" : "not met") }')
-			rows+=("$(printf '%-20s %4s  %7s %7s %7s  %7s-%-7s  %-20s  %3d s %s' "N=$n T=$T $fault" "$k/$runs" \
+			rows+=("$(printf '%-20s %4s  %8s %8s %8s  %7s-%-8s %-20s  %3d s %s' "N=$n T=$T $fault" "$k/$runs" \
 				"$mn" "$md" "$mx" "$smn" "$smx" "$printed" "$target" "$verdict")")
 		done
 	done
@@ -180,7 +180,7 @@ if [ "$corosync" = 1 ]; then
 					sed 's/^/  /' "$log"
 					read -r k mn md mx < <(sed -n 's/.*run [0-9]*: \([0-9.]*\) s$/\1/p' "$log" | stats)
 					eff=$((tok + (n > 2 ? (n - 2) * 650 : 0)))
-					cs_rows+=("$(printf '%-20s %4s  %7s %7s %7s  token %d ms (effective %d ms)' \
+					cs_rows+=("$(printf '%-20s %4s  %8s %8s %8s  token %d ms (effective %d ms)' \
 						"N=$n tok=$tok $fault" "$k/$runs" "$mn" "$md" "$mx" "$tok" "$eff")")
 				done
 			done
@@ -190,11 +190,11 @@ fi
 
 echo
 echo "hbagent (hbpool, scale 1): seconds from the fault until every survivor's liveset lacks the host"
-printf '%-20s %4s  %7s %7s %7s  %-15s  %-20s  %s\n' case runs min median max "model min-max" "printed bound" "target (median)"
+printf '%-20s %4s  %8s %8s %8s  %-16s %-20s  %s\n' case runs min median max "model min-max" "printed bound" "target (median)"
 for r in "${rows[@]}"; do echo "$r"; done
 if [ ${#cs_rows[@]} -gt 0 ]; then
 	echo
 	echo "corosync 3 (knet, votequorum): seconds from the fault until every other node's runtime.members drops it"
-	printf '%-20s %4s  %7s %7s %7s\n' case runs min median max
+	printf '%-20s %4s  %8s %8s %8s\n' case runs min median max
 	for r in "${cs_rows[@]}"; do echo "$r"; done
 fi
