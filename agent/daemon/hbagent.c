@@ -370,6 +370,69 @@ static int open_network(struct agent *a)
 
 /* ---- process hygiene ----------------------------------------------------- */
 
+/* The libraries that only the configuration parser uses: libxml2 and what
+ * it links (ICU, libstdc++, liblzma, zlib, libm). Nothing after load_config
+ * calls into them: hb_config.c is their only user, and no library the
+ * steady path calls (libc, libcrypto, json-c, libaio, libxenctrl,
+ * libxenstore and theirs) imports a symbol from them. Their pages, touched
+ * by the loader and the parse, are a third of the agent's resident memory. */
+static const char *const startup_only_libs[] = {
+	"libxml2.so", "libicuuc.so", "libicudata.so", "libstdc++.so", "liblzma.so", "libz.so", "libm.so",
+};
+
+static bool startup_only(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	for (size_t i = 0; i < sizeof startup_only_libs / sizeof startup_only_libs[0]; i++)
+		if (strncmp(base, startup_only_libs[i], strlen(startup_only_libs[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Drop from this process's page tables the pages of the start-up-only
+ * libraries, before mlockall locks whatever is present. Only read-only or
+ * executable private mappings without a single anonymous (copy-on-write)
+ * page qualify: every page there is the page cache's copy of the file, so
+ * MADV_DONTNEED loses nothing, and a touch would bring the same bytes back.
+ * Their writable data and relocated (RELRO) segments stay as they are.
+ * Returns the KiB released. */
+static unsigned long shed_startup_pages(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (f == NULL)
+		return 0;
+	char line[512], perms[8] = "", path[AGENT_PATH_MAX] = "";
+	unsigned long start = 0, end = 0, rss = 0, anon = 0, kib = 0, v;
+	bool have = false;
+	for (;;) {
+		bool eof = fgets(line, sizeof line, f) == NULL;
+		unsigned long s, e;
+		int off = 0;
+		bool header = !eof && sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &off) == 3;
+		if (eof || header) {
+			if (have && perms[1] != 'w' && perms[3] == 'p' && anon == 0 && rss > 0 && startup_only(path) &&
+			    madvise((void *)start, end - start, MADV_DONTNEED) == 0)
+				kib += rss;
+			if (eof)
+				break;
+			have = true;
+			start = s;
+			end = e;
+			rss = anon = 0;
+			snprintf(path, sizeof path, "%s", line + off);
+			path[strcspn(path, "\n")] = '\0';
+			continue;
+		}
+		if (sscanf(line, "Rss: %lu kB", &v) == 1)
+			rss = v;
+		else if (sscanf(line, "Anonymous: %lu kB", &v) == 1)
+			anon = v;
+	}
+	fclose(f);
+	return kib;
+}
+
 /* Lock every page the agent uses, once touched (MCL_ONFAULT): a plain
  * mlockall would also make resident every page of every mapped library,
  * such as the 30 MiB of ICU data that libxml2 maps and never reads. The
@@ -389,6 +452,8 @@ static int lock_memory(void)
 
 static void hygiene(struct agent *a)
 {
+	unsigned long shed = shed_startup_pages();
+	agent_log(LOG_INFO, "released %lu KiB of start-up-only library pages (the configuration parser's)", shed);
 	if (!a->opts.mlock)
 		agent_log(LOG_WARNING, "memory not locked (--no-mlock): the agent may be paged out under memory pressure");
 	else if (lock_memory() < 0)
