@@ -75,6 +75,7 @@ run_pool() {
 	# the status requests outside the CPU and fault window: it holds the
 	# steady path alone (heartbeats, statefile, watchdog), no control client
 	for ((i = 0; i < n; i++)); do s0[$i]=$(counters "$i" "$n"); done
+	sleep 1 # the agents have closed those control connections
 	for ((i = 0; i < n; i++)); do c0[$i]=$(cpu_ticks "${pids[$i]}") f0[$i]=$(faults "${pids[$i]}"); done
 	sleep "$duration"
 	for ((i = 0; i < n; i++)); do c1[$i]=$(cpu_ticks "${pids[$i]}") f1[$i]=$(faults "${pids[$i]}"); done
