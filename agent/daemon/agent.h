@@ -248,6 +248,9 @@ void agent_log_flush(int timeout_ms);
 void agent_log_stop(int timeout_ms);
 uint64_t agent_log_dropped(void);
 uint64_t agent_log_written(void);
+/* Lock the writer's whole fixed-size stack (hb_thread_stack_lock); 0 and
+ * *bytes 0 when no writer runs. */
+int agent_log_lock_stack(size_t *bytes);
 
 /* ---- agent_notify.c ------------------------------------------------------ */
 
@@ -277,5 +280,8 @@ void agent_xs_publish(const struct agent_xs_state *st);
 /* Stop the thread, waiting at most timeout_ms (it may be stuck in xenstored). */
 void agent_xs_stop(int timeout_ms);
 bool agent_xs_connected(void);
+/* Lock the publisher's whole fixed-size stack (hb_thread_stack_lock); 0 and
+ * *bytes 0 when it does not run. */
+int agent_xs_lock_stack(size_t *bytes);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include "agent.h"
 
+#include <alloca.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -271,6 +272,7 @@ static int open_watchdog(struct agent *a)
 {
 	struct hb_err err;
 	hb_watchdog_params_from_config(&a->cfg, &a->timing, &a->wdp);
+	a->wdp.lock_stack = a->opts.mlock; /* the feeder's stack, locked whole */
 	if (a->cfg.wd_backend == HB_WD_TEST) {
 		/* several test agents share a machine: one marker each */
 		char dir[AGENT_PATH_MAX];
@@ -370,11 +372,87 @@ static int open_network(struct agent *a)
 
 /* ---- process hygiene ----------------------------------------------------- */
 
+/* The libraries that only the configuration parser uses: libxml2 and what
+ * it links (ICU, libstdc++, liblzma, zlib, libm). Nothing after load_config
+ * calls into them: hb_config.c is their only user, and no library the
+ * steady path calls (libc, libcrypto, json-c, libaio, libxenctrl,
+ * libxenstore and theirs) imports a symbol from them. Their pages, touched
+ * by the loader and the parse, are a third of the agent's resident memory. */
+static const char *const startup_only_libs[] = {
+	"libxml2.so", "libicuuc.so", "libicudata.so", "libstdc++.so", "liblzma.so", "libz.so", "libm.so",
+};
+
+static bool startup_only(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	for (size_t i = 0; i < sizeof startup_only_libs / sizeof startup_only_libs[0]; i++)
+		if (strncmp(base, startup_only_libs[i], strlen(startup_only_libs[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Drop from this process's page tables the pages of the start-up-only
+ * libraries, before mlockall locks whatever is present. Only read-only or
+ * executable private mappings without a single anonymous (copy-on-write)
+ * page qualify: every page there is the page cache's copy of the file, so
+ * MADV_DONTNEED loses nothing, and a touch would bring the same bytes back.
+ * Their writable data and relocated (RELRO) segments stay as they are.
+ * Returns the KiB released. */
+static unsigned long shed_startup_pages(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (f == NULL)
+		return 0;
+	char line[512], perms[8] = "", path[AGENT_PATH_MAX] = "";
+	unsigned long start = 0, end = 0, rss = 0, anon = 0, kib = 0, v;
+	bool have = false;
+	for (;;) {
+		bool eof = fgets(line, sizeof line, f) == NULL;
+		unsigned long s, e;
+		int off = 0;
+		bool header = !eof && sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &off) == 3;
+		if (eof || header) {
+			if (have && perms[1] != 'w' && perms[3] == 'p' && anon == 0 && rss > 0 && startup_only(path) &&
+			    madvise((void *)start, end - start, MADV_DONTNEED) == 0)
+				kib += rss;
+			if (eof)
+				break;
+			have = true;
+			start = s;
+			end = e;
+			rss = anon = 0;
+			snprintf(path, sizeof path, "%s", line + off);
+			path[strcspn(path, "\n")] = '\0';
+			continue;
+		}
+		if (sscanf(line, "Rss: %lu kB", &v) == 1)
+			rss = v;
+		else if (sscanf(line, "Anonymous: %lu kB", &v) == 1)
+			anon = v;
+	}
+	fclose(f);
+	return kib;
+}
+
+/* The main thread's stack in use by the decision loop and everything it
+ * calls, faulted in before locking: the deepest use measured is under
+ * 28 KiB, and this is the part of the 8 MiB stack that is kept resident. */
+#define MAIN_STACK_PREFAULT (128u * 1024u)
+
+__attribute__((noinline)) static void prefault_main_stack(void)
+{
+	unsigned char *p = alloca(MAIN_STACK_PREFAULT);
+	explicit_bzero(p, MAIN_STACK_PREFAULT);
+}
+
 /* Lock every page the agent uses, once touched (MCL_ONFAULT): a plain
  * mlockall would also make resident every page of every mapped library,
  * such as the 30 MiB of ICU data that libxml2 maps and never reads. The
  * steady-state path has run once before this point is ever needed, so its
- * pages are already in and stay in. Kernels without MCL_ONFAULT (< 4.4) get
+ * pages are already in and stay in; the stacks, whose depth varies, are
+ * faulted in whole (prefault_main_stack, the threads' fixed-size stacks
+ * through hb_thread_stack_lock). Kernels without MCL_ONFAULT (< 4.4) get
  * the plain form. */
 static int lock_memory(void)
 {
@@ -387,13 +465,31 @@ static int lock_memory(void)
 	return mlockall(MCL_CURRENT | MCL_FUTURE);
 }
 
+/* The writer's and the publisher's whole stacks; the feeder locks its own
+ * when it starts (wdp.lock_stack). */
+static void lock_thread_stacks(void)
+{
+	size_t log_bytes = 0, xs_bytes = 0;
+	if (agent_log_lock_stack(&log_bytes) < 0 || agent_xs_lock_stack(&xs_bytes) < 0)
+		agent_log(LOG_WARNING, "cannot lock the log writer's or the state publisher's stack (%s): locked page "
+		          "by page as touched", strerror(errno));
+	else /* no "xenstore" here: agent_xs.c's one message says it all */
+		agent_log(LOG_INFO, "memory locked; thread stacks locked whole: log writer %zu KiB, state publisher %zu KiB",
+		          log_bytes / 1024u, xs_bytes / 1024u);
+}
+
 static void hygiene(struct agent *a)
 {
+	unsigned long shed = shed_startup_pages();
+	agent_log(LOG_INFO, "released %lu KiB of start-up-only library pages (the configuration parser's)", shed);
+	prefault_main_stack();
 	if (!a->opts.mlock)
 		agent_log(LOG_WARNING, "memory not locked (--no-mlock): the agent may be paged out under memory pressure");
 	else if (lock_memory() < 0)
 		agent_log(LOG_WARNING, "mlockall refused (%s): the agent may be paged out under memory pressure",
 		          strerror(errno));
+	else
+		lock_thread_stacks();
 	if (!a->opts.realtime) {
 		agent_log(LOG_NOTICE, "real-time scheduling not requested (--no-realtime)");
 		return;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,7 +186,30 @@ static void *feeder_main(void *arg)
 	return NULL;
 }
 
-#define HB_WATCHDOG_FEEDER_STACK (128u * 1024u)
+int hb_thread_stack_lock(pthread_t thread, size_t *bytes)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	int rc = pthread_getattr_np(thread, &attr);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	rc = pthread_attr_getstack(&attr, &addr, &size);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	/* [addr, addr + size): the stack with the thread descriptor and static
+	 * TLS at its top, without the guard page below */
+	if (mlock(addr, size) < 0)
+		return -1;
+	if (bytes != NULL)
+		*bytes = size;
+	return 0;
+}
 
 int hb_watchdog_start_feeder(struct hb_watchdog *wd, struct hb_err *err)
 {
@@ -197,8 +221,9 @@ int hb_watchdog_start_feeder(struct hb_watchdog *wd, struct hb_err *err)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	atomic_store(&wd->feeder_stop, false);
-	/* A small stack: the daemon mlocks everything, and a default 8 MiB
-	 * stack would then be resident for a thread that needs a few KiB. */
+	/* A small fixed stack (HB_WATCHDOG_FEEDER_STACK), locked whole below
+	 * when the caller locks its memory: a default 8 MiB stack would be
+	 * resident for a thread that needs a few KiB. */
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, HB_WATCHDOG_FEEDER_STACK);
@@ -207,6 +232,10 @@ int hb_watchdog_start_feeder(struct hb_watchdog *wd, struct hb_err *err)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		return hb_err_set(err, "cannot start the watchdog feeder thread: %s", strerror(rc));
+	/* Best effort, like the caller's mlockall: unlocked, the stack is still
+	 * locked page by page as it is touched (MCL_ONFAULT). */
+	if (wd->p.lock_stack)
+		(void)hb_thread_stack_lock(wd->feeder, NULL);
 	atomic_store(&wd->feeding, true);
 	return 0;
 }
