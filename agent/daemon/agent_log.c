@@ -9,6 +9,7 @@
  * asks the writer to reopen syslog and the log file (logrotate).
  */
 #include "agent.h"
+#include "hb_thread.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -9,6 +9,7 @@
  * writes the keys whose value changed.
  */
 #include "agent.h"
+#include "hb_thread.h"
 
 #include <errno.h>
 #include <pthread.h>

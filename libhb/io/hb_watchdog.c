@@ -10,6 +10,7 @@
  * the decision clock (hb_clock.h, lock-free) and the backend's pet: no
  * allocation, no logging, no storage, no network.
  */
+#include "hb_thread.h"
 #include "hb_watchdog.h"
 
 #include <assert.h>
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,31 +184,6 @@ static void *feeder_main(void *arg)
 		sleep_ms(next - now);
 	}
 	return NULL;
-}
-
-int hb_thread_stack_lock(pthread_t thread, size_t *bytes)
-{
-	pthread_attr_t attr;
-	void *addr;
-	size_t size;
-	int rc = pthread_getattr_np(thread, &attr);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	rc = pthread_attr_getstack(&attr, &addr, &size);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	/* [addr, addr + size): the stack with the thread descriptor and static
-	 * TLS at its top, without the guard page below */
-	if (mlock(addr, size) < 0)
-		return -1;
-	if (bytes != NULL)
-		*bytes = size;
-	return 0;
 }
 
 int hb_watchdog_start_feeder(struct hb_watchdog *wd, struct hb_err *err)

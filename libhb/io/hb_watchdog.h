@@ -58,7 +58,7 @@ struct hb_watchdog_params {
 	const char *guard_path;   /* NULL or "" = no marker; else written at arm,
 	                           * removed at disarm (hb_watchdog_guard_*) */
 	bool lock_stack;          /* mlock the feeder's whole stack when it starts
-	                           * (hb_thread_stack_lock): set by a caller that
+	                           * (hb_thread.h): set by a caller that
 	                           * locks its memory */
 };
 
@@ -148,12 +148,6 @@ struct hb_watchdog {
  * write (test). */
 #define HB_WATCHDOG_FEEDER_STACK (128u * 1024u)
 
-/* Lock (mlock) the whole stack of a thread other than the main one, which
- * faults every page of it in now: a thread with a fixed-size stack then
- * never page-faults on its stack, however deep it goes later within it.
- * *bytes (may be NULL) gets the size locked. -1 with errno on failure
- * (RLIMIT_MEMLOCK, no privilege). */
-int hb_thread_stack_lock(pthread_t thread, size_t *bytes);
 
 /* Fill params from a loaded config and derived timing (pointers into cfg). */
 void hb_watchdog_params_from_config(const struct hb_config *cfg, const struct hb_timing *t,
