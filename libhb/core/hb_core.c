@@ -513,7 +513,14 @@ static void poll_statefile(struct hb_core *c, hb_mono_ms now, struct hb_core_out
 {
 	bool read_stuck = c->read_busy && c->read_overdue;
 	bool write_stuck = c->write_busy && c->write_overdue;
+	/* A member's slot-alone fencing flag becomes believable at flag_at:
+	 * bring the cycle forward to it, once (core_flag_read_at). */
+	hb_mono_ms flag_at = c->phase == HB_PHASE_ONLINE ? core_flag_read_at(c) : HB_NEVER;
+	if (flag_at != HB_NEVER && c->next_cycle != HB_NEVER && flag_at < c->next_cycle &&
+	    (c->cycle_at == HB_NEVER || flag_at > c->cycle_at))
+		c->next_cycle = flag_at;
 	if (now >= c->next_cycle && (!c->write_pending || write_stuck)) {
+		c->cycle_at = now;
 		if (!c->read_busy) {
 			out->read = true;
 			c->read_busy = true;

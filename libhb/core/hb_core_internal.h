@@ -105,6 +105,7 @@ struct hb_core {
 	/* statefile: one write of my slot and one read batch in flight at most */
 	uint64_t slot_seq;
 	hb_mono_ms next_cycle;
+	hb_mono_ms cycle_at;          /* when the last statefile cycle started */
 	bool write_busy, write_overdue, read_busy, read_overdue, write_pending;
 	hb_mono_ms write_at, read_at;
 	uint64_t write_seq;
@@ -178,6 +179,10 @@ static inline bool fresh(hb_mono_ms now, hb_mono_ms at, uint32_t window)
 void core_evaluate(struct hb_core *c, hb_mono_ms now);
 void core_fence(struct hb_core *c, hb_mono_ms now, enum hb_fence_reason reason, const char *text);
 void core_stop(struct hb_core *c, hb_mono_ms now, int exit_code);
+/* The earliest moment after which a completed read of mine lets me believe
+ * a member's fencing flag that only its slot shows, or HB_NEVER: the
+ * statefile cycle is brought forward to it (hb_core.c, poll_statefile). */
+hb_mono_ms core_flag_read_at(const struct hb_core *c);
 /* The freshest view of k from its current incarnation, or NULL. */
 const struct hb_view *core_peer_view(const struct hb_core *c, unsigned k, hb_mono_ms now, uint64_t *boot);
 

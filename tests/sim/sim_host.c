@@ -166,6 +166,7 @@ static void host_release(struct sim_world *w, struct sim_host *h)
 		sim_pkt_put(w, h->fq[i]);
 	h->fq_n = 0;
 	h->pet_at_thaw = false;
+	h->thawed_us = SIM_NEVER;
 	h->frozen = false;
 	h->wd_armed = false;
 	h->proposing = false;
@@ -457,6 +458,7 @@ static void on_thaw(struct sim_world *w, struct sim_host *h)
 		watchdog_schedule(w, h);
 	}
 	host_trace(w, h, TK_THAW, h->fq_n, h->fq_dropped);
+	h->thawed_us = w->now_us;
 	if (h->pet_at_thaw) {
 		/* the worst order: the feeder looks before the loop has renewed
 		 * healthy_until (and so looks again a recheck later) */

@@ -183,10 +183,16 @@ void sim_world_start_deferred(struct sim_world *w)
  * confirmed write is at most two statefile cycles old when it freezes, and
  * the echo of its heartbeats two heartbeat intervals): otherwise it touches
  * the host, which may fence when it thaws. */
-static bool freeze_is_short(const struct sim_world *w, int64_t dur_ms)
+static bool freeze_is_short(const struct sim_world *w, const struct sim_host *h, int64_t dur_ms)
 {
 	const struct hb_timing *t = &w->cfg.timing;
 	const struct hb_timing_params *p = &t->p;
+	/* Frozen already, or thawed too recently for a pet in between (the
+	 * feeder pets at the latest a recheck after the thaw): with the one
+	 * before, it is one longer stall. */
+	if (h->frozen || (h->thawed_us != SIM_NEVER &&
+	                  w->now_us - h->thawed_us < ((int64_t)t->pet_recheck_ms + 500) * SIM_US_PER_MS))
+		return false;
 	return dur_ms + 500 <= (int64_t)t->host_stall_max_ms &&
 	       dur_ms + 2 * (int64_t)(p->sf_interval_ms + t->sf_io_timeout_ms) <= (int64_t)p->sf_timeout_ms &&
 	       dur_ms + 2 * (int64_t)p->hb_interval_ms <= (int64_t)p->hb_timeout_ms;
@@ -269,7 +275,7 @@ static void exec_lifecycle(struct sim_world *w, int i)
 			sim_host_boot(w, (unsigned)st->host);
 		return;
 	case HB_SC_FREEZE:
-		sim_check_fault(w, i, freeze_is_short(w, st->duration_ms) ? FB_FREEZE_SHORT : FB_FREEZE_LONG);
+		sim_check_fault(w, i, freeze_is_short(w, &w->hosts[st->host], st->duration_ms) ? FB_FREEZE_SHORT : FB_FREEZE_LONG);
 		sim_host_freeze(w, (unsigned)st->host, st->duration_ms * SIM_US_PER_MS);
 		return;
 	case HB_SC_SHUTDOWN:
@@ -348,7 +354,7 @@ static void exec_host_fault(struct sim_world *w, int i)
 			return;
 		}
 		sim_host_suspend(w, h, st->duration_ms * SIM_US_PER_MS);
-		sim_check_fault(w, i, freeze_is_short(w, st->duration_ms) ? FB_FREEZE_SHORT : FB_SUSPEND);
+		sim_check_fault(w, i, freeze_is_short(w, &w->hosts[st->host], st->duration_ms) ? FB_FREEZE_SHORT : FB_SUSPEND);
 		return;
 	case HB_SC_RESTART_AGENT:
 		if (w->hosts[h].state != HS_RUNNING || w->hosts[h].frozen) {

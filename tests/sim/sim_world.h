@@ -130,6 +130,7 @@ struct sim_host {
 	bool wd_ev_pending;
 	hb_mono_ms wd_last_pet;
 	bool pet_at_thaw;          /* the feeder's sleep ended during a freeze: it looks at the thaw */
+	int64_t thawed_us;         /* the last thaw (global), SIM_NEVER none */
 	hb_mono_ms healthy_until;
 	int64_t wd_lag_ms;       /* timer granularity, in [0, slack] */
 	/* freeze (and suspend: a freeze during which the watchdog timer stops) */
