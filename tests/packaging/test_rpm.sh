@@ -124,9 +124,9 @@ else
 	if ! LD_LIBRARY_PATH=$libdir "$hbctl" -c "$conf" timeouts >"$work/timeouts.txt" 2>&1; then
 		cat "$work/timeouts.txt" >&2
 		fail "hbctl -c <example config> timeouts"
-	elif ! grep -q '^  fence bound F  *38.000 s' "$work/timeouts.txt"; then
+	elif ! grep -q '^  fence bound F  *37.000 s' "$work/timeouts.txt"; then
 		cat "$work/timeouts.txt" >&2
-		fail "hbctl timeouts on the example config: no fence bound of 38 s"
+		fail "hbctl timeouts on the example config: no fence bound of 37 s"
 	else
 		echo "rpm: hbctl timeouts on the packaged example: $(grep '^  fence bound F' "$work/timeouts.txt" | tr -s ' ')"
 	fi
