@@ -261,6 +261,15 @@ static void ask_global(struct agent *a, uint64_t seq, enum hb_pool_state ps)
 	ask(a, &out);
 }
 
+/* A read batch and my slot write (this incarnation's), asked together. */
+static void ask_read_and_slot(struct agent *a, uint64_t seq)
+{
+	struct hb_core_out out = {.write_slot = true, .read = true};
+	out.slot = my_slot(seq);
+	out.slot.boot_id = a->boot_id;
+	ask(a, &out);
+}
+
 static void ask_read(struct agent *a)
 {
 	struct hb_core_out out = {.read = true};
@@ -499,10 +508,7 @@ static void test_global_behind_global(void **state)
 static void test_read_and_write_together(void **state)
 {
 	struct agent *a = *state;
-	struct hb_core_out out = {.write_slot = true, .read = true};
-	out.slot = my_slot(42);
-	out.slot.boot_id = a->boot_id;
-	ask(a, &out);
+	ask_read_and_slot(a, 42);
 	assert_true(a->sf.rd_busy);
 	assert_int_equal(a->sf.rd_at, T0);
 	assert_int_equal(a->sf.wr_kind, AGENT_WR_SLOT);
@@ -545,10 +551,7 @@ static void test_read_and_write_together(void **state)
 static void test_completed_during_stall(void **state)
 {
 	struct agent *a = *state;
-	struct hb_core_out out = {.write_slot = true, .read = true};
-	out.slot = my_slot(7);
-	out.slot.boot_id = a->boot_id;
-	ask(a, &out);
+	ask_read_and_slot(a, 7);
 	/* the completions arrive: wait for the eventfd, then let the rest of
 	 * the batch land (a file in a temporary directory: milliseconds), but
 	 * do not reap */
