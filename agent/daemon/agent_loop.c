@@ -162,8 +162,39 @@ static void do_fence(struct agent *a, const struct hb_core_out *o)
 	agent_stop(a, HB_EXIT_WATCHDOG_ERROR);
 }
 
+/* Giving up on starting: say what the agent waited for and for whom. */
+static void log_start_gave_up(struct agent *a)
+{
+	struct hb_core_status *s = &a->st;
+	hb_core_status(a->core, a->now, s);
+	if (s->start_wait == HB_START_NONE)
+		return;
+	char hosts[1024] = "";
+	size_t n = 0;
+	char u[HB_UUID_STR_LEN];
+	for (unsigned k = 0; k < a->cfg.n_hosts && n < sizeof hosts; k++) {
+		if (!(s->start_waiting & hb_host_bit(k)))
+			continue;
+		bool heard = (s->hb_heard & hb_host_bit(k)) != 0, seen = (s->sf_seen & hb_host_bit(k)) != 0;
+		n += (size_t)snprintf(hosts + n, sizeof hosts - n, "%shost %u %s (%s): %s", n ? "; " : "", k,
+		                      hb_uuid_format(&a->uuids[k], u), a->cfg.hosts[k].addrs[0].text,
+		                      heard && seen ? "heard and seen"
+		                      : heard       ? "heard, not seen on the statefile"
+		                      : seen        ? "seen on the statefile, not heard"
+		                                    : "neither heard nor seen on the statefile");
+	}
+	if (s->start_wait == HB_START_STATEFILE && s->global_reject != HB_REJECT_NONE)
+		agent_log(LOG_ERR, "gave up starting: the statefile's global block does not decode (%s)",
+		          hb_reject_name(s->global_reject));
+	else
+		agent_log(LOG_ERR, "gave up starting: %s%s%s", hb_start_wait_text(s->start_wait), n ? "; waited for " : "",
+		          hosts);
+}
+
 static void do_exit(struct agent *a, int code)
 {
+	if (code != HB_EXIT_SUCCESS && code != HB_EXIT_SET_EXCLUDED)
+		log_start_gave_up(a);
 	if (a->wd_armed)
 		agent_log(LOG_WARNING, "stopping (exit %d, %s) while armed: the watchdog will fence this host", code,
 		          hb_exit_name(code));

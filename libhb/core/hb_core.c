@@ -799,6 +799,45 @@ void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_stat
 	out->hb_gap_min = c->hb_gap_min;
 	out->hb_gap_max = c->hb_gap_max;
 	out->hb_gap_last = c->hb_gap_last;
+	if (c->online_at == HB_NEVER) { /* also once stopped: why it gave up */
+		out->start_wait = c->start_wait;
+		out->global_reject = c->global_reject;
+		out->start_waiting = c->start_waiting;
+		bool init = c->pool_state == HB_POOL_INIT;
+		out->start_gives_up_at =
+		        c->started_at + (hb_mono_ms)(init ? c->t->p.enable_join_timeout_ms : c->t->p.boot_join_timeout_ms);
+	}
+	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
+		const struct hb_peer *p = &c->peers[k];
+		const struct hb_view *v = p->net_valid ? &p->net : p->slot_valid && p->slot.boot_id != 0 ? &p->slot.view : NULL;
+		if (k == c->cfg.self || v == NULL)
+			continue;
+		if (v->fence_bound_ms != c->t->fence_bound_ms || v->hb_timeout_ms != c->t->p.hb_timeout_ms ||
+		    v->sf_timeout_ms != c->t->p.sf_timeout_ms)
+			out->timing_mismatch |= hb_host_bit(k);
+	}
+}
+
+static const char *const start_wait_names[HB_START_WAIT_COUNT][2] = {
+	[HB_START_NONE] = {"none", "not starting"},
+	[HB_START_STATEFILE] = {"statefile", "no valid read of the statefile yet"},
+	[HB_START_PREVIOUS_INCARNATION] = {"previous-incarnation",
+	                                   "this host's previous incarnation is still a member: waiting for the others to remove it"},
+	[HB_START_JOIN_ACKS] = {"join-acks", "waiting for every liveset member to admit this host"},
+	[HB_START_ALL_HOSTS] = {"all-hosts", "a new pool forms only when every configured host has started"},
+	[HB_START_OTHERS] = {"others-starting", "waiting half of BootJoinTimeout for the other hosts to start"},
+	[HB_START_SLOT_UNSURE] = {"slot-unsure", "a slot shows a host that is neither live nor gone yet"},
+	[HB_START_AGREEMENT] = {"agreement", "waiting for every starting host to propose the same first liveset"},
+};
+
+const char *hb_start_wait_name(enum hb_start_wait w)
+{
+	return (unsigned)w < HB_START_WAIT_COUNT ? start_wait_names[w][0] : "unknown";
+}
+
+const char *hb_start_wait_text(enum hb_start_wait w)
+{
+	return (unsigned)w < HB_START_WAIT_COUNT ? start_wait_names[w][1] : "unknown";
 }
 
 static const char *const unsafe_names[] = {

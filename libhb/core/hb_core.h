@@ -87,6 +87,24 @@ struct hb_core_out {
 
 enum hb_propose_result { HB_PROPOSE_PENDING = 0, HB_PROPOSE_TRUE = 1, HB_PROPOSE_FALSE = 2 };
 
+/* What a starting or joining host waits for before it goes Online (the
+ * latest evaluation's answer; HB_START_NONE once Online or before the first
+ * evaluation). Reported by status and named when the agent gives up. */
+enum hb_start_wait {
+	HB_START_NONE = 0,
+	HB_START_STATEFILE,            /* no valid read of the statefile yet */
+	HB_START_PREVIOUS_INCARNATION, /* my previous incarnation is still a member */
+	HB_START_JOIN_ACKS,            /* the members have not all admitted me */
+	HB_START_ALL_HOSTS,            /* a new (Init) pool forms with every host only */
+	HB_START_OTHERS,               /* Active pool: half of Tboot for the others */
+	HB_START_SLOT_UNSURE,          /* a slot shows a host neither live nor gone yet */
+	HB_START_AGREEMENT,            /* the candidates' proposals are not yet the same */
+	HB_START_WAIT_COUNT
+};
+/* "statefile", "join-acks", ... and one sentence for a human. */
+const char *hb_start_wait_name(enum hb_start_wait w);
+const char *hb_start_wait_text(enum hb_start_wait w);
+
 /* A read-only summary for status output and the simulator's checks. */
 struct hb_core_status {
 	enum hb_phase phase;
@@ -110,6 +128,16 @@ struct hb_core_status {
 	/* Heartbeat latency: gaps between consecutive heartbeats of live peers
 	 * since the last hb_core_reset_latency (-1 = none yet). */
 	hb_mono_ms hb_gap_min, hb_gap_max, hb_gap_last;
+	/* Never Online yet: what I wait for (or waited for, when I gave up), the
+	 * hosts it concerns, and when I give up (started + Tboot, or Tenable in
+	 * an Init pool). */
+	enum hb_start_wait start_wait;
+	enum hb_reject global_reject; /* why the latest global block did not decode */
+	hb_hostmap start_waiting;
+	hb_mono_ms start_gives_up_at;
+	/* Peers whose advertised T1, T2 or fence bound differ from mine: their
+	 * configs differ (a typo in one host's xhad.conf). */
+	hb_hostmap timing_mismatch;
 };
 
 /* How the latest statefile read of a host's slot went. */

@@ -90,6 +90,8 @@ struct hb_core {
 	hb_hostmap liveset, proposed;
 	hb_hostmap my_proposals[4];        /* the last first livesets I proposed that include me (forming) */
 	hb_mono_ms proposal_since;         /* `proposed` last changed (forming) */
+	enum hb_start_wait start_wait;     /* starting: what the last evaluation waits for */
+	hb_hostmap start_waiting;          /* ... and the hosts it concerns */
 	uint64_t epoch;
 	enum hb_pool_state pool_state;     /* NONE until a valid global block is read */
 	struct hb_global global;

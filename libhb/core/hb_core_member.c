@@ -546,8 +546,10 @@ static void go_online(struct hb_core *c, hb_mono_ms now, hb_hostmap set)
 		hb_core_set_pool_state(c, now, HB_POOL_ACTIVE);
 }
 
-static bool all_acked(const struct hb_core *c, hb_mono_ms now, hb_hostmap members)
+/* The members that have not yet admitted me (0: all have). */
+static hb_hostmap not_acked(const struct hb_core *c, hb_mono_ms now, hb_hostmap members)
 {
+	hb_hostmap missing = 0;
 	for (unsigned k = 0; k < c->cfg.n_hosts; k++) {
 		uint64_t boot;
 		const struct hb_view *v;
@@ -555,9 +557,9 @@ static bool all_acked(const struct hb_core *c, hb_mono_ms now, hb_hostmap member
 			continue;
 		v = core_peer_view(c, k, now, &boot);
 		if (!v || v->phase != HB_PHASE_ONLINE || !(v->proposed & core_self_bit(c)))
-			return false;
+			missing |= hb_host_bit(k);
 	}
-	return true;
+	return missing;
 }
 
 static void join(struct hb_core *c, hb_mono_ms now, hb_hostmap members, hb_mono_ms age)
@@ -567,7 +569,9 @@ static void join(struct hb_core *c, hb_mono_ms now, hb_hostmap members, hb_mono_
 		c->send_asap = true;
 		c->next_cycle = now;
 	}
-	if (all_acked(c, now, members))
+	c->start_wait = HB_START_JOIN_ACKS;
+	c->start_waiting = not_acked(c, now, members);
+	if (c->start_waiting == 0)
 		go_online(c, now, members);
 	else if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
 		core_stop(c, now, HB_EXIT_CAN_NOT_JOIN_EXISTING_LIVESET);
@@ -666,14 +670,16 @@ static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 	const struct hb_timing_params *tp = &c->t->p;
 	struct hb_partition_input in;
 	hb_hostmap all = hb_hostmap_all(c->cfg.n_hosts), set = 0;
-	if (forming_input(c, now, &in) && (in.candidates & core_self_bit(c)))
+	bool readback = forming_input(c, now, &in);
+	if (readback && (in.candidates & core_self_bit(c)))
 		set = hb_partition_best(&in);
+	bool unsure = slot_unsure(c, now);
 	bool active = c->pool_state == HB_POOL_ACTIVE;
 	bool non_excluded = has_non_excluded(c, set);
 	/* Init: only every configured host forms the pool. Active (a whole-pool
 	 * restart): the best partition of what the statefile shows, once half
 	 * of BootJoinTimeout has let the other hosts start. */
-	bool may = (set & core_self_bit(c)) && !slot_unsure(c, now) &&
+	bool may = (set & core_self_bit(c)) && !unsure &&
 	           (set == all || (active && age >= (hb_mono_ms)tp->boot_join_timeout_ms / 2 && non_excluded));
 	if (set != c->proposed) {
 		c->proposed = set; /* published whether or not I am in it */
@@ -683,6 +689,18 @@ static void form(struct hb_core *c, hb_mono_ms now, hb_mono_ms age)
 	if ((set & core_self_bit(c)) && set != c->my_proposals[0]) {
 		memmove(&c->my_proposals[1], &c->my_proposals[0], sizeof c->my_proposals - sizeof c->my_proposals[0]);
 		c->my_proposals[0] = set;
+	}
+	/* what I wait for, for status and the message if I give up */
+	c->start_waiting = all & ~set;
+	if (!readback) {
+		c->start_wait = HB_START_STATEFILE; /* my own slot not read back yet */
+	} else if (unsure) {
+		c->start_wait = HB_START_SLOT_UNSURE;
+	} else if (!may) {
+		c->start_wait = active ? HB_START_OTHERS : HB_START_ALL_HOSTS;
+	} else {
+		c->start_wait = HB_START_AGREEMENT;
+		c->start_waiting = set & ~c->hb_heard & ~core_self_bit(c);
 	}
 	if (may && proposal_agreed(c, &in, set)) {
 		go_online(c, now, set);
@@ -701,6 +719,8 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 	hb_hostmap online = 0, members = 0, formed = 0;
 	bool listed = false;
 	if (c->pool_state == HB_POOL_NONE || !c->sf_access) {
+		c->start_wait = HB_START_STATEFILE;
+		c->start_waiting = 0;
 		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
 			core_stop(c, now,
 			          c->global_reject != HB_REJECT_NONE ? HB_EXIT_INVALID_STATE_FILE : HB_EXIT_CAN_NOT_ACCESS_STATEFILE);
@@ -735,6 +755,8 @@ static void start_evaluate(struct hb_core *c, hb_mono_ms now)
 	}
 	if (listed && c->phase == HB_PHASE_STARTING) {
 		/* my previous incarnation is still a member: wait until it is removed */
+		c->start_wait = HB_START_PREVIOUS_INCARNATION;
+		c->start_waiting = online;
 		if (age >= (hb_mono_ms)c->t->p.boot_join_timeout_ms)
 			core_stop(c, now, HB_EXIT_BOOTJOIN_TIMEOUT);
 		return;
