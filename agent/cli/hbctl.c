@@ -38,10 +38,55 @@ static const struct subcommand subcommands[] = {
 	{"fence-log", hbctl_fence_log, "fence-log               every host's last words from the statefile"},
 	{"watchdog", hbctl_watchdog, "watchdog probe          arm, read back and disarm the watchdog (no agent)"},
 	{"shutdown", hbctl_shutdown, "shutdown                clean stop of the agent"},
+	{"check", hbctl_check, "check                   monitoring plugin: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
+	{"metrics", hbctl_metrics, "metrics [openmetrics]   the status as Prometheus (default) or OpenMetrics text"},
 	{"timeouts", hbctl_timeouts, "timeouts [-T SECONDS]   effective timeouts and worst-case timelines"},
 	{"statefile", hbctl_statefile,
 	 "statefile init|dump|set-pool-state init|active|invalid|set-excluded|clear-excluded [--timeout MS]"},
 };
+
+/* Edit distance (insertions, deletions, substitutions), capped inputs. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 63), lb = strnlen(b, 63);
+	size_t row[64];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The command closest to a mistyped one, NULL when none is close (at most
+ * 2 edits, or a prefix of one). */
+static const char *nearest_command(const char *typed)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+		const char *name = subcommands[i].name;
+		size_t d = edit_distance(typed, name);
+		if (strlen(typed) >= 3 && strncmp(typed, name, strlen(typed)) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = name;
+		}
+	}
+	return best;
+}
 
 static void usage(FILE *out)
 {
@@ -232,6 +277,12 @@ int main(int argc, char **argv)
 			optind = 1; /* each subcommand parses its own options */
 			return subcommands[i].run(&opts, sub_argc, sub_argv);
 		}
+	}
+	const char *near = nearest_command(argv[optind]);
+	if (near != NULL) {
+		fprintf(stderr, "hbctl: unknown command \"%s\"; did you mean \"%s\"? (hbctl --help lists them)\n",
+		        argv[optind], near);
+		return HB_EXIT_INVALID_PARAMETER;
 	}
 	fprintf(stderr, "hbctl: unknown command \"%s\"\n", argv[optind]);
 	usage(stderr);

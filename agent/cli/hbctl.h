@@ -48,6 +48,10 @@ int hbctl_set_weight(const struct hbctl_opts *opts, int argc, char **argv);
 int hbctl_shutdown(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_fencelog.c */
 int hbctl_fence_log(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_check.c: a Nagios/Icinga plugin (exit 0..3, not hb_exit.h) */
+int hbctl_check(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_metrics.c */
+int hbctl_metrics(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_watchdog.c */
 int hbctl_watchdog(const struct hbctl_opts *opts, int argc, char **argv);
 

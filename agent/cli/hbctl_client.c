@@ -14,6 +14,8 @@
 #include "hb_clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 
 #include "hb_config.h"
 #include "hb_exit.h"
+#include "hb_uuid.h"
 
 #define REPLY_INITIAL (64u * 1024u)
 #define CONNECT_RETRY_MS 10 /* the listen backlog is full: try again */
@@ -92,6 +95,9 @@ int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const ch
 }
 
 /* ---- one exchange -------------------------------------------------------- */
+
+static int request_once(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args,
+                        struct json_object **result, struct hb_err *err);
 
 /* Milliseconds left before the deadline, for poll(); 0 when past. */
 static int left_ms(int64_t deadline)
@@ -258,8 +264,72 @@ static int decode(struct exchange *x, struct json_object **result, struct hb_err
 	return rc;
 }
 
+/* ---- why there is no answer --------------------------------------------- */
+
+/* Append text to err's message (truncated at its size). */
+static void err_append(struct hb_err *err, const char *text)
+{
+	size_t n = strnlen(err->msg, sizeof err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n, "%s", text);
+}
+
+/* No agent listens: say what the admin can check, from what hbctl can see
+ * without one (docs/operations.md, "HA will not enable, or the agent will
+ * not start"). */
+static void no_agent_hint(const struct hbctl_opts *opts, struct hb_err *err)
+{
+	char hint[HB_ERR_LEN + 128];
+	const struct hb_config *cfg = NULL;
+	if (hbctl_config(opts, true, &cfg) != HB_EXIT_SUCCESS) {
+		snprintf(hint, sizeof hint, "; the config cannot be used, so no agent can start with it: %s",
+		         hbctl_config_error());
+		err_append(err, hint);
+		return;
+	}
+	char u[HB_UUID_STR_LEN], lock[128];
+	snprintf(lock, sizeof lock, "/run/hbagent/hbagent.%s.lock", hb_uuid_format(&cfg->hosts[cfg->local_index].uuid, u));
+	int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		close(fd);
+		if (held) {
+			snprintf(hint, sizeof hint,
+			         "; an agent runs for this host (it holds %s) but does not answer yet: it is starting "
+			         "(its log says what it waits for)",
+			         lock);
+			err_append(err, hint);
+			return;
+		}
+	}
+	err_append(err, "; HA is not running on this host (systemctl status hbagent; with xapi: xe host-list params=ha-*)");
+}
+
+/* A permission refusal: say how to be allowed. */
+static void permission_hint(const struct hbctl_opts *opts, struct hb_err *err)
+{
+	char hint[HB_ERR_LEN + 128];
+	const struct hb_config *cfg = NULL;
+	if (hbctl_config(opts, true, &cfg) == HB_EXIT_SUCCESS && cfg->control_group[0] != '\0')
+		snprintf(hint, sizeof hint, "; run as root, or as a member of group %s (<ControlGroup>) for queries",
+		         cfg->control_group);
+	else
+		snprintf(hint, sizeof hint, "; run as root (or set <ControlGroup> in xhad.conf and join that group, for queries)");
+	err_append(err, hint);
+}
+
 int hbctl_request(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args,
                   struct json_object **result, struct hb_err *err)
+{
+	int rc = request_once(opts, cmd, args, result, err);
+	if (rc == HB_EXIT_DAEMON_IS_NOT_PRESENT)
+		no_agent_hint(opts, err);
+	else if (rc == HB_EXIT_INVALID_ENVIRONMENT && strstr(err->msg, "permission-denied") != NULL)
+		permission_hint(opts, err);
+	return rc;
+}
+
+static int request_once(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_object *args,
+                        struct json_object **result, struct hb_err *err)
 {
 	struct exchange x = {.cmd = ctl_cmd_name(cmd), .timeout_ms = opts->timeout_ms, .fd = -1};
 	*result = NULL;

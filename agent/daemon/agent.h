@@ -168,14 +168,30 @@ void agent_step(struct agent *a);
 /* Stop the loop with code (used by modules on fatal conditions). */
 void agent_stop(struct agent *a, int code);
 
-/* ---- agent_status.c ------------------------------------------------------ */
+/* ---- agent_warnings.c ---------------------------------------------------- */
 
+enum agent_severity { AGENT_SEV_INFO = 0, AGENT_SEV_WARNING = 1, AGENT_SEV_CRITICAL = 2 };
+struct agent_warning_info {
+	const char *name;
+	enum agent_severity severity;
+	const char *text; /* one sentence for a human */
+};
+/* The table entry of a warning name, NULL for an unknown name. */
+const struct agent_warning_info *agent_warning_lookup(const char *name);
+const char *agent_severity_name(enum agent_severity sev);
 /* Warning names, comma-separated (xenstore and status; docs/control.md). */
 void agent_warnings(const struct agent *a, const struct hb_core_status *s, char *buf, size_t len);
 bool agent_warn_hb_approaching(const struct agent *a, const struct hb_core_status *s);
 bool agent_warn_sf_approaching(const struct agent *a, const struct hb_core_status *s);
+/* Live peers whose latest view announces fencing disarmed. */
+hb_hostmap agent_peers_disarmed(const struct agent *a, const struct hb_core_status *s);
 /* Online, armed, and with statefile access or rule 2. */
 bool agent_protected(const struct hb_core_status *s);
+/* Why this host is not protected (in buf), NULL when it is. */
+const char *agent_unprotected_reason(const struct hb_core_status *s, char *buf, size_t len);
+
+/* ---- agent_status.c ------------------------------------------------------ */
+
 struct json_object;
 /* The query documents (docs/control.md); the caller owns the reference.
  * agent_liveset_json starts a new latency period when Online and asked to. */

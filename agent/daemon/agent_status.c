@@ -21,9 +21,6 @@
 #include "hb_timing_print.h"
 #include "hb_version.h"
 
-/* A warning stays up this long after a scheduling stall or a clock jump. */
-#define STATUS_EVENT_WARN_MS 60000
-
 static void jset(struct json_object *o, const char *k, struct json_object *v) { json_object_object_add(o, k, v); }
 
 static struct json_object *age(hb_mono_ms now, hb_mono_ms at)
@@ -41,94 +38,43 @@ static struct json_object *uuid_list(const struct agent *a, hb_hostmap set)
 	return arr;
 }
 
-/* ---- warnings ------------------------------------------------------------ */
-
-/* A live peer silent for more than T1/2. */
-static bool heartbeat_late(const struct agent *a, const struct hb_core_status *s)
-{
-	for (unsigned k = 0; k < a->cfg.n_hosts; k++) {
-		if (k == a->cfg.local_index || !(s->liveset & hb_host_bit(k)))
-			continue;
-		if (s->last_heard[k] < 0 || a->now - s->last_heard[k] > (hb_mono_ms)a->timing.warn_hb_ms)
-			return true;
-	}
-	return false;
-}
-
-/* A statefile I/O in flight, or the last one, took more than T2/2. */
-static bool statefile_late(const struct agent *a, const struct hb_core_status *s)
-{
-	if (s->rule2)
-		return false;
-	hb_mono_ms warn = (hb_mono_ms)a->timing.warn_sf_ms;
-	if ((a->sf.rd_busy && a->now - a->sf.rd_at > warn) || (a->sf.wr_kind != AGENT_WR_NONE && a->now - a->sf.wr_at > warn))
-		return true;
-	const struct hb_sfdev *d = &a->sf.dev;
-	return (d->rd_stats.completed && d->rd_stats.lat_last_us / 1000u > (uint64_t)warn) ||
-	       (d->wr_stats.completed && d->wr_stats.lat_last_us / 1000u > (uint64_t)warn);
-}
-
-bool agent_warn_hb_approaching(const struct agent *a, const struct hb_core_status *s)
-{
-	return s->phase == HB_PHASE_ONLINE && heartbeat_late(a, s);
-}
-
-bool agent_warn_sf_approaching(const struct agent *a, const struct hb_core_status *s)
-{
-	return s->phase == HB_PHASE_ONLINE && statefile_late(a, s);
-}
-
-void agent_warnings(const struct agent *a, const struct hb_core_status *s, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-#define ADD(name)                                                                 \
-	do {                                                                      \
-		if (n < len)                                                      \
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", name); \
-	} while (0)
-	for (unsigned bit = 1; bit & HB_TW_ALL; bit <<= 1)
-		if (a->timing.warnings & bit)
-			ADD(hb_timing_warning_name((enum hb_timing_warning)bit));
-	if (s->phase == HB_PHASE_ONLINE && !s->armed)
-		ADD("fencing_disarmed");
-	if (s->rule2)
-		ADD("statefile_lost");
-	if (s->phase == HB_PHASE_ONLINE && !s->sf_access)
-		ADD("statefile_access_lost");
-	if (agent_warn_hb_approaching(a, s))
-		ADD("heartbeat_approaching_timeout");
-	if (agent_warn_sf_approaching(a, s))
-		ADD("statefile_approaching_timeout");
-	if (s->phase == HB_PHASE_ONLINE && agent_xw_approaching(a))
-		ADD("xapi_healthcheck_approaching_timeout");
-	if (a->xw.error[0] != '\0')
-		ADD("xapi_unhealthy");
-	if (a->wd_open) {
-		struct hb_watchdog_stats w;
-		hb_watchdog_get_stats(&a->wd, &w);
-		if (w.softdog)
-			ADD("softdog");
-	}
-	if (a->stall_at > 0 && a->now - a->stall_at < STATUS_EVENT_WARN_MS)
-		ADD("scheduling_stall");
-	if (a->clock_jump_at > 0 && a->now - a->clock_jump_at < STATUS_EVENT_WARN_MS)
-		ADD("clock_jump");
-	if (agent_key_from_generation(a))
-		ADD("pool_key_from_generation");
-	if (agent_key_rotating(a))
-		ADD("pool_key_rotation");
-#undef ADD
-}
-
-static struct json_object *warnings_json(const struct agent *a, const struct hb_core_status *s)
+/* "warnings" (the names, as in xenstore), "warning_details" (each with its
+ * severity and sentence) and "health": the worst severity, critical when
+ * this host is not protected, "ok" when nothing is up. */
+static void warnings_json(struct json_object *o, const struct agent *a, const struct hb_core_status *s)
 {
 	char buf[512];
-	struct json_object *arr = json_object_new_array();
+	struct json_object *arr = json_object_new_array(), *details = json_object_new_array();
+	int worst = agent_protected(s) ? -1 : AGENT_SEV_CRITICAL;
 	agent_warnings(a, s, buf, sizeof buf);
-	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save))
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+		const struct agent_warning_info *info = agent_warning_lookup(w);
+		enum agent_severity sev = info != NULL ? info->severity : AGENT_SEV_WARNING;
+		struct json_object *d = json_object_new_object();
 		json_object_array_add(arr, json_object_new_string(w));
-	return arr;
+		jset(d, "name", json_object_new_string(w));
+		jset(d, "severity", json_object_new_string(agent_severity_name(sev)));
+		jset(d, "text", json_object_new_string(info != NULL ? info->text : w));
+		json_object_array_add(details, d);
+		if ((int)sev > worst)
+			worst = (int)sev;
+	}
+	jset(o, "warnings", arr);
+	jset(o, "warning_details", details);
+	jset(o, "health", json_object_new_string(worst < 0 ? "ok" : agent_severity_name((enum agent_severity)worst)));
+}
+
+/* Starting or joining: what the host waits for, for whom, and until when. */
+static struct json_object *start_json(const struct agent *a, const struct hb_core_status *s)
+{
+	if (s->phase != HB_PHASE_STARTING && s->phase != HB_PHASE_JOINING)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	jset(o, "waiting_for", json_object_new_string(hb_start_wait_name(s->start_wait)));
+	jset(o, "text", json_object_new_string(hb_start_wait_text(s->start_wait)));
+	jset(o, "hosts", hb_json_hostlist(s->start_waiting));
+	jset(o, "gives_up_in_ms", json_object_new_int64(s->start_gives_up_at > a->now ? s->start_gives_up_at - a->now : 0));
+	return o;
 }
 
 /* ---- status -------------------------------------------------------------- */
@@ -167,6 +113,8 @@ static struct json_object *host_json(const struct agent *a, const struct hb_core
 	jset(h, "liveness", json_object_new_string((s->liveset & hb_host_bit(i)) ? "live" : "not-live"));
 	jset(h, "heard", json_object_new_boolean((s->hb_heard & hb_host_bit(i)) != 0));
 	jset(h, "seen", json_object_new_boolean((s->sf_seen & hb_host_bit(i)) != 0));
+	jset(h, "address", json_object_new_string(a->cfg.hosts[i].addrs[0].text));
+	jset(h, "last_heard_age_ms", self ? NULL : age(a->now, s->last_heard[i]));
 	jset(h, "member_boot_id", json_object_new_uint64(s->member_boot_id[i]));
 	if (self) {
 		jset(h, "phase", json_object_new_string(hb_phase_name(s->phase)));
@@ -349,11 +297,6 @@ static struct json_object *agent_json(const struct agent *a)
 	return o;
 }
 
-bool agent_protected(const struct hb_core_status *s)
-{
-	return s->phase == HB_PHASE_ONLINE && s->armed && (s->sf_access || s->rule2);
-}
-
 struct json_object *agent_status_json(struct agent *a)
 {
 	struct hb_core_status *s = &a->st;
@@ -361,7 +304,11 @@ struct json_object *agent_status_json(struct agent *a)
 	unsigned n = a->cfg.n_hosts;
 	struct json_object *o = json_object_new_object();
 	jset(o, "phase", json_object_new_string(hb_phase_name(s->phase)));
+	char why[160];
+	const char *reason = agent_unprotected_reason(s, why, sizeof why);
 	jset(o, "protected", json_object_new_boolean(agent_protected(s)));
+	jset(o, "protected_reason", reason != NULL ? json_object_new_string(reason) : NULL);
+	jset(o, "start", start_json(a, s));
 	jset(o, "liveset", hb_json_hostlist(s->liveset));
 	jset(o, "master", s->master >= 0 ? json_object_new_int(s->master) : NULL);
 	jset(o, "i_am_master", json_object_new_boolean(s->i_am_master));
@@ -371,7 +318,9 @@ struct json_object *agent_status_json(struct agent *a)
 	jset(o, "excluded", json_object_new_boolean(s->excluded));
 	jset(o, "pool_state", json_object_new_string(hb_pool_state_name(s->pool_state)));
 	jset(o, "epoch", json_object_new_uint64(s->epoch));
-	jset(o, "warnings", warnings_json(a, s));
+	warnings_json(o, a, s);
+	jset(o, "peers_disarmed", hb_json_hostlist(s->phase == HB_PHASE_ONLINE ? agent_peers_disarmed(a, s) : 0));
+	jset(o, "timing_mismatch", hb_json_hostlist(s->timing_mismatch));
 	struct json_object *hosts = json_object_new_array();
 	for (unsigned i = 0; i < n; i++)
 		json_object_array_add(hosts, host_json(a, s, i));

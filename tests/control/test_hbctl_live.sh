@@ -116,7 +116,7 @@ mask_status() {
 	jq --indent 2 "$jq_m"'
 	.epoch |= m
 	| .hosts |= map(.member_boot_id |= m | .heartbeat_age_ms |= map(m) | .statefile_advance_age_ms |= m
-		| .last_words |= words)
+		| .last_heard_age_ms |= m | .last_words |= words)
 	| .watchdog |= (.identity |= m | .last_pet_age_ms |= m | .healthy_for_ms |= m | .pets |= m | .missed |= m
 		| .pet_errors |= m)
 	| .statefile |= (.read |= map_values(m) | .write |= map_values(m) | .last_read_age_ms |= m
@@ -129,13 +129,13 @@ mask_status() {
 	| .agent |= (.pid |= m | .boot_id |= m | .steps |= m | .max_step_late_ms |= m | .stalls |= m)' | mask_tmp
 }
 # status, human: the watchdog helper's pid and the two age columns (HB AGE,
-# SF AGE: fixed-width cells at columns 84 and 98, kept aligned)
+# SF AGE: fixed-width cells at columns 72 and 86, kept aligned)
 mask_status_text() {
 	sed -E 's/helper pid [0-9]+/helper pid <pid>/' | awk '
-	/^ *[0-9]+[*]?  [0-9a-f]+-[0-9a-f]+-/ {
-		hb = substr($0, 84, 14); sf = substr($0, 98, 11)
-		gsub(/[0-9]+/, "<n>", hb); gsub(/[0-9]+/, "<n>", sf); sub(/ +$/, "", hb); sub(/ +$/, "", sf)
-		$0 = sprintf("%s%-14s%-11s%s", substr($0, 1, 83), hb, sf, substr($0, 109))
+	/^ *[0-9]+[*]?  [0-9a-f.:]+ / {
+		hb = substr($0, 72, 14); sf = substr($0, 86, 10)
+		gsub(/[0-9]+\.[0-9]/, "<n>", hb); gsub(/[0-9]+\.[0-9]/, "<n>", sf); sub(/ +$/, "", hb); sub(/ +$/, "", sf)
+		$0 = sprintf("%s%-14s%-10s%s", substr($0, 1, 71), hb, sf, substr($0, 96))
 	}
 	{ print }' | mask_tmp
 }
@@ -209,6 +209,14 @@ expect 17 "disarm while starting" hc 0 disarm
 expect 17 "arm while starting" hc 0 arm
 sf_access0() { [ "$(field 0 .sf_access)" = true ]; }
 wait_for 10 sf_access0 || fail "host 0 has no statefile access"
+# starting says what it waits for, for whom, and until when (exit 17: not protected)
+waits_for_all() { [ "$(field 0 '.start.waiting_for')" = '"all-hosts"' ]; }
+wait_for 10 waits_for_all || fail "host 0 starting: $(field 0 .start)"
+expect 17 "status while starting" hc 0 status
+stdout_has '^phase: +starting \(a new pool forms only when every configured host has started; waiting for hosts 1 2; gives up in [0-9]' \
+	"status while starting names the hosts it waits for and when it gives up"
+stdout_has '^protected: +NO \(starting: a new pool forms only when every configured host has started\)$' \
+	"protected NO says it is starting"
 expect 11 "set-excluded while the pool state is init" hc 0 set-excluded
 stderr_has '^hbctl: set-excluded: refused \(11 INVALID_POOL_STATE\): the pool state is init, not active$' \
 	"set-excluded in pool state init says why"
@@ -240,6 +248,39 @@ out_golden status.json mask_status
 expect 0 "status (human)" hc 0 status
 out_golden status.txt mask_status_text
 grep -q $'\033' "$tmp/out" && fail "status coloured on a pipe" || pass "status not coloured on a pipe"
+# monitoring: the plugin and the metrics text of a healthy host
+expect 0 "check on a healthy host (OK)" hc 0 check
+stdout_has '^HBAGENT OK - protected, phase online, liveset 3 of 3, master host 0; info: statefile_io_deadline_short, pool_key_from_generation \| liveset=3;;3:;0;3 protected=1 armed=1 warnings=2 peers_disarmed=0 .* dropped_packets=[0-9]+c invalid_slots=0$' \
+	"check: one status line with performance data"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && pass "check prints one line" || fail "check printed $(wc -l <"$tmp/out") lines"
+expect 0 "metrics (Prometheus text)" hc 0 metrics
+cp "$tmp/out" "$tmp/metrics.prom"
+expect 0 "metrics openmetrics" hc 0 metrics openmetrics
+cp "$tmp/out" "$tmp/metrics.om"
+# parsed by the Prometheus client library's own parsers (Debian's python3-prometheus-client)
+if /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null; then
+	parsed=$(/usr/bin/python3 - "$tmp/metrics.prom" "$tmp/metrics.om" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families as prom
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+out = []
+for path, parse in ((sys.argv[1], prom), (sys.argv[2], om)):
+    v = {}
+    for fam in parse(open(path).read()):
+        for s in fam.samples:
+            if not s.labels:
+                v[s.name] = s.value
+    out.append("%s up=%g protected=%g liveset=%g configured=%g" % (
+        "prom" if parse is prom else "om", v["hbagent_up"], v["hbagent_protected"],
+        v["hbagent_liveset_hosts"], v["hbagent_configured_hosts"]))
+print("; ".join(out))
+PY
+	)
+	[ "$parsed" = "prom up=1 protected=1 liveset=3 configured=3; om up=1 protected=1 liveset=3 configured=3" ] &&
+		pass "metrics parse as Prometheus text and as OpenMetrics: $parsed" || fail "metrics: $parsed"
+else
+	fail "python3-prometheus-client is missing (packaging/install-deps installs it)"
+fi
 expect 0 "liveset --json" hc 0 liveset --json
 out_golden liveset.json mask_liveset
 expect 0 "liveset --xml" hc 0 liveset --xml
@@ -276,9 +317,19 @@ wait_for 5 disarmed && pass "host 1: disarmed, not protected, warning fencing_di
 peer_disarmed() { [ "$(field 0 '.hosts[1].armed')" = false ]; }
 wait_for 10 peer_disarmed && pass "host 0 sees host 1 disarmed (hosts[1].armed false)" ||
 	fail "host 0's view of host 1 after disarm: $(field 0 '.hosts[1]')"
-expect 0 "status on host 0" hc 0 status
-grep -Eq '^ +1  22222222-2222-4222-8222-222222222222  live +online +yes +no +no ' "$tmp/out" &&
+expect 0 "status on host 0 (a disarmed peer is a warning, not critical)" hc 0 status
+grep -Eq '^ +1  127\.0\.0\.2 +yes +yes +yes +online +yes +no +no ' "$tmp/out" &&
 	pass "host 0's table shows host 1 ARMED no" || fail "host 0's table: $(grep -E '^ +1 ' "$tmp/out")"
+stdout_has '^peers disarmed: +1 \(not protected: a fault there is not fenced\)$' "host 0's status names the disarmed peer"
+stdout_has '^(warnings:)? +warning +peer_disarmed: ' "host 0's warning peer_disarmed, severity warning"
+# the disarmed host itself: protected NO with the reason, exit 17
+expect 17 "status on host 1 (disarmed: not protected)" hc 1 status
+stdout_has '^protected: +NO \(fencing is disarmed \(hbctl arm arms it again\)\)$' "host 1 says why it is not protected"
+stdout_has '^warnings: +critical fencing_disarmed: ' "host 1's warning fencing_disarmed is critical"
+expect 2 "check on the disarmed host 1 (CRITICAL)" hc 1 check
+stdout_has '^HBAGENT CRITICAL - not protected: fencing is disarmed .*; critical: fencing_disarmed' "check says why"
+expect 1 "check on host 0 with a disarmed peer (WARNING)" hc 0 check
+stdout_has '^HBAGENT WARNING - protected, .*; warning: peer_disarmed.* peers_disarmed=1 ' "check names the warning"
 expect 0 "arm on host 1" hc 1 arm
 [ "$(cat "$tmp/out")" = armed ] && pass "arm says armed" || fail "arm: $(cat "$tmp/out")"
 armed() { [ "$(field 1 '[.armed, .protected, (.warnings | index("fencing_disarmed") != null)]')" = '[true,true,false]' ]; }
@@ -329,14 +380,14 @@ if command -v setpriv >/dev/null && "${nobody[@]}" test -x "$hbctl"; then
 	[ "$(stat -c %a "$tmp/ctl.0.sock")" = 600 ] && pass "control socket mode 0600" ||
 		fail "control socket mode $(stat -c %a "$tmp/ctl.0.sock")"
 	expect 16 "status by uid 65534 (socket mode 0600)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" status
-	stderr_has '^hbctl: status: permission-denied \(16 INVALID_ENVIRONMENT\): cannot connect to .*: Permission denied$' \
-		"the refusal names the socket and EACCES"
+	stderr_has '^hbctl: status: permission-denied \(16 INVALID_ENVIRONMENT\): cannot connect to .*: Permission denied; run as root' \
+		"the refusal names the socket and EACCES, and says who may"
 	[ -s "$tmp/out" ] && fail "status by uid 65534 printed: $(cat "$tmp/out")" || pass "nothing on stdout"
 	expect 16 "disarm by uid 65534 (socket mode 0600)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" disarm
 	# the socket opened to everybody: the agent's own check (SO_PEERCRED)
 	chmod 0666 "$tmp/ctl.0.sock"
 	expect 16 "status by uid 65534 (agent check)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" status
-	stderr_has '^hbctl: status: permission-denied \(16 INVALID_ENVIRONMENT\): ' "the agent's refusal"
+	stderr_has '^hbctl: status: permission-denied \(16 INVALID_ENVIRONMENT\): .*; run as root' "the agent's refusal, and who may"
 	expect 16 "disarm by uid 65534 (agent check)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" disarm
 	chmod 0600 "$tmp/ctl.0.sock"
 	[ "$(field 0 .control.denied)" -ge 2 ] 2>/dev/null && pass "the agent counted the denials" ||
@@ -420,6 +471,11 @@ expect 14 "ping on the stopped host 1" hc 1 ping
 expect 14 "status on the stopped host 1" hc 1 status
 dropped1() { online 0 '[0,2]' && online 2 '[0,2]'; }
 wait_for 10 dropped1 && pass "hosts 0 and 2 dropped the stopped host 1" || fail "hosts 0 and 2 kept host 1"
+# a host not live: its row shows no stale values, and when it was last heard
+expect 0 "status on host 0 with host 1 gone" hc 0 status
+grep -Eq '^ +1  127\.0\.0\.2 +NO +(yes|no) +(yes|no) +- +- +- +- +- ' "$tmp/out" &&
+	pass "host 1's row: not live, no last values" || fail "host 1's row: $(grep -E '^ +1 ' "$tmp/out")"
+stdout_has '^      not live: last heard [0-9]+\.[0-9] s ago, last seen in phase [a-z]+$' "host 1: when it was last heard"
 
 # --- SIGKILL (host 2): a watchdog fence, which leaves no last words ------------
 kill -KILL "${pids[2]}"
@@ -447,7 +503,16 @@ rc=$?
 # --- no agent left ------------------------------------------------------------
 expect 14 "ping with the agent stopped" hc 0 ping
 expect 14 "status with the agent stopped" hc 0 status
-stderr_has '^hbctl: status: no-agent \(14 DAEMON_IS_NOT_PRESENT\): ' "status says no agent"
+stderr_has '^hbctl: status: no-agent \(14 DAEMON_IS_NOT_PRESENT\): .*; HA is not running on this host' "status says no agent, and what to check"
+expect 14 "status with a config that does not exist" "$hbctl" -c "$tmp/no-such.conf" status
+stderr_has 'no agent listens on .*; the config cannot be used, so no agent can start with it: .*no-such\.conf: ' \
+	"no agent, and the config is why"
+expect 2 "check with no agent (CRITICAL)" hc 0 check
+stdout_has '^HBAGENT CRITICAL - status: no-agent ' "check says no agent"
+expect 0 "metrics with no agent" hc 0 metrics
+stdout_has '^hbagent_up 0$' "metrics: hbagent_up 0"
+expect 1 "a mistyped command" hc 0 stauts
+stderr_has '^hbctl: unknown command "stauts"; did you mean "status"\? ' "did you mean"
 expect 14 "liveset --xml with the agent stopped" hc 0 liveset --xml
 expect 0 "statefile dump" hc 0 statefile dump --json
 [ "$(jq -r .global.pool_state "$tmp/out")" = invalid ] && pass "dump: pool state invalid" ||
