@@ -195,7 +195,10 @@ static void print_global(const struct hb_sf_dump *d)
 	printf(" (%s)\n", d->global_generation_ok ? "matches the configuration" : "MISMATCH: the configuration has another");
 	printf("  %-16s%s\n", "pool state:", hb_pool_state_name((enum hb_pool_state)g->pool_state));
 	printf("  %-16s%u%s\n", "hosts:", g->n_hosts, d->global_n_hosts_ok ? "" : " (MISMATCH with the configuration)");
-	printf("  %-16s%s\n", "master:", hb_uuid_is_nil(&g->master) ? "none" : hb_uuid_format(&g->master, u));
+	if (hb_uuid_is_nil(&g->master))
+		printf("  %-16s%s\n", "master field:", "none (reserved: the master lock is in the slots, below)");
+	else
+		printf("  %-16s%s\n", "master field:", hb_uuid_format(&g->master, u));
 	printf("  %-16s%" PRIu64 "\n", "sequence:", g->sequence);
 	format_writer(g->writer, buf, sizeof buf);
 	printf("  %-16s%s\n", "writer:", buf);
@@ -235,12 +238,31 @@ static void print_slot(const struct hb_sftool_target *t, const struct hb_sf_dump
 	print_last_words(&s->last_words);
 }
 
+/* Who holds the master lock, as the slots say (the master flag of a host
+ * Online): the statefile's view; a host's status and liveset are the
+ * agent's, which also weigh its heartbeats. */
+static void print_master(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
+{
+	char u[HB_UUID_STR_LEN];
+	unsigned n = 0;
+	printf("master lock:      ");
+	for (unsigned i = 0; i < t->n_hosts; i++) {
+		enum hb_sf_slot_state st = hb_sf_dump_slot_state(d, i);
+		const struct hb_slot *s = &d->slots[i];
+		if (st != HB_SF_SLOT_VALID || s->view.phase != HB_PHASE_ONLINE || !(s->view.flags & HB_VF_MASTER))
+			continue;
+		printf("%shost %u %s", n++ ? ", " : "", i, hb_uuid_format(&t->host_uuids[i], u));
+	}
+	printf("%s\n", n == 0 ? "none held (no Online slot has the master flag)" : " (the master flag of its slot)");
+}
+
 static void print_dump(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
 {
 	print_device(t, d);
 	print_global(d);
 	for (unsigned i = 0; i < t->n_hosts; i++)
 		print_slot(t, d, i);
+	print_master(t, d);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

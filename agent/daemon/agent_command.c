@@ -54,7 +54,16 @@ static struct json_object *propose(struct agent *a, const struct ctl_request *re
 		return r;
 	switch (hb_core_propose_master(a->core, now)) {
 	case HB_PROPOSE_TRUE: return ok_str(req, "TRUE", "this host holds the master lock");
-	case HB_PROPOSE_FALSE: return ok_str(req, "FALSE", "another host holds the master lock, or the lock wait passed");
+	case HB_PROPOSE_FALSE: {
+		char why[160], u[HB_UUID_STR_LEN];
+		hb_core_status(a->core, now, &a->st);
+		if (a->st.master >= 0 && (unsigned)a->st.master != a->cfg.local_index)
+			snprintf(why, sizeof why, "host %d (%s) holds the master lock", a->st.master,
+			         hb_uuid_format(&a->uuids[a->st.master], u));
+		else
+			snprintf(why, sizeof why, "no host holds the master lock: it could not be taken within the lock wait");
+		return ok_str(req, "FALSE", why);
+	}
 	case HB_PROPOSE_PENDING: break;
 	}
 	return ok_str(req, "PENDING", "the lock is being decided: ask again");

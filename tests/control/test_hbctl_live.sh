@@ -241,6 +241,14 @@ expect 0 "propose-master on host 1" hc 1 propose-master
 [ "$(cat "$tmp/out")" = FALSE ] && pass "propose-master on host 1: FALSE" || fail "propose-master on host 1: $(cat "$tmp/out")"
 master_everywhere() { [ "$(field 0 .master)$(field 1 .master)$(field 2 .master)" = 000 ]; }
 wait_for 15 master_everywhere && pass "every host names master 0" || fail "hosts disagree on the master"
+# a FALSE names who holds the lock (the response's reason), and the
+# statefile dump names the holder from the slots' master flags
+run "$client" "$tmp/ctl.1.sock" '{"v":1,"cmd":"propose-master"}'
+[ "$(jq -r '[.result, .reason] | join(": ")' "$tmp/out" 2>/dev/null)" = "FALSE: host 0 (${uuid[0]}) holds the master lock" ] &&
+	pass "propose-master FALSE names the holder" || fail "propose-master FALSE: $(cat "$tmp/out")"
+dump_names_master() { hc 1 statefile dump | grep -q "^master lock: *host 0 ${uuid[0]} (the master flag of its slot)$"; }
+wait_for 10 dump_names_master && pass "statefile dump names the master lock's holder" ||
+	fail "statefile dump: $(hc 1 statefile dump | grep -i master)"
 
 # --- the documents, against their goldens ---------------------------------------
 expect 0 "--json status" hc 0 --json status
@@ -511,6 +519,18 @@ expect 2 "check with no agent (CRITICAL)" hc 0 check
 stdout_has '^HBAGENT CRITICAL - status: no-agent ' "check says no agent"
 expect 0 "metrics with no agent" hc 0 metrics
 stdout_has '^hbagent_up 0$' "metrics: hbagent_up 0"
+# an agent that holds this host's lock file but does not listen yet (it waits
+# out its predecessor's fence bound): in a mount namespace of its own, so no
+# real /run/hbagent is touched
+if unshare --mount true 2>/dev/null; then
+	run unshare --mount bash -c 'mkdir -p /run/hbagent && mount -t tmpfs none /run/hbagent &&
+		exec 9>"/run/hbagent/hbagent.$1.lock" && flock -x 9 && exec "${@:2}"' _ "${uuid[0]}" \
+		env HB_WATCHDOG_TEST_HELPER="$helper" "$hbctl" -c "$tmp/conf.0" status
+	[ "$rc" -eq 14 ] && grep -q '; an agent runs for this host (it holds /run/hbagent/hbagent\..*\.lock) but does not answer yet: it is starting' "$tmp/err" &&
+		pass "no agent on the socket, but the lock is held: it is starting" || fail "lock held: exit $rc: $(cat "$tmp/err")"
+else
+	echo "skip: no mount namespaces"
+fi
 expect 1 "a mistyped command" hc 0 stauts
 stderr_has '^hbctl: unknown command "stauts"; did you mean "status"\? ' "did you mean"
 expect 14 "liveset --xml with the agent stopped" hc 0 liveset --xml
