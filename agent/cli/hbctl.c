@@ -39,6 +39,7 @@ static const struct subcommand subcommands[] = {
 	{"watchdog", hbctl_watchdog, "watchdog probe          arm, read back and disarm the watchdog (no agent)"},
 	{"shutdown", hbctl_shutdown, "shutdown                clean stop of the agent"},
 	{"timeouts", hbctl_timeouts, "timeouts [-T SECONDS]   effective timeouts and worst-case timelines"},
+	{"config", hbctl_config_cmd, "config check [-c FILE]  check a config file without an agent (unknown elements fail)"},
 	{"statefile", hbctl_statefile,
 	 "statefile init|dump|set-pool-state init|active|invalid|set-excluded|clear-excluded [--timeout MS]"},
 };

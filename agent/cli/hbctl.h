@@ -48,6 +48,8 @@ int hbctl_set_weight(const struct hbctl_opts *opts, int argc, char **argv);
 int hbctl_shutdown(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_fencelog.c */
 int hbctl_fence_log(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_config.c: `config check` */
+int hbctl_config_cmd(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_watchdog.c */
 int hbctl_watchdog(const struct hbctl_opts *opts, int argc, char **argv);
 

@@ -61,7 +61,7 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 	bool json = opts->json, have_T = false;
 	uint32_t T_s = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "T:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:h", long_opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'h') {
