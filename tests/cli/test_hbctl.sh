@@ -252,4 +252,29 @@ expect 0 "$hbctl" timeouts -T 6 && expect 0 "$hbctl" timeouts -T 500000 && pass 
 grep -q "xapi's one HA timeout T, 6 to 500000 seconds" "$root/docs/man/hbctl.8" &&
 	pass "hbctl.8 states the range 6 to 500000" || fail "hbctl.8 does not state -T's range 6 to 500000"
 
+# 14. hbagent (next to hbctl in the build): each unknown element is logged
+# with severity warning at start; --strict refuses to start (7) before it
+# touches anything. The file also has an unsafe timing, checked after the
+# warnings, so that no agent goes further whatever happens (a broken
+# --strict is told by its message).
+hbagent="$(dirname "$hbctl")/hbagent"
+if [ -x "$hbagent" ]; then
+	agent_opts=(--no-syslog --no-mlock --no-realtime -l "$tmp/agent.lock" --boot-id-file "$tmp/agent.boot-id")
+	sed 's|<HeartbeatTimeout>60</HeartbeatTimeout>|<HeartbeatTimout>60</HeartbeatTimout><HeartbeatTimeout>3</HeartbeatTimeout>|' \
+		"$tmp/xapi.conf" >"$tmp/typo-unsafe.conf"
+	if expect 7 "$hbagent" -c "$tmp/typo-unsafe.conf" --strict "${agent_opts[@]}"; then
+		contains "$out" "error: $tmp/typo-unsafe.conf:22: <HeartbeatTimout>: unknown element in <parameters>, ignored (did you mean <HeartbeatTimeout>?)" &&
+			contains "$out" "1 unknown element(s): refused (--strict)" && pass "hbagent --strict: an unknown element refuses the start (7)"
+	fi
+	[ ! -e "$tmp/agent.lock" ] || fail "hbagent --strict took its lock file before refusing"
+	if expect 7 "$hbagent" -c "$tmp/typo-unsafe.conf" "${agent_opts[@]}"; then
+		contains "$out" "warning: $tmp/typo-unsafe.conf:22: <HeartbeatTimout>: unknown element in <parameters>" &&
+			! grep -q "refused (--strict)" <<<"$out" && contains "$out" "HeartbeatTimeout T1=3000 ms" &&
+			pass "hbagent without --strict: the unknown element is a warning, the start goes on"
+	fi
+	expect 0 "$hbagent" --help && contains "$out" "--strict" && pass "hbagent --help lists --strict"
+else
+	echo "skip: no hbagent next to $hbctl: its --strict checks skipped"
+fi
+
 finish
