@@ -119,14 +119,14 @@ static int config_check(const struct hbctl_opts *opts, int argc, char **argv)
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': ck.path = optarg; break;
 		case 'j': json = true; break;
 		case 'h': config_usage(stdout); return HB_EXIT_SUCCESS;
 		default:
-			fprintf(stderr, "hbctl config check: %s %s\n",
-			        c == ':' ? "option needs an argument:" : "unknown option", argv[optind - 1]);
+			fprintf(stderr, "hbctl config check: %s %s\n", c == ':' ? "missing argument of" : "unknown option",
+			        argv[optind - 1]);
 			fputs(CONFIG_USAGE, stderr);
 			return HB_EXIT_INVALID_PARAMETER;
 		}

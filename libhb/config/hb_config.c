@@ -6,6 +6,9 @@
  * <local-config>, every default and range, the checks across hosts
  * (duplicate HostIDs and addresses, heartbeat paths), the sorted host table
  * and the wording of every error ("FILE:LINE: <Element>: what was expected").
+ * An unknown element is not an error (xhad ignored it) but a warning kept in
+ * cfg->warnings with its line, path and the nearest known name; printing it,
+ * or refusing it, is the caller's choice.
  */
 #include "hb_config.h"
 

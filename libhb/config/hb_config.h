@@ -109,7 +109,7 @@ struct hb_config {
 };
 
 /* Parse a file. Returns 0, or -1 with err naming file:line, element and what
- * was expected. *is_read_error tells "cannot read" (exit 6) from "invalid"
+ * was expected. Either way out->warnings lists the unknown elements seen. *is_read_error tells "cannot read" (exit 6) from "invalid"
  * (exit 7); it may be NULL. */
 int hb_config_load_file(const char *path, struct hb_config *out, bool *is_read_error, struct hb_err *err);
 /* Parse from memory; name is used in messages. */

@@ -10,7 +10,8 @@
 # `config check` reports unknown elements with their line and the name meant
 # (goldens in tests/cli/golden, HB_UPDATE_GOLDEN=1 rewrites them); every
 # command's -h prints its usage to stdout and exits 0 without an agent; -T
-# takes what the agent accepts (6..500000).
+# takes what the agent accepts (6..500000); hbagent warns about an unknown
+# element at start and refuses it with --strict.
 set -euo pipefail
 hbctl=${1:?path to hbctl}
 root=${HB_SOURCE_ROOT:?}
