@@ -41,6 +41,7 @@ static const struct subcommand subcommands[] = {
 	{"check", hbctl_check, "check                   monitoring plugin: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
 	{"metrics", hbctl_metrics, "metrics [openmetrics]   the status as Prometheus (default) or OpenMetrics text"},
 	{"timeouts", hbctl_timeouts, "timeouts [-T SECONDS]   effective timeouts and worst-case timelines"},
+	{"config", hbctl_config_cmd, "config check [-c FILE]  check a config file without an agent (unknown elements fail)"},
 	{"statefile", hbctl_statefile,
 	 "statefile init|dump|set-pool-state init|active|invalid|set-excluded|clear-excluded [--timeout MS]"},
 };

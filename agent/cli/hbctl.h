@@ -52,6 +52,8 @@ int hbctl_fence_log(const struct hbctl_opts *opts, int argc, char **argv);
 int hbctl_check(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_metrics.c */
 int hbctl_metrics(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_config.c: `config check` */
+int hbctl_config_cmd(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_watchdog.c */
 int hbctl_watchdog(const struct hbctl_opts *opts, int argc, char **argv);
 

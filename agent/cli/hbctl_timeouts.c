@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static int parse_T(const char *text, uint32_t *out)
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(text, &end, 10);
-	/* the range (and the largest T supported) is hb_timing_params_from_T's to tell */
+	/* the range (HB_TIMING_T_MIN_S..HB_TIMING_T_MAX_S) is checked by load_params */
 	if (errno || end == text || *end || text[0] == '-' || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
@@ -35,6 +36,18 @@ static int load_params(const struct hbctl_opts *opts, bool have_T, uint32_t T_s,
 	static struct hb_config cfg; /* large: keep it off the stack */
 	struct hb_err err = {{0}};
 	if (have_T) {
+		/* the T the agent accepts: hb_timing's range, the one the man page gives */
+		if (T_s < HB_TIMING_T_MIN_S) {
+			fprintf(stderr, "hbctl timeouts: HA timeout T=%" PRIu32 " s is out of range %u..%u s: below %u s xapi's "
+			        "derivation is unsafe (StateFileTimeout T under 3 x StateFileInterval = 6 s)\n",
+			        T_s, HB_TIMING_T_MIN_S, HB_TIMING_T_MAX_S, HB_TIMING_T_MIN_S);
+			return HB_EXIT_INVALID_PARAMETER;
+		}
+		if (T_s > HB_TIMING_T_MAX_S) {
+			fprintf(stderr, "hbctl timeouts: HA timeout T=%" PRIu32 " s is out of range %u..%u s: the largest T "
+			        "hbagent supports is %u s\n", T_s, HB_TIMING_T_MIN_S, HB_TIMING_T_MAX_S, HB_TIMING_T_MAX_S);
+			return HB_EXIT_INVALID_PARAMETER;
+		}
 		if (hb_timing_params_from_T(T_s, p, &err) < 0) {
 			fprintf(stderr, "hbctl timeouts: %s\n", err.msg);
 			return HB_EXIT_INVALID_PARAMETER;
@@ -61,7 +74,7 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 	bool json = opts->json, have_T = false;
 	uint32_t T_s = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "T:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:h", long_opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'h') {

@@ -67,6 +67,7 @@ struct agent_opts {
 	bool log_stderr;
 	bool log_syslog;
 	bool verbose;          /* debug lines */
+	bool strict;           /* --strict: an unknown config element refuses the start */
 };
 
 /* ---- statefile adapter (agent_sf.c) -------------------------------------- */

@@ -60,6 +60,8 @@ static void usage(FILE *out)
 	        "      --no-mlock         do not lock memory (debugging, sanitizers)\n"
 	        "      --no-realtime      do not ask for SCHED_RR\n"
 	        "      --rt-priority N    SCHED_RR priority 1..99 (default %d)\n"
+	        "      --strict           refuse to start (exit 7) when the config has an\n"
+	        "                         unknown element (by default a warning)\n"
 	        "  -v, --verbose          debug lines\n",
 	        AGENT_NAME, AGENT_NAME, HB_DEFAULT_CONFIG_FILE, AGENT_RUN_DIR, AGENT_STATE_DIR,
 	        AGENT_RT_PRIORITY_DEFAULT);
@@ -68,13 +70,14 @@ static void usage(FILE *out)
 /* Returns -1 to go on, else the exit code. */
 static int parse_options(int argc, char **argv, struct agent_opts *o)
 {
-	enum { O_LOGFILE = 256, O_NOSYSLOG, O_NOSTDERR, O_NORT, O_RTPRIO, O_NOMLOCK, O_BOOTID };
+	enum { O_LOGFILE = 256, O_NOSYSLOG, O_NOSTDERR, O_NORT, O_RTPRIO, O_NOMLOCK, O_BOOTID, O_STRICT };
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'}, {"lock-file", required_argument, NULL, 'l'},
 		{"log-file", required_argument, NULL, O_LOGFILE}, {"no-syslog", no_argument, NULL, O_NOSYSLOG},
 		{"no-stderr", no_argument, NULL, O_NOSTDERR}, {"no-realtime", no_argument, NULL, O_NORT},
 		{"rt-priority", required_argument, NULL, O_RTPRIO}, {"no-mlock", no_argument, NULL, O_NOMLOCK},
 		{"boot-id-file", required_argument, NULL, O_BOOTID}, {"verbose", no_argument, NULL, 'v'},
+		{"strict", no_argument, NULL, O_STRICT},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	*o = (struct agent_opts){.config_path = HB_DEFAULT_CONFIG_FILE, .mlock = true, .realtime = true,
@@ -91,6 +94,7 @@ static int parse_options(int argc, char **argv, struct agent_opts *o)
 		case O_NOSTDERR: o->log_stderr = false; break;
 		case O_NORT: o->realtime = false; break;
 		case O_NOMLOCK: o->mlock = false; break;
+		case O_STRICT: o->strict = true; break;
 		case O_RTPRIO:
 			o->rt_priority = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || o->rt_priority < 1 || o->rt_priority > 99) {
@@ -141,14 +145,35 @@ static int load_key(struct agent *a)
 	return HB_EXIT_SUCCESS;
 }
 
+/* Unknown elements: a warning each (xhad ignored them silently); with
+ * --strict the agent refuses to start. Returns the exit code or 0. */
+static int log_config_warnings(const struct agent *a)
+{
+	const struct hb_config_warnings *w = &a->cfg.warnings;
+	int prio = a->opts.strict ? LOG_ERR : LOG_WARNING;
+	for (unsigned i = 0; i < w->n; i++)
+		agent_log(prio, "%s", w->w[i].msg);
+	if (w->dropped > 0)
+		agent_log(prio, "%s: %u more unknown elements not shown", a->cfg.source, w->dropped);
+	if (a->opts.strict && (w->n > 0 || w->dropped > 0)) {
+		agent_log(LOG_ERR, "%s: %u unknown element(s): refused (--strict)", a->cfg.source, w->n + w->dropped);
+		return HB_EXIT_INVALID_CONFIG_FILE;
+	}
+	return HB_EXIT_SUCCESS;
+}
+
 static int load_config(struct agent *a)
 {
 	struct hb_err err;
 	bool read_error = false;
-	if (hb_config_load_file(a->opts.config_path, &a->cfg, &read_error, &err) < 0) {
+	int rc = hb_config_load_file(a->opts.config_path, &a->cfg, &read_error, &err);
+	int wrc = log_config_warnings(a);
+	if (rc < 0) {
 		agent_log(LOG_ERR, "%s", err.msg);
 		return read_error ? HB_EXIT_CAN_NOT_READ_CONFIG_FILE : HB_EXIT_INVALID_CONFIG_FILE;
 	}
+	if (wrc != HB_EXIT_SUCCESS)
+		return wrc;
 	if (hb_timing_derive(&a->cfg.params, &a->timing, &err) < 0) {
 		agent_log(LOG_ERR, "%s", err.msg);
 		return HB_EXIT_INVALID_CONFIG_FILE;

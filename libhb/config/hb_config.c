@@ -6,11 +6,15 @@
  * <local-config>, every default and range, the checks across hosts
  * (duplicate HostIDs and addresses, heartbeat paths), the sorted host table
  * and the wording of every error ("FILE:LINE: <Element>: what was expected").
+ * An unknown element is not an error (xhad ignored it) but a warning kept in
+ * cfg->warnings with its line, path and the nearest known name; printing it,
+ * or refusing it, is the caller's choice.
  */
 #include "hb_config.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -193,17 +197,10 @@ static int once(const struct parse_ctx *pc, const xmlNode **slot, const xmlNode 
 	return 0;
 }
 
-/* An unknown child: ignored (xhad compatibility), unless it is one of our
- * extensions put in the wrong element. */
-static int unknown_child(const struct parse_ctx *pc, const xmlNode *parent, const xmlNode *child)
-{
-	for (size_t i = 0; i < sizeof extension_homes / sizeof extension_homes[0]; i++) {
-		if (strcmp(nname(child), extension_homes[i].name) == 0)
-			return fail(pc, child, "<%s>: belongs in <%s>, not in <%s>", nname(child),
-			            extension_homes[i].parent, nname(parent));
-	}
-	return 0;
-}
+/* An unknown child: a warning in cfg->warnings (xhad ignores it, and so does
+ * hbagent), unless it is one of our extensions put in the wrong element (an
+ * error). Defined after the tables of known elements. */
+static int unknown_child(const struct parse_ctx *pc, const xmlNode *parent, const xmlNode *child);
 
 /* Sort the element children of parent into slots by name (names[i] ->
  * nodes[i]), each at most once. skip (may be NULL) names a repeated child
@@ -708,6 +705,145 @@ static int parse_local(const struct parse_ctx *pc, const xmlNode *local)
 	if (localhost == NULL)
 		return fail(pc, local, "<local-config>: missing <localhost>");
 	return parse_localhost(pc, localhost);
+}
+
+/* ---- unknown elements ----------------------------------------------------- */
+
+/* Every element xhad or hbagent knows, by parent: the candidates of "did you
+ * mean". <XapiLicenseCheckTimeout> and <XapiRestartRetry> are xhad's (xapi
+ * or xhad's sample file may write them); hbagent reads past them silently. */
+static const char *const root_names[] = { "common-config", "local-config" };
+static const char *const host_only[] = { "host" };
+static const char *const host_names[] = { "HostID", "IPaddress" };
+static const char *const xhad_ignored_params[] = { "XapiLicenseCheckTimeout", "XapiRestartRetry" };
+static const char *const local_config_names[] = { "localhost" };
+static const struct {
+	const char *parent;
+	const char *const *names;
+	size_t n;
+} known_groups[] = {
+	{ "xhad-config", root_names, 2 },
+	{ "common-config", common_names, C_COUNT },
+	{ "common-config", host_only, 1 },
+	{ "host", host_names, 2 },
+	{ "parameters", NULL, N_PARAMS }, /* param_defs */
+	{ "parameters", xhad_ignored_params, 2 },
+	{ "local-config", local_config_names, 1 },
+	{ "localhost", local_names, L_COUNT },
+};
+#define N_KNOWN_GROUPS (sizeof known_groups / sizeof known_groups[0])
+
+static const char *known_name(size_t group, size_t i)
+{
+	return known_groups[group].names != NULL ? known_groups[group].names[i] : param_defs[i].name;
+}
+
+unsigned hb_config_edit_distance(const char *a, const char *b)
+{
+	enum { M = HB_CONFIG_NAME_MAX };
+	unsigned short d[M][M];
+	size_t la = strnlen(a, M - 1), lb = strnlen(b, M - 1);
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned short)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned short)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + (ca != cb ? 1u : 0u);
+			if (d[i - 1][j] + 1u < v)
+				v = d[i - 1][j] + 1u;
+			if (d[i][j - 1] + 1u < v)
+				v = d[i][j - 1] + 1u;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) && tolower((unsigned char)a[i - 2]) == cb &&
+			    d[i - 2][j - 2] + 1u < v)
+				v = d[i - 2][j - 2] + 1u;
+			d[i][j] = (unsigned short)v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Close enough to suggest: at most 3 edits and at most a third of the
+ * known name's length, but always 1 (<hots> -> <host>): a far name is no
+ * help. */
+static bool close_enough(unsigned dist, const char *known)
+{
+	size_t third = strlen(known) / 3u;
+	unsigned limit = third < 1u ? 1u : third > 3u ? 3u : (unsigned)third;
+	return dist <= limit;
+}
+
+/* "/xhad-config/common-config/paramaters" */
+static void element_path(const xmlNode *node, char out[HB_CONFIG_XPATH_MAX])
+{
+	const xmlNode *chain[16];
+	size_t n = 0;
+	for (const xmlNode *p = node; p != NULL && p->type == XML_ELEMENT_NODE && n < 16; p = p->parent)
+		chain[n++] = p;
+	size_t len = 0;
+	out[0] = '\0';
+	while (n > 0) {
+		char shown[CFG_SHOW_MAX + 4];
+		int w = snprintf(out + len, HB_CONFIG_XPATH_MAX - len, "/%s", show(nname(chain[--n]), shown));
+		if (w < 0 || (size_t)w >= HB_CONFIG_XPATH_MAX - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
+static int unknown_child(const struct parse_ctx *pc, const xmlNode *parent, const xmlNode *child)
+{
+	for (size_t i = 0; i < sizeof extension_homes / sizeof extension_homes[0]; i++) {
+		if (strcmp(nname(child), extension_homes[i].name) == 0)
+			return fail(pc, child, "<%s>: belongs in <%s>, not in <%s>", nname(child),
+			            extension_homes[i].parent, nname(parent));
+	}
+	/* the nearest known name, preferring the parent's own children */
+	const char *best = NULL, *best_parent = NULL;
+	unsigned best_dist = UINT_MAX;
+	bool best_here = false;
+	for (size_t g = 0; g < N_KNOWN_GROUPS; g++) {
+		bool here = strcmp(known_groups[g].parent, nname(parent)) == 0;
+		for (size_t i = 0; i < known_groups[g].n; i++) {
+			const char *name = known_name(g, i);
+			if (here && strcmp(name, nname(child)) == 0)
+				return 0; /* known to xhad, not used by hbagent */
+			unsigned dist = hb_config_edit_distance(nname(child), name);
+			if (dist < best_dist || (dist == best_dist && here && !best_here)) {
+				best = name;
+				best_parent = known_groups[g].parent;
+				best_dist = dist;
+				best_here = here;
+			}
+		}
+	}
+	struct hb_config_warnings *ws = &pc->cfg->warnings;
+	if (ws->n >= HB_CONFIG_WARNINGS_MAX) {
+		ws->dropped++;
+		return 0;
+	}
+	struct hb_config_warning *w = &ws->w[ws->n++];
+	char shown[CFG_SHOW_MAX + 4], pshown[CFG_SHOW_MAX + 4];
+	memset(w, 0, sizeof *w);
+	w->line = nline(child);
+	snprintf(w->element, sizeof w->element, "%s", show(nname(child), shown));
+	element_path(child, w->path);
+	if (best != NULL && close_enough(best_dist, best))
+		snprintf(w->suggestion, sizeof w->suggestion, "%s", best);
+	bool has_elements = false;
+	for (const xmlNode *c = child->children; c != NULL && !has_elements; c = c->next)
+		has_elements = c->type == XML_ELEMENT_NODE;
+	char hint[160] = "";
+	if (w->suggestion[0] != '\0' && best_here)
+		snprintf(hint, sizeof hint, " (did you mean <%s>?)", w->suggestion);
+	else if (w->suggestion[0] != '\0' && strcmp(w->suggestion, nname(child)) == 0)
+		snprintf(hint, sizeof hint, " (<%s> belongs in <%s>)", w->suggestion, best_parent);
+	else if (w->suggestion[0] != '\0')
+		snprintf(hint, sizeof hint, " (did you mean <%s>, which belongs in <%s>?)", w->suggestion, best_parent);
+	snprintf(w->msg, sizeof w->msg, "%s:%d: <%s>: unknown element in <%s>, ignored%s%s", pc->name, w->line,
+	         show(nname(child), shown), show(nname(parent), pshown), has_elements ? " with everything in it" : "", hint);
+	return 0;
 }
 
 /* ---- the document ------------------------------------------------------- */

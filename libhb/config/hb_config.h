@@ -59,8 +59,31 @@ struct hb_config_host {
 	int line; /* line of its <host> element, for messages */
 };
 
+/* An element the parser does not know, kept (not printed) so that the caller
+ * decides: hbagent logs it (refuses with --strict), hbctl config check
+ * refuses. Elements that xhad knows but hbagent does not use
+ * (<XapiLicenseCheckTimeout>, <XapiRestartRetry>) are known, not warned. */
+#define HB_CONFIG_WARNINGS_MAX 16
+#define HB_CONFIG_NAME_MAX 64  /* an element name as quoted, cut */
+#define HB_CONFIG_XPATH_MAX 256 /* /xhad-config/common-config/... */
+struct hb_config_warning {
+	int line;
+	char element[HB_CONFIG_NAME_MAX];    /* as written (printable ASCII, cut) */
+	char path[HB_CONFIG_XPATH_MAX];      /* its path from the root */
+	char suggestion[HB_CONFIG_NAME_MAX]; /* the nearest known name, "" when none is close */
+	char msg[HB_ERR_LEN]; /* "FILE:LINE: <el>: unknown element in <parent>, ignored (did you mean <X>?)" */
+};
+struct hb_config_warnings {
+	unsigned n;       /* 0..HB_CONFIG_WARNINGS_MAX kept */
+	unsigned dropped; /* more than that: counted only */
+	struct hb_config_warning w[HB_CONFIG_WARNINGS_MAX];
+};
+
 struct hb_config {
 	char source[HB_CONFIG_PATH_MAX]; /* file name, for messages */
+	/* unknown elements seen, in document order, also when the load failed
+	 * (those found before the error) */
+	struct hb_config_warnings warnings;
 	hb_uuid generation;
 	uint16_t udp_port;
 	unsigned n_hosts;
@@ -86,11 +109,16 @@ struct hb_config {
 };
 
 /* Parse a file. Returns 0, or -1 with err naming file:line, element and what
- * was expected. *is_read_error tells "cannot read" (exit 6) from "invalid"
+ * was expected. Either way out->warnings lists the unknown elements seen. *is_read_error tells "cannot read" (exit 6) from "invalid"
  * (exit 7); it may be NULL. */
 int hb_config_load_file(const char *path, struct hb_config *out, bool *is_read_error, struct hb_err *err);
 /* Parse from memory; name is used in messages. */
 int hb_config_load_buffer(const char *buf, size_t len, const char *name, struct hb_config *out, struct hb_err *err);
+
+/* Edit distance (optimal string alignment: insert, delete, substitute,
+ * swap two neighbours), case-insensitive; names longer than
+ * HB_CONFIG_NAME_MAX - 1 compare as cut there. */
+unsigned hb_config_edit_distance(const char *a, const char *b);
 
 const char *hb_wd_backend_name(enum hb_wd_backend backend);
 const struct hb_config_host *hb_config_local(const struct hb_config *cfg);

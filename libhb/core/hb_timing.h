@@ -23,6 +23,11 @@
  * in 31-bit milliseconds (a signed int). xapi sets no upper limit; a
  * larger T is refused with a message that names this one. */
 #define HB_TIMING_T_MAX_S 500000u
+/* The smallest HA timeout T whose xapi derivation the agent accepts: below
+ * it T2 = T < 3 x t2 = 6 s (t2 = max(2, T/20)). hbctl timeouts -T takes
+ * HB_TIMING_T_MIN_S..HB_TIMING_T_MAX_S; hb_timing_params_from_T derives from
+ * 4 up, for callers that override t2 (scaled test pools, hbsim). */
+#define HB_TIMING_T_MIN_S 6u
 /* Wh, Ws, BootJoinTimeout and EnableJoinTimeout: xapi writes T, T + 15 and
  * T + 60 */
 #define HB_TIMING_LONG_MAX_S (HB_TIMING_T_MAX_S + 3600u)

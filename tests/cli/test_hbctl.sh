@@ -6,7 +6,12 @@
 # the values; usage errors exit 1; the statefile tool works on a regular file;
 # with no agent, every control-socket command exits 14 while the ones with a
 # statefile route (set-excluded, clear-excluded, set-pool-state, fence-log)
-# work on the statefile; set-weight is checked before any agent is asked.
+# work on the statefile; set-weight is checked before any agent is asked;
+# `config check` reports unknown elements with their line and the name meant
+# (goldens in tests/cli/golden, HB_UPDATE_GOLDEN=1 rewrites them); every
+# command's -h prints its usage to stdout and exits 0 without an agent; -T
+# takes what the agent accepts (6..500000); hbagent warns about an unknown
+# element at start and refuses it with --strict.
 set -euo pipefail
 hbctl=${1:?path to hbctl}
 root=${HB_SOURCE_ROOT:?}
@@ -180,5 +185,97 @@ elif expect 0 "${H[@]}" statefile init; then
 fi
 write_conf "$tmp/nosf.conf" "" "$tmp/no-statefile"
 expect 8 "$hbctl" -c "$tmp/nosf.conf" fence-log && contains "$out" "$tmp/no-statefile" && pass "fence-log with no statefile: exit 8"
+
+# 11. config check: goldens, run in $tmp on copies of tests/data/config (the
+# file names in the output are relative). HB_UPDATE_GOLDEN=1 rewrites them.
+golden_dir="$root/tests/cli/golden"
+# golden NAME WANT_RC CMD...: stdout and stderr of CMD (run in $tmp) equal golden_dir/NAME
+golden() {
+	local name=$1 want=$2; shift 2
+	local got rc
+	set +e; got=$(cd "$tmp" && "$@" 2>&1); rc=$?; set -e
+	[ "$rc" -eq "$want" ] || { fail "$name: '$*' exited $rc, expected $want: $got"; return 0; }
+	if [ -n "${HB_UPDATE_GOLDEN:-}" ]; then
+		printf '%s\n' "$got" >"$golden_dir/$name"
+		echo "updated $golden_dir/$name"
+	elif ! diff -u "$golden_dir/$name" - <<<"$got" >"$tmp/golden.diff"; then
+		fail "$name: output differs from tests/cli/golden/$name (- golden, + real):"
+		cat "$tmp/golden.diff"
+		return 0
+	fi
+	pass "golden $name (exit $rc)"
+}
+cp "$root/tests/data/config/good_xapi3.conf" "$tmp/xapi.conf"
+sed 's|<HeartbeatTimeout>60</HeartbeatTimeout>|<HeartbeatTimout>6</HeartbeatTimout>|' "$tmp/xapi.conf" >"$tmp/typo.conf"
+sed 's|parameters>|paramaters>|' "$tmp/xapi.conf" >"$tmp/parent.conf"
+sed 's|<StateFile>|<Frobnicator/><udpport>694</udpport><StateFiel>x</StateFiel><StateFile>|' "$tmp/xapi.conf" >"$tmp/misc.conf"
+# an unknown element before an error: both reported
+sed 's|<UDPport>694</UDPport>|<UDPprt>694</UDPprt><UDPport>zz</UDPport>|' "$tmp/xapi.conf" >"$tmp/both.conf"
+golden config-check-ok.txt 0 "$hbctl" -c xapi.conf config check
+golden config-check-typo.txt 7 "$hbctl" config check -c typo.conf
+golden config-check-parent.txt 7 "$hbctl" config check -c parent.conf
+golden config-check-misc.txt 7 "$hbctl" config check -c misc.conf
+golden config-check-both.txt 7 "$hbctl" config check -c both.conf
+golden config-check-typo.json 7 "$hbctl" --json config check -c typo.conf
+golden config-check-ok.json 0 "$hbctl" config check -c xapi.conf --json
+golden config-check-unreadable.txt 6 "$hbctl" config check -c missing.conf
+golden config-check-unsafe.txt 7 "$hbctl" config check -c "$(basename "$tmp/unsafe.conf")"
+# every sample config of tests/data and docs/examples is clean, the bad ones are not
+before=$fails
+for f in "$root"/tests/data/config/good_*.conf "$root"/docs/examples/*.conf; do
+	expect 0 "$hbctl" config check -c "$f" && contains "$out" "$f: OK: "
+done
+for f in "$root"/tests/data/config/bad_*.conf; do expect 7 "$hbctl" config check -c "$f"; done
+[ "$fails" -eq "$before" ] && pass "config check: every good sample config OK, every bad one exit 7"
+# the agent's view is the same file: timeouts still loads a file with a typo
+expect 0 "$hbctl" -c "$tmp/typo.conf" timeouts && pass "an unknown element is not an error outside config check"
+expect 1 "$hbctl" config && contains "$out" "missing action" && pass "config without an action: exit 1"
+expect 1 "$hbctl" config frob && contains "$out" 'unknown action "frob"' && pass "config frob: exit 1"
+expect 1 "$hbctl" config check extra && pass "config check extra: exit 1"
+
+# 12. -h on every command: usage on stdout, nothing on stderr, exit 0, no
+# agent asked (a socket that does not exist would give 14)
+before=$fails
+for c in status liveset ping propose-master disarm arm set-excluded clear-excluded set-pool-state set-weight \
+	fence-log watchdog shutdown timeouts statefile config "config check"; do
+	# shellcheck disable=SC2086 # $c is a command and its arguments
+	set +e; stdout=$("$hbctl" -c "$tmp/does-not-exist.conf" -S "$nosock" $c -h 2>"$tmp/stderr"); rc=$?; set -e
+	[ "$rc" -eq 0 ] || fail "hbctl $c -h exited $rc: $stdout $(cat "$tmp/stderr")"
+	[ ! -s "$tmp/stderr" ] || fail "hbctl $c -h wrote to stderr: $(cat "$tmp/stderr")"
+	grep -q "^usage: hbctl .*${c%% *}" <<<"$stdout" || fail "hbctl $c -h: no usage line on stdout: $stdout"
+done
+[ "$fails" -eq "$before" ] && pass "every command's -h: usage on stdout, exit 0, no agent"
+
+# 13. -T: the range of the man page (hbctl.8) is the one accepted
+golden timeouts-T4.txt 1 "$hbctl" timeouts -T 4
+golden timeouts-T600000.txt 1 "$hbctl" timeouts -T 600000
+expect 0 "$hbctl" timeouts -T 6 && expect 0 "$hbctl" timeouts -T 500000 && pass "timeouts -T 6 and -T 500000 accepted"
+grep -q "xapi's one HA timeout T, 6 to 500000 seconds" "$root/docs/man/hbctl.8" &&
+	pass "hbctl.8 states the range 6 to 500000" || fail "hbctl.8 does not state -T's range 6 to 500000"
+
+# 14. hbagent (next to hbctl in the build): each unknown element is logged
+# with severity warning at start; --strict refuses to start (7) before it
+# touches anything. The file also has an unsafe timing, checked after the
+# warnings, so that no agent goes further whatever happens (a broken
+# --strict is told by its message).
+hbagent="$(dirname "$hbctl")/hbagent"
+if [ -x "$hbagent" ]; then
+	agent_opts=(--no-syslog --no-mlock --no-realtime -l "$tmp/agent.lock" --boot-id-file "$tmp/agent.boot-id")
+	sed 's|<HeartbeatTimeout>60</HeartbeatTimeout>|<HeartbeatTimout>60</HeartbeatTimout><HeartbeatTimeout>3</HeartbeatTimeout>|' \
+		"$tmp/xapi.conf" >"$tmp/typo-unsafe.conf"
+	if expect 7 "$hbagent" -c "$tmp/typo-unsafe.conf" --strict "${agent_opts[@]}"; then
+		contains "$out" "error: $tmp/typo-unsafe.conf:22: <HeartbeatTimout>: unknown element in <parameters>, ignored (did you mean <HeartbeatTimeout>?)" &&
+			contains "$out" "1 unknown element(s): refused (--strict)" && pass "hbagent --strict: an unknown element refuses the start (7)"
+	fi
+	[ ! -e "$tmp/agent.lock" ] || fail "hbagent --strict took its lock file before refusing"
+	if expect 7 "$hbagent" -c "$tmp/typo-unsafe.conf" "${agent_opts[@]}"; then
+		contains "$out" "warning: $tmp/typo-unsafe.conf:22: <HeartbeatTimout>: unknown element in <parameters>" &&
+			! grep -q "refused (--strict)" <<<"$out" && contains "$out" "HeartbeatTimeout T1=3000 ms" &&
+			pass "hbagent without --strict: the unknown element is a warning, the start goes on"
+	fi
+	expect 0 "$hbagent" --help && contains "$out" "--strict" && pass "hbagent --help lists --strict"
+else
+	echo "skip: no hbagent next to $hbctl: its --strict checks skipped"
+fi
 
 finish

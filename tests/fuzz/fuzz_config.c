@@ -5,6 +5,8 @@
  * print. A loaded configuration must satisfy the struct's invariants:
  * 1..64 hosts sorted by UUID with hosts[i].index == i, every host with
  * n_paths addresses, one family per path, the local host in the table.
+ * Loaded or not, the unknown-element warnings are bounded, each a non-empty
+ * NUL-terminated message with its element and path.
  * Seeds: tests/fuzz/corpus/config/.
  */
 #include <stdint.h>
@@ -36,6 +38,21 @@ static void check_loaded(const struct hb_config *cfg)
 		abort();
 }
 
+static void check_warnings(const struct hb_config *cfg)
+{
+	const struct hb_config_warnings *ws = &cfg->warnings;
+	if (ws->n > HB_CONFIG_WARNINGS_MAX || (ws->dropped > 0 && ws->n != HB_CONFIG_WARNINGS_MAX))
+		abort();
+	for (unsigned i = 0; i < ws->n; i++) {
+		const struct hb_config_warning *w = &ws->w[i];
+		if (w->line < 0 || memchr(w->msg, '\0', sizeof w->msg) == NULL || w->msg[0] == '\0' ||
+		    memchr(w->element, '\0', sizeof w->element) == NULL || w->element[0] == '\0' ||
+		    memchr(w->path, '\0', sizeof w->path) == NULL || w->path[0] != '/' ||
+		    memchr(w->suggestion, '\0', sizeof w->suggestion) == NULL)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hb_config *cfg = malloc(sizeof *cfg);
@@ -47,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_loaded(cfg);
 	else if (err.msg[0] == '\0' || memchr(err.msg, '\0', sizeof err.msg) == NULL)
 		abort();
+	check_warnings(cfg);
 	free(cfg);
 	return 0;
 }

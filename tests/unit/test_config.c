@@ -345,6 +345,150 @@ static void test_boundaries(void **state)
 	assert_int_equal(cfg.params.hb_interval_ms, S(60));
 	assert_int_equal(cfg.params.xapi_restart_attempts, 100);
 	assert_int_equal(strlen(cfg.heartbeat_interface), 63);
+	/* the unknown element still loads, as a warning (its child is not one) */
+	assert_int_equal(cfg.warnings.n, 1);
+	assert_string_equal(cfg.warnings.w[0].element, "Unknown");
+	assert_int_equal(cfg.warnings.w[0].line, 37);
+}
+
+/* ---- unknown elements: warnings ------------------------------------------ */
+
+/* A misspelled parameter: loads with the default, one warning naming the
+ * line, the path and the parameter meant. */
+static void test_warn_misspelled_element(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_err err;
+	(void)state;
+	const struct edit e[] = { { 20, "      <HeartbeatTimout>6</HeartbeatTimout>" } };
+	if (load_text(build(e, 1), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg.params.hb_timeout_ms, S(30)); /* the default: the typo is not read */
+	assert_int_equal(cfg.warnings.n, 1);
+	assert_int_equal(cfg.warnings.dropped, 0);
+	const struct hb_config_warning *w = &cfg.warnings.w[0];
+	assert_int_equal(w->line, 20);
+	assert_string_equal(w->element, "HeartbeatTimout");
+	assert_string_equal(w->path, "/xhad-config/common-config/parameters/HeartbeatTimout");
+	assert_string_equal(w->suggestion, "HeartbeatTimeout");
+	assert_string_equal(w->msg, "test.conf:20: <HeartbeatTimout>: unknown element in <parameters>, ignored "
+	                            "(did you mean <HeartbeatTimeout>?)");
+}
+
+/* A misspelled parent: one warning for it, none for what it holds, and every
+ * parameter at its default. */
+static void test_warn_misspelled_parent(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_config_warning *w = &cfg.warnings.w[0];
+	struct hb_err err;
+	(void)state;
+	const struct edit e[] = { { 18, "    <paramaters>" }, { 31, "    </paramaters>" },
+	                          { 20, "      <HeartbeatTimeout>60</HeartbeatTimeout>" } };
+	if (load_text(build(e, 3), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg.params.hb_timeout_ms, S(30));
+	assert_int_equal(cfg.warnings.n, 1);
+	assert_int_equal(w->line, 18);
+	assert_string_equal(w->path, "/xhad-config/common-config/paramaters");
+	assert_string_equal(w->suggestion, "parameters");
+	assert_non_null(strstr(w->msg, "test.conf:18: <paramaters>: unknown element in <common-config>, ignored with "
+	                               "everything in it (did you mean <parameters>?)"));
+}
+
+/* Suggestions only when close; a known name in the wrong parent is named with
+ * its parent; case counts for matching, not for suggesting. */
+static void test_warn_suggestions(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_err err;
+	(void)state;
+	const struct edit e[] = {
+		{ 8, "      <IPaddress>192.0.2.11</IPaddress><IPadress>192.0.2.99</IPadress>" },
+		{ 37, "<Frobnicator>1</Frobnicator><udpport>1</udpport><HeartbeatTimeout>5</HeartbeatTimeout>"
+		      "<StateFiel>x</StateFiel>" },
+	};
+	if (load_text(build(e, 2), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg.warnings.n, 5);
+	const struct hb_config_warning *w = cfg.warnings.w;
+	assert_int_equal(w[0].line, 8);
+	assert_string_equal(w[0].path, "/xhad-config/common-config/host/IPadress");
+	assert_string_equal(w[0].suggestion, "IPaddress");
+	assert_string_equal(w[1].suggestion, ""); /* nothing close to Frobnicator */
+	assert_null(strstr(w[1].msg, "did you mean"));
+	assert_string_equal(w[2].suggestion, "UDPport");
+	assert_non_null(strstr(w[2].msg, "which belongs in <common-config>"));
+	assert_non_null(strstr(w[3].msg, "(<HeartbeatTimeout> belongs in <parameters>)"));
+	assert_string_equal(w[4].suggestion, "StateFile");
+	assert_int_equal(hb_config_edit_distance("HeartbeatTimout", "HeartbeatTimeout"), 1);
+	assert_int_equal(hb_config_edit_distance("hots", "host"), 1); /* a swap is one edit */
+	assert_int_equal(hb_config_edit_distance("udpport", "UDPport"), 0);
+	assert_int_equal(hb_config_edit_distance("", "abc"), 3);
+}
+
+/* The list is bounded: the rest are counted. */
+static void test_warn_many(void **state)
+{
+	static struct hb_config cfg;
+	static char line[4096];
+	struct hb_err err;
+	size_t len = 0;
+	(void)state;
+	for (unsigned i = 0; i < HB_CONFIG_WARNINGS_MAX + 5; i++)
+		len += (size_t)snprintf(line + len, sizeof line - len, "<X%u/>", i);
+	const struct edit e[] = { { 37, line } };
+	if (load_text(build(e, 1), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg.warnings.n, HB_CONFIG_WARNINGS_MAX);
+	assert_int_equal(cfg.warnings.dropped, 5);
+}
+
+/* Warnings before an error are kept; an extension in the wrong place stays
+ * an error. */
+static void test_warn_then_error(void **state)
+{
+	static struct hb_config cfg;
+	struct hb_err err;
+	(void)state;
+	const struct edit e[] = { { 5, "    <UDPport>694</UDPport><UDPprt>1</UDPprt>" },
+	                          { 15, "      <HostID>zz</HostID>" } };
+	assert_int_equal(load_text(build(e, 2), &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "test.conf:15: <HostID>"));
+	assert_int_equal(cfg.warnings.n, 1);
+	assert_string_equal(cfg.warnings.w[0].suggestion, "UDPport");
+}
+
+/* Every sample config (as xapi writes them, and ours) and the shipped
+ * example give no warning: xhad's elements that hbagent does not use
+ * (<XapiRestartRetry>, <XapiLicenseCheckTimeout>) are known. */
+static void test_warn_none_in_samples(void **state)
+{
+	static struct hb_config cfg;
+	static const char *const samples[] = { "good_xapi3.conf", "good_undashed_upper.conf", "good_ipv6.conf",
+	                                       "good_two_paths.conf", "good_extensions.conf",
+	                                       "good_no_parameters.conf" };
+	(void)state;
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		load_data(samples[i], &cfg);
+		if (cfg.warnings.n != 0)
+			fail_msg("%s: %s", samples[i], cfg.warnings.w[0].msg);
+	}
+	char path[1024];
+	struct hb_err err = { { 0 } };
+	snprintf(path, sizeof path, "%s/docs/examples/xhad.conf", getenv("HB_SOURCE_ROOT"));
+	assert_int_equal(hb_config_load_file(path, &cfg, NULL, &err), 0);
+	if (cfg.warnings.n != 0)
+		fail_msg("%s: %s", path, cfg.warnings.w[0].msg);
+	/* every element xapi and xhad know, written at once */
+	const struct edit e[] = { { 30, "<XapiRestartTimeout>30</XapiRestartTimeout><XapiRestartRetry>3</XapiRestartRetry>"
+	                                "<XapiLicenseCheckTimeout>30</XapiLicenseCheckTimeout>" },
+	                          { 37, "<HeartbeatPhysicalInterface>eth0</HeartbeatPhysicalInterface>"
+	                                "<WatchdogMode>HYPERVISOR</WatchdogMode>" } };
+	if (load_text(build(e, 2), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (cfg.warnings.n != 0)
+		fail_msg("xhad's elements: %s", cfg.warnings.w[0].msg);
 }
 
 /* The parameters exactly as xapi writes them for a large HA timeout T
@@ -811,6 +955,12 @@ int main(void)
 		cmocka_unit_test(test_xapi_large_T),
 		cmocka_unit_test(test_pool_secret_file),
 		cmocka_unit_test(test_max_hosts),
+		cmocka_unit_test(test_warn_misspelled_element),
+		cmocka_unit_test(test_warn_misspelled_parent),
+		cmocka_unit_test(test_warn_suggestions),
+		cmocka_unit_test(test_warn_many),
+		cmocka_unit_test(test_warn_then_error),
+		cmocka_unit_test(test_warn_none_in_samples),
 		cmocka_unit_test(test_err_not_well_formed),
 		cmocka_unit_test(test_err_not_well_formed_file),
 		cmocka_unit_test(test_err_libxml_silent),

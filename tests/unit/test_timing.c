@@ -107,6 +107,13 @@ static void test_T_out_of_range(void **state)
 	/* T = 4 derives but is refused: T2 = 4 s < 3 x t2 = 6 s */
 	assert_int_equal(hb_timing_params_from_T(4, &p, &err), 0);
 	refused(&p, "StateFileTimeout T2=4000 ms", "6000 ms");
+	/* HB_TIMING_T_MIN_S (hbctl timeouts -T, the man pages) is the smallest T
+	 * accepted: the one below it is refused, it and the next derive */
+	assert_int_equal(hb_timing_params_from_T(HB_TIMING_T_MIN_S - 1, &p, &err), 0);
+	refused(&p, "StateFileTimeout", "must be at least 3 x StateFileInterval");
+	struct hb_timing t;
+	assert_int_equal(hb_timing_params_from_T(HB_TIMING_T_MIN_S, &p, &err), 0);
+	derive_ok(&p, &t);
 }
 
 /* Every T xapi can produce, and the small ones used by scaled test pools,
