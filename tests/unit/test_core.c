@@ -136,6 +136,67 @@ static struct unit_pool *pool_new(unsigned n, uint32_t T, bool unsafe)
 	return unit_pool_new(&o);
 }
 
+/* Host 2 runs with T = 12 where the others run T = 10 (one host's
+ * xhad.conf differs): every host reports the other side as a mismatch. */
+static void t12_on_host2(struct hb_core_config *cfg)
+{
+	struct hb_timing_params params;
+	if (cfg->self != 2)
+		return;
+	assert_int_equal(hb_timing_params_from_T(12, &params, NULL), 0);
+	assert_int_equal(hb_timing_derive(&params, &cfg->timing, NULL), 0);
+}
+
+static void test_timing_mismatch_reported(void **state)
+{
+	(void)state;
+	hb_uuid uuids[3] = {{.b = {0x10}}, {.b = {0x11}}, {.b = {0x12}}};
+	struct unit_pool_opts o = {
+		.n_hosts = 3, .T = 10, .n_paths = 1, .pool_state = HB_POOL_INIT, .start = 0, .watchdog = true,
+		.gen = {.b = {0x9e}}, .uuids = uuids, .configure = t12_on_host2,
+	};
+	struct unit_pool *p = unit_pool_new(&o);
+	unit_pool_run_until(p, 15000);
+	assert_int_equal(unit_pool_status(p, 0).timing_mismatch, 0x4);
+	assert_int_equal(unit_pool_status(p, 1).timing_mismatch, 0x4);
+	assert_int_equal(unit_pool_status(p, 2).timing_mismatch, 0x3);
+	unit_pool_free(p);
+	/* the same timing everywhere: no mismatch */
+	p = pool_new(3, 10, false);
+	unit_pool_run_until(p, 15000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(unit_pool_status(p, i).timing_mismatch, 0);
+	unit_pool_free(p);
+}
+
+/* A new pool with one host down: the others say they wait for every host,
+ * name the missing one and when they give up (Tenable after the start). */
+static void test_start_wait_names_missing_host(void **state)
+{
+	(void)state;
+	struct unit_pool *p = pool_new(3, 10, false);
+	p->up[2] = false;
+	unit_pool_run_until(p, 8000);
+	for (unsigned i = 0; i < 2; i++) {
+		struct hb_core_status st = unit_pool_status(p, i);
+		assert_int_equal(st.phase, HB_PHASE_STARTING);
+		assert_int_equal(st.start_wait, HB_START_ALL_HOSTS);
+		assert_int_equal(st.start_waiting, 0x4);
+		assert_int_equal(st.start_gives_up_at, (hb_mono_ms)p->t.p.enable_join_timeout_ms);
+	}
+	assert_string_equal(hb_start_wait_name(HB_START_ALL_HOSTS), "all-hosts");
+	/* host 2 comes: the pool forms and nothing is waited for any more */
+	p->up[2] = true;
+	unit_pool_restart(p, 2, 500);
+	unit_pool_run_for(p, 15000);
+	for (unsigned i = 0; i < 3; i++) {
+		struct hb_core_status st = unit_pool_status(p, i);
+		assert_int_equal(st.phase, HB_PHASE_ONLINE);
+		assert_int_equal(st.start_wait, HB_START_NONE);
+	}
+	unit_pool_free(p);
+}
+
 static void test_init_pool_forms(void **state)
 {
 	(void)state;
@@ -372,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_huge_sequence_does_not_blind),
 		cmocka_unit_test(test_forged_stop_not_believed),
 		cmocka_unit_test(test_foreign_slot_write_fences),
+		cmocka_unit_test(test_timing_mismatch_reported),
+		cmocka_unit_test(test_start_wait_names_missing_host),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
