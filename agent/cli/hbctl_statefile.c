@@ -178,7 +178,7 @@ static void print_device(const struct hb_sftool_target *t, const struct hb_sf_du
 	printf("%-18s%" PRIu64 " bytes (%u hosts need %" PRIu64 ")\n", "size:", d->dev.size, t->n_hosts, d->required_size);
 }
 
-static void print_global(const struct hb_sf_dump *d)
+static void print_global(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
 {
 	char buf[128], u[HB_UUID_STR_LEN];
 	const struct hb_global *g = &d->global;
@@ -192,7 +192,10 @@ static void print_global(const struct hb_sf_dump *d)
 	}
 	printf("%-18s%s\n", "global block:", d->global_generation_ok && d->global_n_hosts_ok ? "VALID" : "VALID (does not match the configuration)");
 	printf("  %-16s%s", "generation:", hb_uuid_format(&g->generation, u));
-	printf(" (%s)\n", d->global_generation_ok ? "matches the configuration" : "MISMATCH: the configuration has another");
+	if (d->global_generation_ok)
+		printf(" (matches the configuration)\n");
+	else
+		printf(" (MISMATCH: the configuration has %s)\n", hb_uuid_format(&t->generation, u));
 	printf("  %-16s%s\n", "pool state:", hb_pool_state_name((enum hb_pool_state)g->pool_state));
 	printf("  %-16s%u%s\n", "hosts:", g->n_hosts, d->global_n_hosts_ok ? "" : " (MISMATCH with the configuration)");
 	if (hb_uuid_is_nil(&g->master))
@@ -259,7 +262,7 @@ static void print_master(const struct hb_sftool_target *t, const struct hb_sf_du
 static void print_dump(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
 {
 	print_device(t, d);
-	print_global(d);
+	print_global(t, d);
 	for (unsigned i = 0; i < t->n_hosts; i++)
 		print_slot(t, d, i);
 	print_master(t, d);

@@ -163,10 +163,18 @@ static void do_fence(struct agent *a, const struct hb_core_out *o)
 }
 
 /* Giving up on starting: say what the agent waited for and for whom. */
-static void log_start_gave_up(struct agent *a)
+static void log_start_gave_up(struct agent *a, int code)
 {
 	struct hb_core_status *s = &a->st;
 	hb_core_status(a->core, a->now, s);
+	if (code == HB_EXIT_GENERATION_UUID_MISMATCH && s->global_reject == HB_REJECT_GENERATION) {
+		char mine[HB_UUID_STR_LEN], theirs[HB_UUID_STR_LEN];
+		agent_log(LOG_ERR,
+		          "the statefile belongs to another pool: its global block has generation %s, this host's "
+		          "configuration %s (a stale xhad.conf, or the statefile of another pool)",
+		          hb_uuid_format(&s->foreign_generation, theirs), hb_uuid_format(&a->cfg.generation, mine));
+		return;
+	}
 	if (s->start_wait == HB_START_NONE)
 		return;
 	char hosts[1024] = "";
@@ -194,7 +202,7 @@ static void log_start_gave_up(struct agent *a)
 static void do_exit(struct agent *a, int code)
 {
 	if (code != HB_EXIT_SUCCESS && code != HB_EXIT_SET_EXCLUDED)
-		log_start_gave_up(a);
+		log_start_gave_up(a, code);
 	if (a->wd_armed)
 		agent_log(LOG_WARNING, "stopping (exit %d, %s) while armed: the watchdog will fence this host", code,
 		          hb_exit_name(code));

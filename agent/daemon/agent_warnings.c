@@ -172,7 +172,9 @@ const char *agent_unprotected_reason(const struct hb_core_status *s, char *buf, 
 	switch (s->phase) {
 	case HB_PHASE_STARTING:
 	case HB_PHASE_JOINING:
-		if (s->start_wait == HB_START_STATEFILE && s->global_reject != HB_REJECT_NONE)
+		if (s->global_reject == HB_REJECT_GENERATION)
+			snprintf(buf, len, "%s: the statefile belongs to another pool (wrong_generation)", hb_phase_name(s->phase));
+		else if (s->start_wait == HB_START_STATEFILE && s->global_reject != HB_REJECT_NONE)
 			snprintf(buf, len, "%s: the statefile's global block does not decode (%s)", hb_phase_name(s->phase),
 			         hb_reject_name(s->global_reject));
 		else

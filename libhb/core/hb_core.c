@@ -331,6 +331,8 @@ void hb_core_on_sf_read(struct hb_core *c, hb_mono_ms now, const struct hb_sf_re
 	if (finished(c))
 		return;
 	c->global_reject = r->global_err ? HB_REJECT_NONE : r->global_reject;
+	if (c->global_reject == HB_REJECT_GENERATION)
+		c->foreign_generation = r->global.generation;
 	if (r->global_err == 0 && r->global_reject == HB_REJECT_NONE) {
 		c->global = r->global;
 		c->pool_state = (enum hb_pool_state)r->global.pool_state;
@@ -799,9 +801,11 @@ void hb_core_status(const struct hb_core *c, hb_mono_ms now, struct hb_core_stat
 	out->hb_gap_min = c->hb_gap_min;
 	out->hb_gap_max = c->hb_gap_max;
 	out->hb_gap_last = c->hb_gap_last;
+	out->global_reject = c->global_reject;
+	out->foreign_generation = c->foreign_generation;
 	if (c->online_at == HB_NEVER) { /* also once stopped: why it gave up */
 		out->start_wait = c->start_wait;
-		out->global_reject = c->global_reject;
+
 		out->start_waiting = c->start_waiting;
 		bool init = c->pool_state == HB_POOL_INIT;
 		out->start_gives_up_at =

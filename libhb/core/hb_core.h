@@ -133,6 +133,7 @@ struct hb_core_status {
 	 * an Init pool). */
 	enum hb_start_wait start_wait;
 	enum hb_reject global_reject; /* why the latest global block did not decode */
+	hb_uuid foreign_generation;   /* ... wrong_generation: the generation it holds */
 	hb_hostmap start_waiting;
 	hb_mono_ms start_gives_up_at;
 	/* Peers whose advertised T1, T2 or fence bound differ from mine: their

@@ -96,6 +96,7 @@ struct hb_core {
 	enum hb_pool_state pool_state;     /* NONE until a valid global block is read */
 	struct hb_global global;
 	enum hb_reject global_reject;
+	hb_uuid foreign_generation;        /* the global block's when global_reject is GENERATION */
 
 	/* heartbeats */
 	uint64_t packet_seq;

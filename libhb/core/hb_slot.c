@@ -127,9 +127,9 @@ enum hb_reject hb_global_decode(const uint8_t in[HB_SF_BLOCK_SIZE], const struct
 	enum hb_reject r = block_check(in, HB_GLOBAL_MAGIC);
 	if (r != HB_REJECT_NONE)
 		return r;
+	memcpy(out->generation.b, in + GB_GENERATION, 16); /* kept on a mismatch: messages name it */
 	if (!generation_ok(in + GB_GENERATION, pool))
 		return HB_REJECT_GENERATION;
-	memcpy(out->generation.b, in + GB_GENERATION, 16);
 	out->pool_state = hb_get_u32(in + GB_POOL_STATE);
 	out->n_hosts = hb_get_u32(in + GB_N_HOSTS);
 	memcpy(out->master.b, in + GB_MASTER, 16);

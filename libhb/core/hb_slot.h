@@ -71,6 +71,8 @@ struct hb_sf_pool {
 };
 
 void hb_global_encode(const struct hb_global *g, uint8_t out[HB_SF_BLOCK_SIZE]);
+/* On HB_REJECT_GENERATION, out->generation holds the block's generation (the
+ * other pool's) and the rest of out is zero; on any other reject all of out is. */
 enum hb_reject hb_global_decode(const uint8_t in[HB_SF_BLOCK_SIZE], const struct hb_sf_pool *pool, struct hb_global *out);
 
 void hb_slot_encode(const struct hb_slot *s, uint8_t out[HB_SF_BLOCK_SIZE]);

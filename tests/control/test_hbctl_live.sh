@@ -511,7 +511,10 @@ rc=$?
 # --- no agent left ------------------------------------------------------------
 expect 14 "ping with the agent stopped" hc 0 ping
 expect 14 "status with the agent stopped" hc 0 status
-stderr_has '^hbctl: status: no-agent \(14 DAEMON_IS_NOT_PRESENT\): .*; HA is not running on this host' "status says no agent, and what to check"
+stderr_has '^hbctl: status: no-agent \(14 DAEMON_IS_NOT_PRESENT\): .*; HA is disabled on this pool \(the statefile.s pool state is invalid\)$' \
+	"status says no agent, and that HA is disabled"
+expect 14 "liveset with the agent stopped (xapi's query: no statefile probe)" hc 0 liveset
+stderr_has '^hbctl: liveset: no-agent \(14 DAEMON_IS_NOT_PRESENT\): .*; HA is not running on this host' "liveset says no agent"
 expect 14 "status with a config that does not exist" "$hbctl" -c "$tmp/no-such.conf" status
 stderr_has 'no agent listens on .*; the config cannot be used, so no agent can start with it: .*no-such\.conf: ' \
 	"no agent, and the config is why"
@@ -550,6 +553,21 @@ expect 0 "fence-log" hc 0 fence-log
 out_golden fence-log.txt cat_masked
 expect 0 "fence-log --json" hc 0 fence-log --json
 out_golden fence-log.json mask_fencelog
+
+# --- another pool's statefile (a stale xhad.conf): both generations named ------
+other_gen=0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f
+sed -E "s#<GenerationUUID>[^<]*</GenerationUUID>#<GenerationUUID>$other_gen</GenerationUUID>#" "$tmp/conf.0" >"$tmp/conf.other"
+cp "$tmp/conf.other" "$tmp/conf.9"
+expect 0 "statefile dump with another pool's generation" hc 9 statefile dump
+stdout_has "^  generation: +$gen \\(MISMATCH: the configuration has $other_gen\\)\$" "the dump names both generations"
+: >"$tmp/agent.9.log"
+start_agent 9
+wait "${pids[9]}"
+rc=$?
+[ $rc -eq 10 ] && pass "an agent with another pool's config exits 10 (GENERATION_UUID_MISMATCH)" || fail "the agent exited $rc"
+grep -q "the statefile belongs to another pool: its global block has generation $gen, this host's configuration $other_gen" \
+	"$tmp/agent.9.log" && pass "its log names both generations" ||
+	fail "its log: $(grep -E 'error|stopping' "$tmp/agent.9.log" | head -n 3)"
 
 echo "run time: $(($(now_ms) - test_start)) ms"
 finish

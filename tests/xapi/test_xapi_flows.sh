@@ -643,6 +643,12 @@ wait $j0
 [ "$(cat "$tmp/join.0.rc")" = 12 ] && pass "host 0: ha_start_daemon -> 12" ||
 	fail "host 0: ha_start_daemon -> $(cat "$tmp/join.0.rc"): $(cat "$tmp/stderr.0")"
 for i in 0 2; do gone $i && pass "  ... no agent left on host $i" || fail "  ... an agent runs on host $i"; done
+# the agents said what they waited for, and for whom (in ha_start_daemon's log)
+for i in 0 2; do
+	grep -q "gave up starting: a new pool forms only when every configured host has started; waited for host [0-9] ${uuid[1]} ([^)]*): neither heard nor seen on the statefile" \
+		"$tmp/host.$i/log/hbagent-start.log" && pass "  ... host $i's agent named host 1 as the host it waited for" ||
+		fail "  ... host $i's agent did not name host 1: $(grep 'gave up starting' "$tmp/host.$i/log/hbagent-start.log" | tail -n 1)"
+done
 # enable's error path: disable_internal; i_have_statefile_access: query_liveset
 # -> 14 (an exception: false), so attempt_disable_without_statefile
 for i in 0 1 2; do expect 14 $i ha_query_liveset; done
