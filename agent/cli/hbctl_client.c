@@ -30,6 +30,7 @@
 
 #include "hb_config.h"
 #include "hb_exit.h"
+#include "hb_sftool.h"
 #include "hb_uuid.h"
 
 #define REPLY_INITIAL (64u * 1024u)
@@ -276,7 +277,30 @@ static void err_append(struct hb_err *err, const char *text)
 /* No agent listens: say what the admin can check, from what hbctl can see
  * without one (docs/operations.md, "HA will not enable, or the agent will
  * not start"). */
-static void no_agent_hint(const struct hbctl_opts *opts, struct hb_err *err)
+/* The pool state in the statefile, for status only (a read bounded by
+ * NO_AGENT_PROBE_MS; xapi's queries, which expect 14 quickly, never pay it).
+ * Returns true with a hint when it explains the absence. */
+#define NO_AGENT_PROBE_MS 2000u
+static bool pool_state_hint(const struct hb_config *cfg, char *hint, size_t len)
+{
+	static struct hb_sf_dump d; /* large */
+	struct hb_sftool_target t;
+	struct hb_err e = {{0}};
+	hb_sftool_target_from_config(cfg, NO_AGENT_PROBE_MS, &t);
+	if (hb_sftool_dump(&t, &d, &e) != HB_EXIT_SUCCESS) {
+		snprintf(hint, len, "; and the statefile cannot be read: %s", e.msg);
+		return true;
+	}
+	if (d.global_io.status != HB_SFIO_OK || d.global_reject != HB_REJECT_NONE || !d.global_generation_ok)
+		return false;
+	if (d.global.pool_state == HB_POOL_INVALID) {
+		snprintf(hint, len, "; HA is disabled on this pool (the statefile's pool state is invalid)");
+		return true;
+	}
+	return false;
+}
+
+static void no_agent_hint(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct hb_err *err)
 {
 	char hint[HB_ERR_LEN + 128];
 	const struct hb_config *cfg = NULL;
@@ -301,6 +325,10 @@ static void no_agent_hint(const struct hbctl_opts *opts, struct hb_err *err)
 			return;
 		}
 	}
+	if (cmd == CTL_STATUS && pool_state_hint(cfg, hint, sizeof hint)) {
+		err_append(err, hint);
+		return;
+	}
 	err_append(err, "; HA is not running on this host (systemctl status hbagent; with xapi: xe host-list params=ha-*)");
 }
 
@@ -322,7 +350,7 @@ int hbctl_request(const struct hbctl_opts *opts, enum ctl_cmd cmd, struct json_o
 {
 	int rc = request_once(opts, cmd, args, result, err);
 	if (rc == HB_EXIT_DAEMON_IS_NOT_PRESENT)
-		no_agent_hint(opts, err);
+		no_agent_hint(opts, cmd, err);
 	else if (rc == HB_EXIT_INVALID_ENVIRONMENT && strstr(err->msg, "permission-denied") != NULL)
 		permission_hint(opts, err);
 	return rc;
