@@ -67,7 +67,8 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{"json", no_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 'T'},
+		{"ha-timeout", required_argument, NULL, 'T'},
+		{"timeout", required_argument, NULL, 't'}, /* only to say what it is not */
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -79,8 +80,13 @@ int hbctl_timeouts(const struct hbctl_opts *opts, int argc, char **argv)
 			json = true;
 		} else if (c == 'h') {
 			printf("usage: hbctl [-c FILE] timeouts [-T SECONDS] [--json]\n"
-			       "  -T, --timeout SECONDS  xapi's derivation from HA timeout T instead of the config\n");
+			       "  -T, --ha-timeout SECONDS  xapi's derivation from HA timeout T instead of the config\n");
 			return HB_EXIT_SUCCESS;
+		} else if (c == 't') {
+			/* one meaning per option name: --timeout is hbctl's bound in ms */
+			fprintf(stderr, "hbctl timeouts: --timeout is hbctl's own bound in milliseconds (before the command); "
+			                "the HA timeout is -T or --ha-timeout SECONDS\n");
+			return HB_EXIT_INVALID_PARAMETER;
 		} else if (c == 'T' && parse_T(optarg, &T_s) == 0) {
 			have_T = true;
 		} else {

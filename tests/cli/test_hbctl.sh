@@ -63,6 +63,16 @@ if expect 0 "$hbctl" timeouts -T 30 --json; then
 	pass "docs/timing.md quotes the T = 30 figures hbctl prints"
 fi
 
+# one meaning per option name: --ha-timeout is -T; --timeout (hbctl's bound
+# in ms) after `timeouts` is refused with a message saying so
+if expect 0 "$hbctl" timeouts --ha-timeout 30 --json && [ "$(jq -r .params.T1 <<<"$out" 2>/dev/null || true)" != "" ]; then
+	pass "timeouts --ha-timeout 30"
+fi
+if expect 1 "$hbctl" timeouts --timeout 30; then
+	contains "$out" "--timeout is hbctl's own bound in milliseconds" && contains "$out" "the HA timeout is -T or --ha-timeout" &&
+		pass "timeouts --timeout 30 refused: it says which option is meant"
+fi
+
 # 3. unsafe relation refused, naming the values (exit 7 = invalid config)
 write_conf "$tmp/unsafe.conf" "<HeartbeatInterval>4</HeartbeatInterval><HeartbeatTimeout>10</HeartbeatTimeout>"
 if expect 7 "$hbctl" -c "$tmp/unsafe.conf" timeouts; then
