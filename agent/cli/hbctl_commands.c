@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "hb_config.h"
@@ -147,6 +148,26 @@ static uint32_t lock_wait_ms(const struct hbctl_opts *opts)
 	return PROPOSE_LOCK_WAIT_UNKNOWN_MS;
 }
 
+/* After a FALSE, for a person: who holds the lock (the agent's status). */
+static void say_holder(const struct hbctl_opts *opts)
+{
+	struct json_object *s = NULL;
+	struct hb_err err = {{0}};
+	if (hbctl_request(opts, CTL_STATUS, NULL, &s, &err) != HB_EXIT_SUCCESS)
+		return;
+	long long m = hbctl_get_int(s, "master", -1);
+	struct json_object *hosts = hbctl_get(s, "hosts");
+	struct json_object *h = m >= 0 && hosts != NULL && json_object_is_type(hosts, json_type_array)
+	                                ? json_object_array_get_idx(hosts, (size_t)m)
+	                                : NULL;
+	if (m >= 0)
+		fprintf(stderr, "hbctl: propose-master: host %lld (%s) holds the master lock\n", m,
+		        hbctl_get_string(h, "uuid", "?"));
+	else
+		fprintf(stderr, "hbctl: propose-master: no host holds the master lock: it could not be taken in time\n");
+	json_object_put(s);
+}
+
 int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 {
 	struct hbctl_args a;
@@ -164,6 +185,8 @@ int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 		const char *r = result_string(result);
 		if (r != NULL && (strcmp(r, "TRUE") == 0 || strcmp(r, "FALSE") == 0)) {
 			print_result(&a, result, NULL);
+			if (strcmp(r, "FALSE") == 0 && isatty(STDERR_FILENO) == 1)
+				say_holder(opts);
 			json_object_put(result);
 			return HB_EXIT_SUCCESS;
 		}
@@ -178,6 +201,10 @@ int hbctl_propose_master(const struct hbctl_opts *opts, int argc, char **argv)
 		if (deadline == 0) {
 			wait = lock_wait_ms(opts) + PROPOSE_EXTRA_MS;
 			deadline = started + wait;
+			/* a person waits: say so (stdout stays exactly TRUE or FALSE) */
+			if (isatty(STDERR_FILENO) == 1)
+				fprintf(stderr, "hbctl: propose-master: the lock is being decided (at most %" PRIu32 " ms)...\n",
+				        wait);
 		}
 		int64_t left = deadline - hb_clock_monotonic_ms();
 		if (left <= 0) {

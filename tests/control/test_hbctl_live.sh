@@ -246,6 +246,12 @@ wait_for 15 master_everywhere && pass "every host names master 0" || fail "hosts
 run "$client" "$tmp/ctl.1.sock" '{"v":1,"cmd":"propose-master"}'
 [ "$(jq -r '[.result, .reason] | join(": ")' "$tmp/out" 2>/dev/null)" = "FALSE: host 0 (${uuid[0]}) holds the master lock" ] &&
 	pass "propose-master FALSE names the holder" || fail "propose-master FALSE: $(cat "$tmp/out")"
+# on a terminal (a person, not xapi), FALSE also says who holds the lock
+if command -v script >/dev/null; then
+	script -qec "env HB_WATCHDOG_TEST_HELPER=$helper $hbctl -c $tmp/conf.1 propose-master" /dev/null >"$tmp/out" 2>&1
+	grep -q "^FALSE" "$tmp/out" && grep -q "hbctl: propose-master: host 0 (${uuid[0]}) holds the master lock" "$tmp/out" &&
+		pass "propose-master on a terminal: FALSE and who holds the lock" || fail "propose-master on a terminal: $(cat "$tmp/out")"
+fi
 dump_names_master() { hc 1 statefile dump | grep -q "^master lock: *host 0 ${uuid[0]} (the master flag of its slot)$"; }
 wait_for 10 dump_names_master && pass "statefile dump names the master lock's holder" ||
 	fail "statefile dump: $(hc 1 statefile dump | grep -i master)"
