@@ -71,7 +71,9 @@ static int open_fd(struct hb_sfdev *dev, const struct hb_sfdev_opts *opts, struc
 		int e = errno;
 		if (e == EINVAL)
 			return hb_err_set(err, "cannot open statefile %s with O_DIRECT: the filesystem refuses direct I/O (EINVAL, as tmpfs does); use a block device or a filesystem that supports O_DIRECT", dev->path);
-		return hb_err_set(err, "cannot open statefile %s: %s", dev->path, strerror(e));
+		hb_err_set(err, "cannot open statefile %s: %s", dev->path, strerror(e));
+		errno = e; /* callers tell a permission refusal from an outage */
+		return -1;
 	}
 	dev->fd = fd;
 	return 0;

@@ -32,7 +32,7 @@
 
 enum sf_cmd_type { CMD_READ = 1, CMD_WRITE = 2, CMD_EXIT = 3 };
 enum sf_msg_type { MSG_INFO = 1, MSG_BLOCK = 2, MSG_DONE = 3 };
-enum sf_status { ST_OK = 0, ST_ERROR = 1, ST_TIMEOUT = 2 };
+enum sf_status { ST_OK = 0, ST_ERROR = 1, ST_TIMEOUT = 2, ST_DENIED = 3 /* open: no permission */ };
 
 struct sf_cmd {
 	uint32_t type;  /* enum sf_cmd_type */
@@ -270,7 +270,10 @@ static _Noreturn void child_main(int sock, pid_t parent, const struct hb_sftool_
 	struct hb_err err = {{0}};
 	const struct hb_sfdev_opts o = {.n_hosts = t->n_hosts, .create = create, .use_eventfd = false};
 	if (hb_sfdev_open(&c.dev, t->path, &o, &err) < 0) {
-		child_done(&c, ST_ERROR, NULL, err.msg);
+		bool denied = errno == EACCES || errno == EPERM;
+		char text[HB_ERR_LEN];
+		snprintf(text, sizeof text, "%.*s%s", HB_ERR_LEN - 64, err.msg, denied ? "; run as root (the statefile is root's)" : "");
+		child_done(&c, denied ? ST_DENIED : ST_ERROR, NULL, text);
 		_exit(HB_EXIT_CAN_NOT_ACCESS_STATEFILE);
 	}
 	memset(&c.msg, 0, sizeof c.msg);
@@ -367,7 +370,7 @@ static int session_check_done(struct sf_session *s, struct hb_err *err)
 	}
 	hb_err_set(err, "%s", s->msg.text);
 	session_end(s);
-	return HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
+	return s->msg.status == ST_DENIED ? HB_EXIT_INVALID_ENVIRONMENT : HB_EXIT_CAN_NOT_ACCESS_STATEFILE;
 }
 
 static int session_start(struct sf_session *s, const struct hb_sftool_target *t, bool create, struct hb_sf_dump *out, struct hb_err *err)

@@ -397,6 +397,11 @@ if command -v setpriv >/dev/null && "${nobody[@]}" test -x "$hbctl"; then
 	stderr_has '^hbctl: status: permission-denied \(16 INVALID_ENVIRONMENT\): cannot connect to .*: Permission denied; run as root' \
 		"the refusal names the socket and EACCES, and says who may"
 	[ -s "$tmp/out" ] && fail "status by uid 65534 printed: $(cat "$tmp/out")" || pass "nothing on stdout"
+	# the statefile is root's: a permission refusal, not a storage outage (8)
+	chmod 0600 "$tmp/statefile"
+	expect 16 "fence-log by uid 65534 (statefile mode 0600)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" fence-log
+	grep -q "Permission denied; run as root" "$tmp/err" && pass "fence-log says run as root: $(head -n1 "$tmp/err")" ||
+		fail "fence-log by uid 65534: $(cat "$tmp/err")"
 	expect 16 "disarm by uid 65534 (socket mode 0600)" "${nobody[@]}" "$hbctl" -c "$tmp/conf.0" disarm
 	# the socket opened to everybody: the agent's own check (SO_PEERCRED)
 	chmod 0666 "$tmp/ctl.0.sock"
