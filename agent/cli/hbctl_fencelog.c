@@ -42,6 +42,26 @@ static const char *slot_problem(const struct hb_sf_dump *d, unsigned i, char *bu
 	return NULL;
 }
 
+/* No last words: what the slot's last record says of how the host ended.
+ * A watchdog reset or a power loss leaves no words, only a slot that was
+ * last written Online and armed. */
+static const char *no_words_why(const struct hb_slot *s)
+{
+	if (s->boot_id == 0)
+		return "no agent has written this slot since the statefile was formatted";
+	switch ((enum hb_phase)s->view.phase) {
+	case HB_PHASE_STOPPED: return "its last record is a clean stop";
+	case HB_PHASE_STARTING:
+	case HB_PHASE_JOINING: return "its last record was written while starting; it never fenced";
+	case HB_PHASE_FENCING: return "its last record says it was fencing, but its words did not land";
+	case HB_PHASE_ONLINE: break;
+	}
+	if (s->view.flags & HB_VF_ARMED)
+		return "its last record was written Online and armed: if the host is not running now, its watchdog "
+		       "reset it (a hang, a stall longer than W) or it lost power, which leave no words";
+	return "its last record was written Online and disarmed";
+}
+
 static void print_human(const struct hb_sftool_target *t, const struct hb_sf_dump *d)
 {
 	char u[HB_UUID_STR_LEN], buf[128];
@@ -52,7 +72,7 @@ static void print_human(const struct hb_sftool_target *t, const struct hb_sf_dum
 		if (problem != NULL) {
 			printf("%s\n", problem);
 		} else if (lw->reason == HB_FENCE_NONE) {
-			printf("no last words (never fenced itself; a watchdog reset leaves none)\n");
+			printf("no last words (boot id %" PRIu64 "): %s\n", d->slots[i].boot_id, no_words_why(&d->slots[i]));
 		} else {
 			hb_clock_format_iso((int64_t)lw->realtime_ms, buf, sizeof buf);
 			printf("fenced %s at %s (boot id %" PRIu64 "): %s\n",
@@ -76,6 +96,9 @@ static void print_json(const struct hb_sftool_target *t, const struct hb_sf_dump
 		const char *problem = slot_problem(d, i, buf, sizeof buf);
 		json_object_object_add(o, "error", problem != NULL ? json_object_new_string(problem) : NULL);
 		json_object_object_add(o, "last_words", problem == NULL ? hb_json_last_words(lw) : NULL);
+		json_object_object_add(o, "no_words_why", problem == NULL && lw->reason == HB_FENCE_NONE
+		                                                  ? json_object_new_string(no_words_why(&d->slots[i]))
+		                                                  : NULL);
 		json_object_array_add(arr, o);
 	}
 	hbctl_print_json(arr);

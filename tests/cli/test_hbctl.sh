@@ -172,7 +172,7 @@ if ! dd if=/dev/zero of="$tmp/sf-noagent" bs=4096 count=1 oflag=direct conv=notr
 	echo "skip: $tmp does not support O_DIRECT: statefile routes skipped"
 elif expect 0 "${H[@]}" statefile init; then
 	if expect 0 "${H[@]}" fence-log; then
-		[ "$(grep -c ': no last words (never fenced itself; a watchdog reset leaves none)$' <<<"$out")" = 3 ] && pass "fence-log on a fresh statefile: no last words x3" ||
+		[ "$(grep -cE ': no last words \(boot id 0\): no agent has written this slot since the statefile was formatted$' <<<"$out")" = 3 ] && pass "fence-log on a fresh statefile: no last words x3" ||
 			fail "fence-log on a fresh statefile: $out"
 	fi
 	expect 0 "${H[@]}" fence-log --json &&

@@ -177,7 +177,7 @@ expect 0 "timeouts (human)" hc 0 timeouts
 out_golden timeouts.txt mask_tmp
 expect 0 "statefile init" hc 0 statefile init
 expect 0 "fence-log on a fresh statefile" hc 0 fence-log
-[ "$(grep -c ': no last words (never fenced itself; a watchdog reset leaves none)$' "$tmp/out")" -eq 3 ] && pass "fresh statefile: no host has last words" ||
+[ "$(grep -cE ': no last words \(boot id 0\): no agent has written this slot since the statefile was formatted$' "$tmp/out")" -eq 3 ] && pass "fresh statefile: no host has last words" ||
 	fail "fresh statefile: $(cat "$tmp/out")"
 expect 0 "watchdog probe with no agent" hc 0 watchdog probe
 stdout_has '^watchdog test \(helper pid [0-9]+\): armed with timeout 3000 ms \(read back\), petted [0-9]+ time\(s\), disarmed again$' \
@@ -508,6 +508,10 @@ wait_for $((W / 1000 + 5)) fence_time 2 && pass "host 2's watchdog fenced it: $(
 [ -e "$tmp/hbagent.${uuid[2]}.armed" ] && pass "host 2's watchdog guard stands after its fence" ||
 	fail "host 2 left no watchdog guard"
 expect 0 "watchdog probe for host 2 (no agent; test backend: no marker for hbctl)" hc 2 watchdog probe
+# a watchdog reset leaves no last words: fence-log says what the slot shows
+expect 0 "fence-log after host 2's watchdog fence" hc 0 fence-log
+stdout_has '^host 2 [0-9a-f-]+: no last words \(boot id [1-9][0-9]*\): its last record was written Online and armed: if the host is not running now, its watchdog reset it' \
+	"fence-log: host 2 was last seen Online and armed"
 
 # --- set-pool-state invalid (host 0) -------------------------------------------
 expect 0 "set-pool-state invalid through host 0" hc 0 set-pool-state invalid
