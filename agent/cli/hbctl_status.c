@@ -326,8 +326,12 @@ int hbctl_status(const struct hbctl_opts *opts, int argc, char **argv)
 		hosts_table(&o, s);
 	}
 	/* not protected, or a critical warning: the one exit an admin's script
-	 * can test (docs/operations.md, "Severities") */
-	bool critical = strcmp(hbctl_get_string(s, "health", "ok"), "critical") == 0 || hbctl_get_bool(s, "protected") != 1;
+	 * can test (docs/operations.md, "Severities"). --json exits 0 whenever
+	 * the document is printed: programs read protected and health, and
+	 * xapi's plugin and ha_stop_daemon need the document most when the
+	 * host is not protected. */
+	bool critical = !a.json && (strcmp(hbctl_get_string(s, "health", "ok"), "critical") == 0 ||
+	                            hbctl_get_bool(s, "protected") != 1);
 	json_object_put(s);
 	if (fflush(stdout) != 0)
 		return HB_EXIT_SYSTEM_ERROR;

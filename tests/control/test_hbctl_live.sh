@@ -337,6 +337,9 @@ grep -Eq '^ +1  127\.0\.0\.2 +yes +yes +yes +online +yes +no +no ' "$tmp/out" &&
 stdout_has '^peers disarmed: +1 \(not protected: a fault there is not fenced\)$' "host 0's status names the disarmed peer"
 stdout_has '^(warnings:)? +warning +peer_disarmed: ' "host 0's warning peer_disarmed, severity warning"
 # the disarmed host itself: protected NO with the reason, exit 17
+expect 0 "status --json on host 1 (disarmed: the document, exit 0)" hc 1 --json status
+[ "$(jq -c '[.protected, .health]' "$tmp/out")" = '[false,"critical"]' ] && pass "--json: protected false, health critical" ||
+	fail "--json on the disarmed host: $(jq -c '[.protected, .health, .protected_reason]' "$tmp/out")"
 expect 17 "status on host 1 (disarmed: not protected)" hc 1 status
 stdout_has '^protected: +NO \(fencing is disarmed \(hbctl arm arms it again\)\)$' "host 1 says why it is not protected"
 stdout_has '^warnings: +critical fencing_disarmed: ' "host 1's warning fencing_disarmed is critical"
