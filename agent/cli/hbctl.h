@@ -50,6 +50,8 @@ int hbctl_shutdown(const struct hbctl_opts *opts, int argc, char **argv);
 int hbctl_fence_log(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_watchdog.c */
 int hbctl_watchdog(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_events.c */
+int hbctl_events(const struct hbctl_opts *opts, int argc, char **argv);
 
 /* ---- hbctl.c: shared helpers --------------------------------------------- */
 
