@@ -188,7 +188,28 @@ static int connect_agent(const char *path)
 	return fd;
 }
 
-static int follow(const struct hbctl_opts *opts, long long since, bool json)
+/* status --watch: the command to run again on each event. */
+struct watch {
+	int (*show)(const struct hbctl_opts *opts, int argc, char **argv);
+	int argc;
+	char **argv;
+};
+
+static void watch_event(const struct hbctl_opts *opts, const struct watch *w, struct json_object *e)
+{
+	long long h = hbctl_get_int(e, "host", -1);
+	const char *what = hbctl_get_string(e, "what", "");
+	printf("\n--- %s #%lld %s", hbctl_get_string(e, "time", "?"), hbctl_get_int(e, "seq", 0),
+	       hbctl_get_string(e, "event", "?"));
+	if (h >= 0)
+		printf(" host %lld", h);
+	printf("%s%s: %s ---\n", what[0] != '\0' ? " " : "", what, hbctl_get_string(e, "reason", ""));
+	fflush(stdout);
+	(void)w->show(opts, w->argc, w->argv);
+	fflush(stdout);
+}
+
+static int follow(const struct hbctl_opts *opts, long long since, bool json, const struct watch *w)
 {
 	const char *path = NULL;
 	int rc = hbctl_socket(opts, true, false, &path);
@@ -257,7 +278,9 @@ static int follow(const struct hbctl_opts *opts, long long since, bool json)
 				break;
 			}
 			struct json_object *evs = hbctl_get(hbctl_get(o, "result"), "events");
-			size_t n = evs != NULL ? json_object_array_length(evs) : 0;
+			size_t n = evs != NULL && w == NULL ? json_object_array_length(evs) : 0;
+			if (w != NULL)
+				(void)w->show(opts, w->argc, w->argv);
 			for (size_t i = 0; i < n; i++) {
 				struct json_object *e = json_object_array_get_idx(evs, i);
 				if (base < 0)
@@ -266,6 +289,8 @@ static int follow(const struct hbctl_opts *opts, long long since, bool json)
 			}
 			if (base < 0)
 				base = hbctl_get_int(hbctl_get(o, "result"), "mono_ms", 0);
+		} else if (w != NULL) {
+			watch_event(opts, w, o);
 		} else {
 			json ? print_json_line(o) : print_event(o, base);
 		}
@@ -274,6 +299,31 @@ static int follow(const struct hbctl_opts *opts, long long since, bool json)
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int hbctl_watch(const struct hbctl_opts *opts, int (*show)(const struct hbctl_opts *opts, int argc, char **argv),
+                int argc, char **argv)
+{
+	char **rest = calloc((size_t)argc + 1u, sizeof *rest);
+	if (rest == NULL)
+		return HB_EXIT_SYSTEM_ERROR;
+	int n = 0;
+	for (int i = 0; i < argc; i++)
+		if (i == 0 || strcmp(argv[i], "--watch") != 0)
+			rest[n++] = argv[i];
+	const struct watch w = {.show = show, .argc = n, .argv = rest};
+	/* since = a sequence far ahead: no history, only what happens next */
+	int rc = follow(opts, INT64_MAX, false, &w);
+	free(rest);
+	return rc;
+}
+
+bool hbctl_watch_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--watch") == 0)
+			return true;
+	return false;
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -324,7 +374,7 @@ int hbctl_events(const struct hbctl_opts *opts, int argc, char **argv)
 		return HB_EXIT_INVALID_PARAMETER;
 	}
 	if (want_follow)
-		return follow(opts, since, json);
+		return follow(opts, since, json, NULL);
 	struct json_object *args = json_object_new_object();
 	json_object_object_add(args, "since", json_object_new_int64(want_last ? 0 : since));
 	struct json_object *res = NULL;

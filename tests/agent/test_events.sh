@@ -13,6 +13,7 @@
 #     shows host 2 left, and released the master lock, within the failover
 #     bound the agent prints, timed from when host 2 was last heard; the log
 #     line "left the liveset" carries the reason too;
+#   - `hbctl status --watch` on host 1 prints the status again on the event;
 #   - a clean shutdown of host 0 ends its follow client with exit 14 and a
 #     message.
 # Needs root (binds 127.0.0.x, /run); exits 77 (skip) otherwise.
@@ -65,6 +66,11 @@ following() { grep -q '"event":"started"' "$tmp/follow.0"; }
 wait_for 5 following || die "the follow client printed no history: $(cat "$tmp/follow.0.err")"
 has_left() { grep '"event":"left"' "$tmp/follow.0" | grep -q '"host":2'; }
 has_left && die "the follow client has a left event for host 2 before the fault"
+# and a status watcher on host 1
+hbctl_on 1 status --watch >"$tmp/watch.1" 2>"$tmp/watch.1.err" &
+watch_pid=$!
+watching() { grep -q "protected" "$tmp/watch.1"; }
+wait_for 5 watching || fail "hbctl status --watch printed no status: $(cat "$tmp/watch.1" "$tmp/watch.1.err")"
 
 # --- SIGKILL of host 2 ----------------------------------------------------------
 kill_at=$(now_ms)
@@ -84,6 +90,14 @@ else
 fi
 grep -q "host 2 ([0-9a-f-]*) left the liveset: heartbeat silent" "$tmp/agent.0.log" &&
 	pass "host 0's log says why host 2 left" || fail "host 0's log line has no reason: $(grep 'left the liveset' "$tmp/agent.0.log")"
+
+if grep -q -- "--- .* left host 2" "$tmp/watch.1" && [ "$(grep -c protected "$tmp/watch.1")" -ge 2 ]; then
+	pass "hbctl status --watch on host 1 printed the status again when host 2 left"
+else
+	fail "hbctl status --watch: $(cat "$tmp/watch.1" "$tmp/watch.1.err")"
+fi
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
 
 # --- the last failover ------------------------------------------------------------
 out=$(hbctl_on 0 events --last-failover) || fail "hbctl events --last-failover exited $?"
