@@ -571,6 +571,8 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		if (pending || c->close_after) {
 			/* it does not read what it asked for: cut off, no more words */
 			a->ctl.stalled_closed++;
+			if (c->follow)
+				a->ev.followers_dropped++;
 			client_close(a, c);
 			continue;
 		}
