@@ -15,7 +15,7 @@
 #     line "left the liveset" carries the reason too;
 #   - `hbctl status --watch` on host 1 prints the status again on the event;
 #   - a clean shutdown of host 0 ends its follow client with exit 14 and a
-#     message.
+#     message, and host 1 records that host 0 left cleanly.
 # Needs root (binds 127.0.0.x, /run); exits 77 (skip) otherwise.
 set -uo pipefail
 hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
@@ -137,6 +137,12 @@ else
 		pass "the follow client exits 14 when the agent goes away: $(cat "$tmp/follow.0.err")" ||
 		fail "the follow client exited $rc: $(cat "$tmp/follow.0.err")"
 fi
+left_clean() {
+	hbctl_on 1 events --json | jq -e '[.events[] | select(.event == "left" and .host == 0 and
+		(.reason | test("left cleanly")))] | length == 1' >/dev/null
+}
+wait_for 10 left_clean && pass "host 1: host 0 left cleanly (its clean stop seen)" ||
+	fail "host 1 has no 'left cleanly' event for host 0: $(hbctl_on 1 events | grep 'host 0 ')"
 grep -q '"event":"phase".*"what":"stopped"\|"what":"stopped".*"event":"phase"' "$tmp/follow.0" &&
 	pass "the follow client saw host 0 stop" || echo "note: the follow client did not see the stopped phase"
 
