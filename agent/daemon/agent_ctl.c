@@ -548,7 +548,10 @@ void agent_ctl_broadcast(struct agent *a, const char *text, size_t len)
 		memcpy(c->out + c->out_len, text, len);
 		c->out[c->out_len + len] = '\n';
 		c->out_len += len + 1u;
-		(void)flush_out(a, i);
+		/* send only: lines the follower sent wait for its next event on
+		 * the socket (never run a request in the middle of a step) */
+		if (send_out(a, c))
+			set_interest(a, i);
 	}
 }
 
