@@ -103,6 +103,10 @@ struct agent_sf {
 #define AGENT_EVENTS_MAX 256u        /* the ring: the latest events kept */
 #define AGENT_EVENT_REASON_MAX 160u
 #define AGENT_EVENTS_FOLLOWERS_MAX 8u /* clients in follow mode at once */
+/* The history a follow request gets in its first reply: the latest this
+ * many, so that it always fits a client's output buffer (an event's
+ * document is well under 1 KiB) and the events after it queue behind it. */
+#define AGENT_EVENTS_FOLLOW_HISTORY 96u
 
 enum agent_event_kind {
 	AGENT_EV_STARTED = 0,  /* the agent started (the ring begins) */
@@ -247,8 +251,10 @@ void agent_events_left_reason(const struct agent *a, const struct hb_core_status
 const char *agent_event_kind_name(enum agent_event_kind kind);
 /* One event as its JSON document (docs/control.md). */
 struct json_object *agent_event_json(const struct agent *a, const struct agent_event *e);
-/* The events query's result: {"events":[...seq > since...],"next_seq":N,...}. */
-struct json_object *agent_events_json(const struct agent *a, uint64_t since);
+/* The events query's result: {"events":[...seq > since...],"next_seq":N,...},
+ * at most the latest max of them ("missed" counts those left out, by the
+ * ring or by max). */
+struct json_object *agent_events_json(const struct agent *a, uint64_t since, unsigned max);
 
 /* ---- agent_command.c ----------------------------------------------------- */
 

@@ -534,6 +534,7 @@ void agent_ctl_broadcast(struct agent *a, const char *text, size_t len)
 			c->out_len -= c->out_off;
 			c->out_off = 0;
 		}
+		/* (a follow request's history always fits the buffer: no big) */
 		if (c->big != NULL || c->out_len + len + 1u > AGENT_CTL_OUT_MAX) {
 			/* it does not keep up: cut off, never waited for */
 			a->ev.followers_dropped++;

@@ -279,12 +279,16 @@ struct json_object *agent_event_json(const struct agent *a, const struct agent_e
 	return o;
 }
 
-struct json_object *agent_events_json(const struct agent *a, uint64_t since)
+struct json_object *agent_events_json(const struct agent *a, uint64_t since, unsigned max)
 {
 	const struct agent_events *ev = &a->ev;
 	uint64_t next = first_seq(ev), oldest = next - ev->count;
 	struct json_object *arr = json_object_new_array();
 	uint64_t from = since >= next ? next : since + 1u > oldest ? since + 1u : oldest;
+	if (next - from > max)
+		from = next - max;
+	/* events after since not in this answer: overwritten, or beyond max */
+	uint64_t missed = since < next && since + 1u < from ? from - since - 1u : 0u;
 	for (uint64_t s = from; s < next; s++)
 		json_object_array_add(arr, agent_event_json(a, &ev->ring[(s - 1u) % AGENT_EVENTS_MAX]));
 	struct json_object *o = json_object_new_object();
@@ -292,8 +296,7 @@ struct json_object *agent_events_json(const struct agent *a, uint64_t since)
 	jset(o, "next_seq", json_object_new_uint64(next));
 	jset(o, "oldest_seq", json_object_new_uint64(oldest));
 	jset(o, "capacity", json_object_new_int((int)AGENT_EVENTS_MAX));
-	/* events after since that the ring no longer holds */
-	jset(o, "missed", json_object_new_uint64(since < next && since + 1u < oldest ? oldest - since - 1u : 0u));
+	jset(o, "missed", json_object_new_uint64(missed));
 	jset(o, "mono_ms", json_object_new_int64(a->now));
 	jset(o, "realtime_ms", json_object_new_int64(hb_clock_realtime_ms()));
 	jset(o, "followers", json_object_new_int((int)agent_ctl_followers(a)));

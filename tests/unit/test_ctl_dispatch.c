@@ -638,9 +638,14 @@ static void test_events(void **state)
 	r = ask(a, NULL, &ROOT, line);
 	assert_int_equal(json_object_array_length(events_of(result_of(&r))), 10);
 	done(&r);
-	/* follow through the dispatch alone is a plain reply (no client to keep) */
+	/* follow through the dispatch alone is a plain reply (no client to
+	 * keep), with the latest AGENT_EVENTS_FOLLOW_HISTORY events only */
 	r = ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"follow\":true,\"since\":0}}");
 	assert_true(r.ok);
+	evs = events_of(result_of(&r));
+	assert_int_equal(json_object_array_length(evs), AGENT_EVENTS_FOLLOW_HISTORY);
+	assert_int_equal(int_member(json_object_array_get_idx(evs, 0), "seq"), next - AGENT_EVENTS_FOLLOW_HISTORY);
+	assert_int_equal(int_member(result_of(&r), "missed"), next - 1u - AGENT_EVENTS_FOLLOW_HISTORY);
 	done(&r);
 	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":-1}}"), "bad-request", 1);
 	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":\"3\"}}"), "bad-request", 1);
