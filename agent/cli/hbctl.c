@@ -35,6 +35,7 @@ static const struct subcommand subcommands[] = {
 	{"clear-excluded", hbctl_clear_excluded, "clear-excluded          clear this host's excluded flag"},
 	{"set-pool-state", hbctl_set_pool_state, "set-pool-state init|active|invalid"},
 	{"set-weight", hbctl_set_weight, "set-weight N            advertise host weight N (1..65535)"},
+	{"events", hbctl_events, "events [--follow | --last-failover]  the event history (joined, left and why, master, ...)"},
 	{"fence-log", hbctl_fence_log, "fence-log               every host's last words from the statefile"},
 	{"watchdog", hbctl_watchdog, "watchdog probe          arm, read back and disarm the watchdog (no agent)"},
 	{"shutdown", hbctl_shutdown, "shutdown                clean stop of the agent"},

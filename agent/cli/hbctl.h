@@ -56,6 +56,14 @@ int hbctl_metrics(const struct hbctl_opts *opts, int argc, char **argv);
 int hbctl_config_cmd(const struct hbctl_opts *opts, int argc, char **argv);
 /* hbctl_watchdog.c */
 int hbctl_watchdog(const struct hbctl_opts *opts, int argc, char **argv);
+/* hbctl_events.c */
+int hbctl_events(const struct hbctl_opts *opts, int argc, char **argv);
+/* --watch among a command's arguments; then hbctl_watch runs show (with
+ * the arguments but --watch) once, and again after each event the agent
+ * reports, until interrupted; 14 when the agent goes away. */
+bool hbctl_watch_asked(int argc, char **argv);
+int hbctl_watch(const struct hbctl_opts *opts, int (*show)(const struct hbctl_opts *opts, int argc, char **argv),
+                int argc, char **argv);
 
 /* ---- hbctl.c: shared helpers --------------------------------------------- */
 

@@ -310,8 +310,10 @@ static void hosts_table(const struct out *o, struct json_object *s)
 
 int hbctl_status(const struct hbctl_opts *opts, int argc, char **argv)
 {
+	if (hbctl_watch_asked(argc, argv))
+		return hbctl_watch(opts, hbctl_status, argc, argv); /* hbctl_events.c */
 	struct hbctl_args a;
-	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, "status [--json]", &a);
+	int rc = hbctl_parse_args(opts, argc, argv, false, 0, 0, "status [--json] [--watch]", &a);
 	if (rc != 0)
 		return rc < 0 ? HB_EXIT_INVALID_PARAMETER : HB_EXIT_SUCCESS;
 	struct json_object *s = NULL;

@@ -16,6 +16,7 @@
  *   agent_status.c  the query documents: status, liveset, statefile
  *   agent_command.c the change commands: checks, core calls, audit log
  *   agent_xapi_watch.c xapi supervision (agent_xapi_watch.h)
+ *   agent_events.c  the event history (a fixed ring) and its subscribers
  * docs/agent.md describes the daemon for admins.
  */
 #ifndef AGENT_H
@@ -98,6 +99,54 @@ struct agent_sf {
 	hb_mono_ms last_read_at; /* latest read batch completed in time, -1 none */
 };
 
+/* ---- event history (agent_events.c) -------------------------------------- */
+
+#define AGENT_EVENTS_MAX 256u        /* the ring: the latest events kept */
+#define AGENT_EVENT_REASON_MAX 160u
+#define AGENT_EVENTS_FOLLOWERS_MAX 8u /* clients in follow mode at once */
+/* The history a follow request gets in its first reply: the latest this
+ * many, so that it always fits a client's output buffer (an event's
+ * document is well under 1 KiB) and the events after it queue behind it. */
+#define AGENT_EVENTS_FOLLOW_HISTORY 96u
+
+enum agent_event_kind {
+	AGENT_EV_STARTED = 0,  /* the agent started (the ring begins) */
+	AGENT_EV_PHASE,        /* this host's phase changed */
+	AGENT_EV_JOINED,       /* a host joined the liveset */
+	AGENT_EV_LEFT,         /* a host left the liveset, and why */
+	AGENT_EV_FENCING,      /* this host fences itself, and why */
+	AGENT_EV_MASTER_GRANTED,  /* a host holds the master lock */
+	AGENT_EV_MASTER_RELEASED, /* the host that held it no longer does */
+	AGENT_EV_ARMED,
+	AGENT_EV_DISARMED,
+	AGENT_EV_SF_ACCESS_LOST,
+	AGENT_EV_SF_ACCESS_REGAINED,
+	AGENT_EV_WARNING_RAISED,  /* what: the warning's name */
+	AGENT_EV_WARNING_CLEARED,
+	AGENT_EV_KIND_COUNT
+};
+
+struct agent_event {
+	uint64_t seq;                /* 1, 2, ... never reused */
+	hb_mono_ms mono_ms;          /* decision clock */
+	int64_t realtime_ms;         /* wall clock */
+	enum agent_event_kind kind;
+	int host;                    /* the host concerned, -1 none */
+	hb_mono_ms last_heard_ms;    /* LEFT: when the host was last heard, -1 never */
+	hb_mono_ms last_seen_ms;     /* LEFT: when its slot last advanced, -1 never */
+	char what[48];               /* the warning's or the phase's name */
+	char reason[AGENT_EVENT_REASON_MAX];
+};
+
+struct agent_events {
+	struct agent_event ring[AGENT_EVENTS_MAX]; /* fixed: no allocation when adding */
+	uint64_t next_seq;           /* the seq the next event gets (0 = not started: 1) */
+	unsigned count;              /* events in the ring, <= AGENT_EVENTS_MAX */
+	char warnings[512];          /* the warnings at the last look (agent_warnings) */
+	bool started;
+	uint64_t followers_dropped;  /* follow clients cut off for not keeping up */
+};
+
 /* ---- the daemon ---------------------------------------------------------- */
 
 struct agent {
@@ -133,6 +182,7 @@ struct agent {
 
 	struct agent_ctl ctl;
 	struct agent_xw xw;              /* xapi supervision */
+	struct agent_events ev;          /* the event history (agent_events.c) */
 	uint16_t weight;                 /* advertised weight (set-weight), 1 at start */
 
 	/* scheduling and clock health (warnings) */
@@ -200,6 +250,28 @@ struct json_object *agent_status_json(struct agent *a);
 struct json_object *agent_liveset_json(struct agent *a, bool reset_latency);
 struct json_object *agent_statefile_json(struct agent *a);
 struct json_object *agent_timeouts_json(const struct agent *a);
+
+/* ---- agent_events.c ------------------------------------------------------ */
+
+/* Record one event (copied into the ring, the oldest overwritten) and send
+ * it to every follow client. what and reason may be NULL. Returns it. */
+const struct agent_event *agent_events_add(struct agent *a, enum agent_event_kind kind, int host, const char *what,
+                                           const char *reason);
+/* Compare the previous and the current core status (and the warnings) and
+ * record what changed; the first call records the start. Cheap, allocates
+ * nothing: called once per step. */
+void agent_events_diff(struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n);
+/* Why host k left the liveset, as far as this host can tell (o: the status
+ * when it was a member, n: now): one sentence into buf. */
+void agent_events_left_reason(const struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n,
+                              unsigned k, char *buf, size_t len);
+const char *agent_event_kind_name(enum agent_event_kind kind);
+/* One event as its JSON document (docs/control.md). */
+struct json_object *agent_event_json(const struct agent *a, const struct agent_event *e);
+/* The events query's result: {"events":[...seq > since...],"next_seq":N,...},
+ * at most the latest max of them ("missed" counts those left out, by the
+ * ring or by max). */
+struct json_object *agent_events_json(const struct agent *a, uint64_t since, unsigned max);
 
 /* ---- agent_command.c ----------------------------------------------------- */
 

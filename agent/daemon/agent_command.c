@@ -148,6 +148,9 @@ struct json_object *agent_command(struct agent *a, const struct ctl_request *req
 	case CTL_LIVESET: return ctl_ok(req->id, "liveset", agent_liveset_json(a, req->reset_latency));
 	case CTL_TIMEOUTS: return ctl_ok(req->id, "effective timeouts", agent_timeouts_json(a));
 	case CTL_STATEFILE: return ctl_ok(req->id, "latest statefile read", agent_statefile_json(a));
+	case CTL_EVENTS:
+		return ctl_ok(req->id, req->follow ? "event history; new events follow, one line each" : "event history",
+		              agent_events_json(a, req->since, req->follow ? AGENT_EVENTS_FOLLOW_HISTORY : AGENT_EVENTS_MAX));
 	default: break;
 	}
 	struct json_object *resp = change(a, req, now);

@@ -170,7 +170,7 @@ static void client_close(struct agent *a, struct agent_ctl_client *c)
 	c->big = NULL;
 	c->big_text = NULL;
 	c->in_len = c->out_len = c->out_off = c->big_len = c->big_off = 0;
-	c->want_out = c->close_after = c->reading = false;
+	c->want_out = c->close_after = c->reading = c->follow = false;
 }
 
 void agent_ctl_close(struct agent *a)
@@ -240,7 +240,19 @@ static bool may_run(const struct agent_ctl *ctl, const struct agent_ctl_client *
 	return !ctl_request_is_change(req) && ctl->have_group && c->in_group;
 }
 
-struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line, size_t len)
+unsigned agent_ctl_followers(const struct agent *a)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < AGENT_CTL_MAX_CLIENTS; i++)
+		if (a->ctl.clients[i].fd >= 0 && a->ctl.clients[i].follow)
+			n++;
+	return n;
+}
+
+/* agent_ctl_dispatch; *follow (may be NULL) set when the request puts the
+ * client in follow mode (events with follow, within the limit). */
+static struct json_object *dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line, size_t len,
+                                    bool *follow)
 {
 	struct agent_ctl *ctl = &a->ctl;
 	struct ctl_request req;
@@ -260,19 +272,35 @@ struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_c
 			agent_log(LOG_NOTICE, "control: %s by uid %ld pid %ld: permission denied", ctl_cmd_name(req.cmd),
 			          (long)c->uid, (long)c->pid);
 		resp = ctl_fail(req.id, CTL_E_PERMISSION_DENIED, HB_EXIT_INVALID_ENVIRONMENT, reason);
+	} else if (req.cmd == CTL_EVENTS && req.follow && !c->follow &&
+	           agent_ctl_followers(a) >= AGENT_EVENTS_FOLLOWERS_MAX) {
+		char reason[96];
+		snprintf(reason, sizeof reason, "too many events followers (%u): try again later",
+		         AGENT_EVENTS_FOLLOWERS_MAX);
+		resp = ctl_fail(req.id, CTL_E_REFUSED, HB_EXIT_TRANSIENT_SYSTEM_ERROR, reason);
 	} else {
 		resp = agent_command(a, &req, c->uid, c->pid);
+		if (follow != NULL && req.cmd == CTL_EVENTS && req.follow)
+			*follow = true;
 	}
 	ctl_request_free(&req); /* the response holds its own reference to the id */
 	return resp;
 }
 
+struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line, size_t len)
+{
+	return dispatch(a, c, line, len, NULL);
+}
+
 /* One request line; false when the client had to be cut off. */
 static bool request(struct agent *a, struct agent_ctl_client *c, const char *line, size_t len)
 {
-	struct json_object *resp = agent_ctl_dispatch(a, c, line, len);
+	bool follow = false;
+	struct json_object *resp = dispatch(a, c, line, len, &follow);
 	bool fits = reply(&a->ctl, c, resp);
 	json_object_put(resp);
+	if (fits && follow)
+		c->follow = true;
 	return fits;
 }
 
@@ -495,6 +523,39 @@ void agent_ctl_on_listen(struct agent *a)
 	}
 }
 
+void agent_ctl_broadcast(struct agent *a, const char *text, size_t len)
+{
+	for (unsigned i = 0; i < AGENT_CTL_MAX_CLIENTS; i++) {
+		struct agent_ctl_client *c = &a->ctl.clients[i];
+		if (c->fd < 0 || !c->follow || c->close_after)
+			continue;
+		if (c->out_off > 0) {
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		/* (a follow request's history always fits the buffer: no big) */
+		if (c->big != NULL || c->out_len + len + 1u > AGENT_CTL_OUT_MAX) {
+			/* it does not keep up: cut off, never waited for */
+			a->ev.followers_dropped++;
+			a->ctl.stalled_closed++;
+			agent_log(LOG_NOTICE, "control: events follower uid %ld pid %ld does not keep up: closed",
+			          (long)c->uid, (long)c->pid);
+			client_close(a, c);
+			continue;
+		}
+		if (c->out_len == 0)
+			c->last_tx = a->now; /* the stall clock starts with the first line waiting */
+		memcpy(c->out + c->out_len, text, len);
+		c->out[c->out_len + len] = '\n';
+		c->out_len += len + 1u;
+		/* send only: lines the follower sent wait for its next event on
+		 * the socket (never run a request in the middle of a step) */
+		if (send_out(a, c))
+			set_interest(a, i);
+	}
+}
+
 hb_mono_ms agent_ctl_expire(struct agent *a)
 {
 	hb_mono_ms next = CTL_NEVER;
@@ -503,6 +564,8 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		if (c->fd < 0)
 			continue;
 		bool pending = out_pending(c);
+		if (c->follow && !pending && !c->close_after)
+			continue; /* a follower waits for events, not requests */
 		hb_mono_ms dl = (pending ? c->last_tx : c->last_request) + AGENT_CTL_IDLE_MS;
 		if (a->now < dl) {
 			if (dl < next)
@@ -512,6 +575,8 @@ hb_mono_ms agent_ctl_expire(struct agent *a)
 		if (pending || c->close_after) {
 			/* it does not read what it asked for: cut off, no more words */
 			a->ctl.stalled_closed++;
+			if (c->follow)
+				a->ev.followers_dropped++;
 			client_close(a, c);
 			continue;
 		}

@@ -11,7 +11,10 @@
  * same without the client reading a pending reply) and the counters. A reply
  * too large for the output buffer (the liveset of a large pool grows with
  * the square of its size) is sent from the response object's own text, with
- * the client's next requests held until it is written. Requests are parsed by
+ * the client's next requests held until it is written. A client that asked
+ * for events with follow stays connected without requests and gets one line
+ * per new event (at most AGENT_EVENTS_FOLLOWERS_MAX such clients; one that
+ * does not keep up is cut off). Requests are parsed by
  * ctl_proto.c and carried out by agent_command.c.
  */
 #ifndef AGENT_CTL_H
@@ -54,6 +57,7 @@ struct agent_ctl_client {
 	bool want_out;           /* registered for EPOLLOUT */
 	bool reading;            /* registered for EPOLLIN */
 	bool close_after;        /* close once the output is written */
+	bool follow;             /* events follow mode: one line per new event */
 };
 
 struct agent_ctl {
@@ -88,6 +92,11 @@ void agent_ctl_on_client(struct agent *a, unsigned i, uint32_t events);
  * Counts requests, bad_requests and denied. */
 struct json_object *agent_ctl_dispatch(struct agent *a, const struct agent_ctl_client *c, const char *line,
                                        size_t len);
+/* Follow clients (events with follow): how many, and send one line (text
+ * without its newline) to each. A follow client whose output buffer cannot
+ * take the line is cut off (never waited for). */
+unsigned agent_ctl_followers(const struct agent *a);
+void agent_ctl_broadcast(struct agent *a, const char *text, size_t len);
 /* Cut off silent and stalled clients; next such deadline or INT64_MAX. */
 hb_mono_ms agent_ctl_expire(struct agent *a);
 

@@ -235,12 +235,19 @@ static void execute(struct agent *a, const struct hb_core_out *o)
 
 /* ---- reporting ----------------------------------------------------------- */
 
-static void log_members(const struct agent *a, hb_hostmap set, const char *what)
+static void log_members(const struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n,
+                        hb_hostmap set, bool left)
 {
-	char u[HB_UUID_STR_LEN];
-	for (unsigned i = 0; i < a->cfg.n_hosts; i++)
-		if (set & hb_host_bit(i))
-			agent_log(LOG_NOTICE, "host %u (%s) %s the liveset", i, hb_uuid_format(&a->uuids[i], u), what);
+	char u[HB_UUID_STR_LEN], why[AGENT_EVENT_REASON_MAX];
+	for (unsigned i = 0; i < a->cfg.n_hosts; i++) {
+		if (!(set & hb_host_bit(i)))
+			continue;
+		why[0] = '\0';
+		if (left)
+			agent_events_left_reason(a, o, n, i, why, sizeof why);
+		agent_log(LOG_NOTICE, "host %u (%s) %s the liveset%s%s", i, hb_uuid_format(&a->uuids[i], u),
+		          left ? "left" : "joined", left ? ": " : "", why);
+	}
 }
 
 static void log_liveset(const struct agent *a, const struct hb_core_status *o, const struct hb_core_status *n)
@@ -248,8 +255,8 @@ static void log_liveset(const struct agent *a, const struct hb_core_status *o, c
 	char b[HB_HOSTMAP_TEXT_MAX];
 	if (n->liveset == o->liveset)
 		return;
-	log_members(a, n->liveset & ~o->liveset & ~hb_host_bit(a->cfg.local_index), "joined");
-	log_members(a, o->liveset & ~n->liveset & ~hb_host_bit(a->cfg.local_index), "left");
+	log_members(a, o, n, n->liveset & ~o->liveset & ~hb_host_bit(a->cfg.local_index), false);
+	log_members(a, o, n, o->liveset & ~n->liveset & ~hb_host_bit(a->cfg.local_index), true);
 	agent_log(LOG_NOTICE, "liveset is now {%s} (epoch %" PRIu64 ")", hb_hostmap_format(n->liveset, ",", "none", b, sizeof b), n->epoch);
 }
 
@@ -320,6 +327,8 @@ static bool status_changed(const struct hb_core_status *o, const struct hb_core_
 static void report(struct agent *a)
 {
 	hb_core_status(a->core, a->now, &a->st);
+	/* the event history: what changed since st_prev, and the warnings */
+	agent_events_diff(a, &a->st_prev, &a->st);
 	if (!a->st_valid) {
 		a->st_prev = a->st;
 		a->st_valid = true;

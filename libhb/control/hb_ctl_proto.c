@@ -35,6 +35,7 @@ static const struct {
 	[CTL_SET_POOL_STATE] = {"set-pool-state", true},
 	[CTL_SET_WEIGHT] = {"set-weight", true},
 	[CTL_SHUTDOWN] = {"shutdown", true},
+	[CTL_EVENTS] = {"events", false},
 };
 
 static const char *const error_names[CTL_E_COUNT] = {
@@ -113,6 +114,15 @@ static int parse_args(struct json_object *args, struct ctl_request *out, struct 
 			if (!json_object_is_type(val, json_type_boolean))
 				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.keep_latency: expected true or false");
 			keep = json_object_get_boolean(val);
+		} else if (out->cmd == CTL_EVENTS && strcmp(key, "since") == 0) {
+			int64_t n = json_object_is_type(val, json_type_int) ? json_object_get_int64(val) : -1;
+			if (n < 0)
+				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.since: expected a sequence number >= 0");
+			out->since = (uint64_t)n;
+		} else if (out->cmd == CTL_EVENTS && strcmp(key, "follow") == 0) {
+			if (!json_object_is_type(val, json_type_boolean))
+				return fault(f, CTL_E_BAD_REQUEST, "%s", "args.follow: expected true or false");
+			out->follow = json_object_get_boolean(val);
 		} else if (out->cmd == CTL_SET_WEIGHT && strcmp(key, "weight") == 0) {
 			int64_t w = json_object_is_type(val, json_type_int) ? json_object_get_int64(val) : -1;
 			if (w < 1 || w > UINT16_MAX)

@@ -33,6 +33,7 @@ enum ctl_cmd {
 	CTL_SET_POOL_STATE,
 	CTL_SET_WEIGHT,
 	CTL_SHUTDOWN,
+	CTL_EVENTS,
 	CTL_CMD_COUNT
 };
 
@@ -54,6 +55,8 @@ struct ctl_request {
 	enum hb_pool_state pool_state; /* CTL_SET_POOL_STATE */
 	uint16_t weight;             /* CTL_SET_WEIGHT */
 	bool reset_latency;          /* CTL_LIVESET: start a new latency period (root) */
+	uint64_t since;              /* CTL_EVENTS: only events with a larger seq (0 = all) */
+	bool follow;                 /* CTL_EVENTS: keep the connection, one line per new event */
 };
 
 /* A parse failure: the class, its exit code and one sentence. */

@@ -9,7 +9,8 @@
 #   - host 2's link is cut: host 2 decides it lost (survival rule 1), fences
 #     itself through the agent (the fence log names lost_partition, not
 #     watchdog-expired), hosts 0 and 1 drop it within the isolation bound and
-#     are never fenced;
+#     are never fenced; they say why it left (its last words: lost_partition)
+#     in their log and their event history;
 #   - host 2's last words are in its statefile slot (hbctl statefile dump)
 #     with a wall-clock time;
 #   - with the link back, host 2 restarts, logs its previous incarnation's
@@ -88,6 +89,14 @@ else
 	fail "hosts 0 and 1 never dropped host 2"
 fi
 [ -s "$tmp/fence.0.log" ] || [ -s "$tmp/fence.1.log" ] && fail "a survivor was fenced" || pass "survivors never fenced"
+# the survivors say why host 2 left: its last words, read in its slot
+grep -q "host 2 ([0-9a-f-]*) left the liveset: fenced itself (lost_partition): outside the best partition" \
+	"$tmp/agent.0.log" && pass "host 0's log: host 2 left the liveset, fenced itself (lost_partition)" ||
+	fail "host 0's log does not say why host 2 left: $(grep 'left the liveset' "$tmp/agent.0.log")"
+ctl 1 '{"cmd":"events"}' | jq -e '[.result.events[] | select(.event == "left" and .host == 2 and
+	(.reason | startswith("fenced itself (lost_partition)")))] | length == 1' >/dev/null &&
+	pass "host 1's event history: host 2 left, fenced itself (lost_partition)" ||
+	fail "host 1's events: $(ctl 1 '{"cmd":"events"}' | jq -c '[.result.events[] | select(.event == "left")]')"
 
 # --- last words in the statefile ------------------------------------------
 words=$("$hbctl" -c "$tmp/conf.0" statefile dump --json | jq -c '.slots[2].last_words')

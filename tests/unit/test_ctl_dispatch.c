@@ -520,6 +520,141 @@ static void test_no_statefile_access(void **state)
 	unit_pool_free(p);
 }
 
+/* ---- the event history (agent_events.c) ----------------------------------- */
+
+static bool has_event(const struct agent *a, enum agent_event_kind kind, int host)
+{
+	uint64_t next = a->ev.next_seq, oldest = next - a->ev.count;
+	for (uint64_t s = oldest; s < next; s++) {
+		const struct agent_event *e = &a->ev.ring[(s - 1u) % AGENT_EVENTS_MAX];
+		if (e->kind == kind && e->host == host)
+			return true;
+	}
+	return false;
+}
+
+static struct json_object *events_of(struct json_object *res)
+{
+	struct json_object *v = NULL;
+	assert_true(json_object_object_get_ex(res, "events", &v));
+	assert_true(json_object_is_type(v, json_type_array));
+	return v;
+}
+
+static int64_t int_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return json_object_get_int64(v);
+}
+
+/* The status diff records the pool forming and a crashed host leaving with
+ * why and when it was last heard; the ring keeps the latest
+ * AGENT_EVENTS_MAX; since gives the events after it. */
+static void test_events(void **state)
+{
+	(void)state;
+	struct unit_pool *p = pool_new(HB_POOL_ACTIVE);
+	struct agent *a = agent_new(p, NULL);
+	struct hb_core_status starting, online, now;
+	memset(&starting, 0, sizeof starting);
+	starting.master = -1;
+	starting.phase = HB_PHASE_STARTING;
+	agent_events_diff(a, &starting, &starting);
+	assert_true(a->ev.count >= 1); /* and the warnings already raised */
+	assert_int_equal(a->ev.ring[0].kind, AGENT_EV_STARTED);
+	pool_online(p);
+	a->now = p->now;
+	online = unit_pool_status(p, 0);
+	agent_events_diff(a, &starting, &online);
+	for (int h = 0; h < (int)N; h++)
+		assert_true(has_event(a, AGENT_EV_JOINED, h));
+	assert_true(has_event(a, AGENT_EV_PHASE, 0));
+	assert_true(has_event(a, AGENT_EV_ARMED, 0));
+	assert_false(has_event(a, AGENT_EV_LEFT, 2));
+	/* host 2 crashes */
+	p->up[2] = false;
+	hb_mono_ms limit = p->now + 120000;
+	do {
+		unit_pool_run_for(p, UNIT_POOL_STEP_MS);
+		now = unit_pool_status(p, 0);
+	} while ((now.liveset & hb_host_bit(2)) && p->now < limit);
+	assert_false(now.liveset & hb_host_bit(2));
+	a->now = p->now;
+	agent_events_diff(a, &online, &now);
+	assert_true(has_event(a, AGENT_EV_LEFT, 2));
+	const struct agent_event *left = &a->ev.ring[(a->ev.next_seq - 2u) % AGENT_EVENTS_MAX];
+	for (uint64_t s = a->ev.next_seq - a->ev.count; s < a->ev.next_seq; s++)
+		if (a->ev.ring[(s - 1u) % AGENT_EVENTS_MAX].kind == AGENT_EV_LEFT)
+			left = &a->ev.ring[(s - 1u) % AGENT_EVENTS_MAX];
+	assert_int_equal(left->host, 2);
+	if (strstr(left->reason, "heartbeat silent") == NULL || strstr(left->reason, "slot not advancing") == NULL)
+		fail_msg("left reason: %s", left->reason);
+	assert_true(left->last_heard_ms >= 0 && left->last_heard_ms < left->mono_ms);
+	/* nothing changed: nothing recorded */
+	uint64_t next = a->ev.next_seq;
+	agent_events_diff(a, &now, &now);
+	assert_int_equal(a->ev.next_seq, next);
+
+	/* the query: all, then since */
+	struct reply r = ask(a, NULL, &ROOT, "{\"cmd\":\"events\"}");
+	assert_true(r.ok);
+	assert_int_equal(json_object_array_length(events_of(result_of(&r))), next - 1u);
+	struct json_object *e0 = json_object_array_get_idx(events_of(result_of(&r)), 0);
+	assert_int_equal(int_member(e0, "seq"), 1);
+	assert_string_equal(member_str(e0, "event"), "started");
+	done(&r);
+	char line[160];
+	snprintf(line, sizeof line, "{\"cmd\":\"events\",\"args\":{\"since\":%llu}}", (unsigned long long)(next - 3u));
+	r = ask(a, NULL, &ROOT, line);
+	assert_true(r.ok);
+	assert_int_equal(json_object_array_length(events_of(result_of(&r))), 2);
+	assert_int_equal(int_member(json_object_array_get_idx(events_of(result_of(&r)), 0), "seq"), next - 2u);
+	done(&r);
+
+	/* the ring wraps: the latest AGENT_EVENTS_MAX are kept, in order */
+	for (unsigned k = 0; k < AGENT_EVENTS_MAX + 44u; k++)
+		agent_events_add(a, AGENT_EV_WARNING_RAISED, 0, "test", "filler");
+	next = a->ev.next_seq;
+	assert_int_equal(a->ev.count, AGENT_EVENTS_MAX);
+	r = ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":0}}");
+	struct json_object *res = result_of(&r), *evs = events_of(res);
+	assert_int_equal(json_object_array_length(evs), AGENT_EVENTS_MAX);
+	assert_int_equal(int_member(res, "next_seq"), next);
+	assert_int_equal(int_member(res, "oldest_seq"), next - AGENT_EVENTS_MAX);
+	assert_int_equal(int_member(res, "missed"), next - AGENT_EVENTS_MAX - 1u);
+	for (unsigned k = 0; k < AGENT_EVENTS_MAX; k++)
+		assert_int_equal(int_member(json_object_array_get_idx(evs, k), "seq"), next - AGENT_EVENTS_MAX + k);
+	done(&r);
+	snprintf(line, sizeof line, "{\"cmd\":\"events\",\"args\":{\"since\":%llu}}", (unsigned long long)(next - 1u));
+	r = ask(a, NULL, &ROOT, line);
+	assert_int_equal(json_object_array_length(events_of(result_of(&r))), 0);
+	assert_int_equal(int_member(result_of(&r), "missed"), 0);
+	done(&r);
+	r = ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":99999999}}");
+	assert_int_equal(json_object_array_length(events_of(result_of(&r))), 0);
+	done(&r);
+	snprintf(line, sizeof line, "{\"cmd\":\"events\",\"args\":{\"since\":%llu}}", (unsigned long long)(next - 11u));
+	r = ask(a, NULL, &ROOT, line);
+	assert_int_equal(json_object_array_length(events_of(result_of(&r))), 10);
+	done(&r);
+	/* follow through the dispatch alone is a plain reply (no client to
+	 * keep), with the latest AGENT_EVENTS_FOLLOW_HISTORY events only */
+	r = ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"follow\":true,\"since\":0}}");
+	assert_true(r.ok);
+	evs = events_of(result_of(&r));
+	assert_int_equal(json_object_array_length(evs), AGENT_EVENTS_FOLLOW_HISTORY);
+	assert_int_equal(int_member(json_object_array_get_idx(evs, 0), "seq"), next - AGENT_EVENTS_FOLLOW_HISTORY);
+	assert_int_equal(int_member(result_of(&r), "missed"), next - 1u - AGENT_EVENTS_FOLLOW_HISTORY);
+	done(&r);
+	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":-1}}"), "bad-request", 1);
+	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"since\":\"3\"}}"), "bad-request", 1);
+	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"follow\":1}}"), "bad-request", 1);
+	expect_fail(ask(a, NULL, &ROOT, "{\"cmd\":\"events\",\"args\":{\"sinse\":1}}"), "bad-request", 1);
+	free(a);
+	unit_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_pool_not_active),
 		cmocka_unit_test(test_no_statefile_access),
+		cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,9 @@
  *   - 16 non-root clients cannot take the slots kept for root;
  *   - <ControlGroup> with the default socket path: the run directory the
  *     agent created 0700 for its lock file is opened to the group (in a
- *     private mount namespace, /run a tmpfs).
+ *     private mount namespace, /run a tmpfs);
+ *   - events followers: one that reads gets every event, one that never
+ *     reads is cut off without ever being waited for, at most 8 follow.
  * The root-only cases skip without root.
  */
 #include <errno.h>
@@ -604,6 +606,93 @@ static void test_control_group_default_path(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 0);
 }
 
+/* Follow mode: a follower that reads gets every event, one line each; one
+ * that never reads is cut off once its buffer is full, and adding events
+ * never waits for it; at most AGENT_EVENTS_FOLLOWERS_MAX follow at once. */
+static size_t drain(int fd, size_t *lines)
+{
+	char b[65536];
+	size_t got = 0;
+	for (;;) {
+		ssize_t r = recv(fd, b, sizeof b, MSG_DONTWAIT);
+		if (r <= 0)
+			return got;
+		for (ssize_t k = 0; k < r; k++)
+			*lines += b[k] == '\n';
+		got += (size_t)r;
+	}
+}
+
+static int follower(struct agent *a, const char *sock, bool expect_ok)
+{
+	int fd = connect_to(sock);
+	assert_true(fd >= 0);
+	send_all(fd, "{\"v\":1,\"cmd\":\"events\",\"args\":{\"follow\":true,\"since\":99999999}}\n");
+	for (int k = 0; k < 5; k++)
+		pump(a, 10);
+	char *buf;
+	assert_true(read_lines(fd, 1, &buf) > 0);
+	if ((strstr(buf, "\"ok\":true") != NULL) != expect_ok)
+		fail_msg("follow request: %s", buf);
+	free(buf);
+	return fd;
+}
+
+static void test_events_followers(void **state)
+{
+	(void)state;
+	char sock[256];
+	snprintf(sock, sizeof sock, "%s/events.sock", g_dir);
+	struct agent *a = agent_new(g_pool, sock, "");
+	int reader = follower(a, sock, true);
+	int slow = follower(a, sock, true);
+	assert_int_equal(agent_ctl_followers(a), 2);
+	char reason[AGENT_EVENT_REASON_MAX];
+	memset(reason, 'r', sizeof reason - 1);
+	reason[sizeof reason - 1] = '\0';
+	const unsigned n = 4000; /* about 2 MB per follower */
+	size_t lines = 0;
+	int64_t t0 = hb_clock_monotonic_ms();
+	for (unsigned k = 0; k < n; k++) {
+		agent_events_add(a, AGENT_EV_WARNING_RAISED, 0, "filler", reason);
+		drain(reader, &lines);
+	}
+	int64_t took = hb_clock_monotonic_ms() - t0;
+	print_message("events: %u events to 2 followers in %lld ms\n", n, (long long)took);
+	assert_true(took < 5000); /* never waited for the one not reading */
+	for (int k = 0; k < 200 && lines < n; k++) {
+		pump(a, 5);
+		drain(reader, &lines);
+	}
+	assert_int_equal(lines, n);
+	assert_int_equal(a->ev.followers_dropped, 1);
+	assert_int_equal(agent_ctl_followers(a), 1);
+	/* the slow one: what was sent, then the end of the stream */
+	size_t slow_lines = 0;
+	char b[65536];
+	ssize_t r;
+	while ((r = recv(slow, b, sizeof b, 0)) > 0)
+		for (ssize_t k = 0; k < r; k++)
+			slow_lines += b[k] == '\n';
+	assert_int_equal(r, 0);
+	assert_true(slow_lines > 0 && slow_lines < n);
+	close(slow);
+	/* the limit */
+	int more[AGENT_EVENTS_FOLLOWERS_MAX];
+	for (unsigned k = 1; k < AGENT_EVENTS_FOLLOWERS_MAX; k++)
+		more[k] = follower(a, sock, true);
+	assert_int_equal(agent_ctl_followers(a), AGENT_EVENTS_FOLLOWERS_MAX);
+	int refused = follower(a, sock, false);
+	close(refused);
+	for (unsigned k = 1; k < AGENT_EVENTS_FOLLOWERS_MAX; k++)
+		close(more[k]);
+	close(reader);
+	for (int k = 0; k < 10; k++)
+		pump(a, 5);
+	assert_int_equal(agent_ctl_followers(a), 0);
+	agent_free(a);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -631,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_parse_reset_latency),
 		cmocka_unit_test(test_root_keeps_its_slots),
 		cmocka_unit_test(test_control_group_default_path),
+		cmocka_unit_test(test_events_followers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
