@@ -128,5 +128,10 @@ const char *hbctl_get_string(struct json_object *o, const char *key, const char 
 long long hbctl_get_int(struct json_object *o, const char *key, long long fallback);
 /* 1 true, 0 false, -1 missing, null or not a boolean */
 int hbctl_get_bool(struct json_object *o, const char *key);
+/* The length of an array, 0 for anything else. */
+size_t hbctl_array_len(struct json_object *a);
+/* From a status document: the hosts whose slot did not decode at the latest
+ * read (neither valid, empty nor unread). */
+long long hbctl_invalid_slots(struct json_object *status);
 
 #endif

@@ -22,17 +22,12 @@ enum plugin_state { PLUGIN_OK = 0, PLUGIN_WARNING = 1, PLUGIN_CRITICAL = 2, PLUG
 
 static const char *const state_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
-static size_t array_len(struct json_object *a)
-{
-	return a != NULL && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 /* The warnings of one severity, "a, b", into out; returns how many. */
 static size_t names_of(struct json_object *details, const char *sev, char *out, size_t len)
 {
 	size_t n = 0, used = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < array_len(details); i++) {
+	for (size_t i = 0; i < hbctl_array_len(details); i++) {
 		struct json_object *d = json_object_array_get_idx(details, i);
 		if (strcmp(hbctl_get_string(d, "severity", ""), sev) != 0)
 			continue;
@@ -67,7 +62,7 @@ static long long dropped_packets(struct json_object *s)
 		}
 	}
 	struct json_object *paths = hbctl_get(d, "net");
-	for (size_t p = 0; p < array_len(paths); p++) {
+	for (size_t p = 0; p < hbctl_array_len(paths); p++) {
 		struct json_object *drop = hbctl_get(json_object_array_get_idx(paths, p), "dropped");
 		if (drop == NULL || !json_object_is_type(drop, json_type_object))
 			continue;
@@ -80,39 +75,27 @@ static long long dropped_packets(struct json_object *s)
 	return n;
 }
 
-static long long invalid_slots(struct json_object *s)
-{
-	long long n = 0;
-	struct json_object *hosts = hbctl_get(s, "hosts");
-	for (size_t i = 0; i < array_len(hosts); i++) {
-		const char *slot = hbctl_get_string(json_object_array_get_idx(hosts, i), "slot", "unread");
-		if (strcmp(slot, "valid") != 0 && strcmp(slot, "empty") != 0 && strcmp(slot, "unread") != 0)
-			n++;
-	}
-	return n;
-}
-
 static void perfdata(struct json_object *s)
 {
 	char rd[32], wr[32];
-	size_t n_hosts = array_len(hbctl_get(s, "hosts"));
+	size_t n_hosts = hbctl_array_len(hbctl_get(s, "hosts"));
 	struct json_object *sf = hbctl_get(s, "statefile");
 	lat_ms(hbctl_get(sf, "read"), "latency_max_us", rd, sizeof rd);
 	lat_ms(hbctl_get(sf, "write"), "latency_max_us", wr, sizeof wr);
 	long long deadline = hbctl_get_int(sf, "io_deadline_ms", -1);
 	long long hb_max = hbctl_get_int(hbctl_get(s, "heartbeat"), "interval_max_ms", -1);
 	long long t1 = hbctl_get_int(hbctl_get(s, "timeouts"), "T1", -1);
-	printf(" | liveset=%zu;;%zu:;0;%zu protected=%d armed=%d warnings=%zu", array_len(hbctl_get(s, "liveset")),
+	printf(" | liveset=%zu;;%zu:;0;%zu protected=%d armed=%d warnings=%zu", hbctl_array_len(hbctl_get(s, "liveset")),
 	       n_hosts, n_hosts, hbctl_get_bool(s, "protected") == 1, hbctl_get_bool(s, "armed") == 1,
-	       array_len(hbctl_get(s, "warnings")));
-	printf(" peers_disarmed=%zu", array_len(hbctl_get(s, "peers_disarmed")));
+	       hbctl_array_len(hbctl_get(s, "warnings")));
+	printf(" peers_disarmed=%zu", hbctl_array_len(hbctl_get(s, "peers_disarmed")));
 	if (hb_max >= 0)
 		printf(" heartbeat_interval_max=%lldms;%lld;%lld;0", hb_max, t1 >= 0 ? t1 / 2 : 0, t1 >= 0 ? t1 : 0);
 	if (rd[0] != '\0')
 		printf(" statefile_read_latency_max=%sms;;%lld;0", rd, deadline >= 0 ? deadline : 0);
 	if (wr[0] != '\0')
 		printf(" statefile_write_latency_max=%sms;;%lld;0", wr, deadline >= 0 ? deadline : 0);
-	printf(" dropped_packets=%lldc invalid_slots=%lld\n", dropped_packets(s), invalid_slots(s));
+	printf(" dropped_packets=%lldc invalid_slots=%lld\n", dropped_packets(s), hbctl_invalid_slots(s));
 }
 
 int hbctl_check(const struct hbctl_opts *opts, int argc, char **argv)
@@ -141,8 +124,8 @@ int hbctl_check(const struct hbctl_opts *opts, int argc, char **argv)
 		printf("not protected: %s", hbctl_get_string(s, "protected_reason", "?"));
 	else
 		printf("protected");
-	printf(", phase %s, liveset %zu of %zu", hbctl_get_string(s, "phase", "?"), array_len(hbctl_get(s, "liveset")),
-	       array_len(hbctl_get(s, "hosts")));
+	printf(", phase %s, liveset %zu of %zu", hbctl_get_string(s, "phase", "?"), hbctl_array_len(hbctl_get(s, "liveset")),
+	       hbctl_array_len(hbctl_get(s, "hosts")));
 	long long master = hbctl_get_int(s, "master", -1);
 	if (master >= 0)
 		printf(", master host %lld", master);

@@ -72,6 +72,22 @@ int hbctl_get_bool(struct json_object *o, const char *key)
 	return v != NULL && json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) != 0 : -1;
 }
 
+size_t hbctl_array_len(struct json_object *a)
+{
+	return a != NULL && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+long long hbctl_invalid_slots(struct json_object *status)
+{
+	long long n = 0;
+	struct json_object *hosts = hbctl_get(status, "hosts");
+	for (size_t i = 0; i < hbctl_array_len(hosts); i++) {
+		const char *slot = hbctl_get_string(json_object_array_get_idx(hosts, i), "slot", "unread");
+		n += strcmp(slot, "valid") != 0 && strcmp(slot, "empty") != 0 && strcmp(slot, "unread") != 0;
+	}
+	return n;
+}
+
 /* ---- the socket path ----------------------------------------------------- */
 
 int hbctl_socket(const struct hbctl_opts *opts, bool query, bool quiet, const char **path)

@@ -22,11 +22,6 @@ struct fmt {
 	bool openmetrics;
 };
 
-static size_t array_len(struct json_object *a)
-{
-	return a != NULL && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 /* HELP and TYPE of a family; a counter's samples are name_total. */
 static void family(const struct fmt *f, const char *name, const char *type, const char *help)
 {
@@ -62,7 +57,7 @@ static void gauge(const struct fmt *f, const char *name, const char *help, long 
 static void host_metrics(const struct fmt *f, struct json_object *s)
 {
 	struct json_object *hosts = hbctl_get(s, "hosts");
-	size_t n = array_len(hosts);
+	size_t n = hbctl_array_len(hosts);
 	char addr[128], uuid[64];
 	static const struct {
 		const char *name, *help;
@@ -132,7 +127,7 @@ static void dropped_metrics(const struct fmt *f, struct json_object *s)
 		}
 	}
 	struct json_object *paths = hbctl_get(d, "net");
-	for (size_t p = 0; p < array_len(paths); p++) {
+	for (size_t p = 0; p < hbctl_array_len(paths); p++) {
 		struct json_object *po = json_object_array_get_idx(paths, p), *drop = hbctl_get(po, "dropped");
 		if (drop == NULL || !json_object_is_type(drop, json_type_object))
 			continue;
@@ -142,13 +137,7 @@ static void dropped_metrics(const struct fmt *f, struct json_object *s)
 			       hbctl_get_int(po, "path", -1), k2, (long long)json_object_get_int64(v2));
 		}
 	}
-	long long invalid = 0;
-	struct json_object *hosts = hbctl_get(s, "hosts");
-	for (size_t i = 0; i < array_len(hosts); i++) {
-		const char *slot = hbctl_get_string(json_object_array_get_idx(hosts, i), "slot", "unread");
-		invalid += strcmp(slot, "valid") != 0 && strcmp(slot, "empty") != 0 && strcmp(slot, "unread") != 0;
-	}
-	gauge(f, "hbagent_invalid_slots", "slots that did not decode at the latest statefile read", invalid);
+	gauge(f, "hbagent_invalid_slots", "slots that did not decode at the latest statefile read", hbctl_invalid_slots(s));
 }
 
 static void warning_metrics(const struct fmt *f, struct json_object *s)
@@ -158,12 +147,12 @@ static void warning_metrics(const struct fmt *f, struct json_object *s)
 	family(f, "hbagent_warnings", "gauge", "warnings up now, by severity");
 	for (size_t v = 0; v < 3; v++) {
 		long long n = 0;
-		for (size_t i = 0; i < array_len(details); i++)
+		for (size_t i = 0; i < hbctl_array_len(details); i++)
 			n += strcmp(hbctl_get_string(json_object_array_get_idx(details, i), "severity", ""), sevs[v]) == 0;
 		printf("hbagent_warnings{severity=\"%s\"} %lld\n", sevs[v], n);
 	}
 	family(f, "hbagent_warning", "gauge", "1 for each warning up now (docs/control.md lists the names)");
-	for (size_t i = 0; i < array_len(details); i++) {
+	for (size_t i = 0; i < hbctl_array_len(details); i++) {
 		struct json_object *d = json_object_array_get_idx(details, i);
 		printf("hbagent_warning{name=\"%s\",severity=\"%s\"} 1\n", hbctl_get_string(d, "name", "?"),
 		       hbctl_get_string(d, "severity", "?"));
@@ -185,10 +174,10 @@ static void all_metrics(const struct fmt *f, struct json_object *s)
 	gauge(f, "hbagent_armed", "1 when fencing is armed on this host", hbctl_get_bool(s, "armed") == 1);
 	gauge(f, "hbagent_statefile_access", "1 when this host reads and writes the statefile in time",
 	      hbctl_get_bool(s, "sf_access") == 1);
-	gauge(f, "hbagent_liveset_hosts", "hosts in this host's liveset", (long long)array_len(hbctl_get(s, "liveset")));
-	gauge(f, "hbagent_configured_hosts", "hosts in the configuration", (long long)array_len(hbctl_get(s, "hosts")));
+	gauge(f, "hbagent_liveset_hosts", "hosts in this host's liveset", (long long)hbctl_array_len(hbctl_get(s, "liveset")));
+	gauge(f, "hbagent_configured_hosts", "hosts in the configuration", (long long)hbctl_array_len(hbctl_get(s, "hosts")));
 	gauge(f, "hbagent_peers_disarmed", "live peers that announce fencing disarmed",
-	      (long long)array_len(hbctl_get(s, "peers_disarmed")));
+	      (long long)hbctl_array_len(hbctl_get(s, "peers_disarmed")));
 	gauge(f, "hbagent_master", "the index of the host holding the master lock, -1 none", hbctl_get_int(s, "master", -1));
 	gauge(f, "hbagent_is_master", "1 when this host holds the master lock", hbctl_get_bool(s, "i_am_master") == 1);
 	long long hb_max = hbctl_get_int(hbctl_get(s, "heartbeat"), "interval_max_ms", -1);
