@@ -587,5 +587,18 @@ grep -q "the statefile belongs to another pool: its global block has generation 
 	"$tmp/agent.9.log" && pass "its log names both generations" ||
 	fail "its log: $(grep -E 'error|stopping' "$tmp/agent.9.log" | head -n 3)"
 
+# --- an all-zero statefile: starting says why, instead of waiting in silence ---
+dd if=/dev/zero of="$tmp/statefile" bs=4096 count=4 conv=notrunc status=none
+start_agent 0
+wait_for 10 ctl 0 '{"cmd":"ping"}' || fail "host 0 never answered on a zeroed statefile"
+zero_reason() { [ "$(field 0 .protected_reason)" = '"starting: the statefile'"'"'s global block does not decode (bad_magic)"' ]; }
+wait_for 10 zero_reason && pass "a zeroed statefile: status says the global block does not decode (bad_magic)" ||
+	fail "a zeroed statefile: $(field 0 '[.phase, .protected_reason, .start]')"
+expect 17 "status on a zeroed statefile" hc 0 status
+stdout_has "^protected: +NO \\(starting: the statefile's global block does not decode \\(bad_magic\\)\\)\$" \
+	"status (human): protected NO, and why"
+kill -TERM "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null
+
 echo "run time: $(($(now_ms) - test_start)) ms"
 finish
