@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_key.h"
 #include "hb_key_file.h"
@@ -44,13 +44,6 @@ static int usage(const char *argv0)
 	fprintf(stderr, "usage: %s CONF forge|genkey|stale|replay|foreign SRC_INDEX DST_ADDR DST_PORT [BOOT_ID SEQ]\n",
 	        argv0);
 	return 1;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 int main(int argc, char **argv)
@@ -117,7 +110,7 @@ int main(int argc, char **argv)
 	pkt.sender_index = (uint8_t)src;
 	pkt.path = 0;
 	pkt.n_hosts = (uint8_t)cfg.n_hosts;
-	pkt.boot_id = now_us() + 1000000000u; /* a newer incarnation than any */
+	pkt.boot_id = hb_clock_realtime_us() + 1000000000u; /* a newer incarnation than any */
 	pkt.sequence = (uint64_t)1 << 40;
 	if (stale)
 		pkt.boot_id = 1;

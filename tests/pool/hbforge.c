@@ -50,9 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_key.h"
 #include "hb_key_file.h"
@@ -200,13 +200,6 @@ out:
 
 /* ---- forge-heartbeat -------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_addr_of(const struct hb_config *cfg, unsigned h, uint32_t saddr)
 {
 	for (unsigned p = 0; p < cfg->hosts[h].n_addrs; p++) {
@@ -228,11 +221,11 @@ static int capture(const struct hb_config *cfg, const struct hb_wire_pool *pool,
 		fprintf(stderr, "hbforge: packet socket: %s\n", strerror(errno));
 		return -2;
 	}
-	int64_t deadline = mono_ms() + wait_ms, first = -1;
+	int64_t deadline = hb_clock_monotonic_ms() + wait_ms, first = -1;
 	bool have = false;
 	static uint8_t buf[65536];
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = hb_clock_monotonic_ms();
 		int64_t until = first >= 0 && first + BURST_GAP_MS < deadline ? first + BURST_GAP_MS : deadline;
 		if (now >= until)
 			break;
@@ -260,7 +253,7 @@ static int capture(const struct hb_config *cfg, const struct hb_wire_pool *pool,
 		if (!have || pkt.boot_id > out->boot_id || (pkt.boot_id == out->boot_id && pkt.sequence > out->sequence))
 			*out = pkt;
 		have = true;
-		first = mono_ms(); /* the burst goes on while packets keep coming */
+		first = hb_clock_monotonic_ms(); /* the burst goes on while packets keep coming */
 	}
 	close(fd);
 	return have ? 0 : -1;
