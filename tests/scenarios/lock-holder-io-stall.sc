@@ -1,5 +1,5 @@
 # lock-holder-io-stall.sc: the master's statefile I/O hangs for less than
-# its statefile loss grace (T2 + t1 + tick = 13 s here), so it stays alive
+# its statefile loss grace (T2 + t1 + tick), so it stays alive
 # and keeps the lock, while its slot stops advancing for the others. A
 # propose-master on a lower index meanwhile must not be granted: a grant to
 # a holder that may still be alive is never withdrawn.

@@ -17,7 +17,7 @@ at 30s propose-master 1
 expect 30s master 1 within 15s
 
 at 60s partition 0 | 1
-expect 60s liveset 0 within 53s           # isolation bound + 1 s
+expect 60s liveset 0 within 62s           # isolation bound + 1 s
 expect 60s down 1 within 53s
 expect 114s master none
 at 115s propose-master 0

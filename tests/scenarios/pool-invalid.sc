@@ -8,9 +8,8 @@
 # B x (1 + 4e-4) + 1 s here.
 # Forming the first liveset takes a few statefile cycles; 30 s is allowed
 # (EnableJoinTimeout is 70 s).
-# The global block is written within a statefile cycle (t2 + I/O deadline
-# = 4.666 s) and every host reads it within another: all stopped within
-# 10 s.
+# The global block is written within t2 + the I/O deadline and every host
+# reads it within another such interval: all stopped within 10 s.
 hosts 3
 timeout 10
 paths 2   # hbpool: two heartbeat paths

@@ -6,10 +6,9 @@
 # Timing: T = 20; `hbctl timeouts -T 20` prints the derived figures and
 # bounds (docs/timing.md). A bound B measured on host clocks is allowed
 # B x (1 + 4e-4) + 1 s here.
-# Host 1 decides within 44.5 s (hung statefile, network whole), down 2 s
-# later at most (last-words wait); its last heartbeat is at most that late;
-# then removal wait 27.011 s, settle 7.5 s, tick 0.5 s: dropped within
-# 81.511 s.
+# Host 1 is down within the bound "hung statefile, network whole" plus the
+# last-words write wait; its last heartbeat is at most that late; the others
+# drop it a removal wait, a settle time and a tick after that.
 hosts 4
 timeout 20
 sector 4096   # hbpool: 4 KiB logical sectors

@@ -9,9 +9,9 @@
 # B x (1 + 4e-4) + 1 s here.
 # Forming the first liveset takes a few statefile cycles; 30 s is allowed
 # (EnableJoinTimeout is 70 s).
-# After the split, heartbeats from the other side stay fresh for T1 = 10 s;
-# then the proof lapses, the feeder stops after P = 1 s and the watchdog
-# fires W + slack = 6 s later: every host is down within F = 17 s (+ 1 s).
+# After the split, heartbeats from the other side stay fresh for T1; then
+# the proof lapses, the feeder stops after P and the watchdog fires W +
+# slack later: every host is down within the fence bound F (+ 1 s).
 hosts 4
 timeout 10
 paths 2   # hbpool: two heartbeat paths

@@ -8,11 +8,10 @@
 # B x (1 + 4e-4) + 1 s here.
 # Forming the first liveset takes a few statefile cycles; 30 s is allowed
 # (EnableJoinTimeout is 70 s).
-# Host 2 decides within T2 + loss grace 12.5 s (T2 + t1 + tick) + P 1 s =
-# 23.5 s (hung statefile, network whole), plus the 2 s last-words wait when
-# its final write fails: down within 25.5 s. Its last sign of life (a
-# heartbeat) is at most that late; then removal wait 17.007 s, settle 6.5 s,
-# tick 0.5 s: dropped within 49.507 s.
+# Host 2 is down within the bound "hung statefile, network whole" plus the
+# last-words write wait (its final write fails). Its last sign of life (a
+# heartbeat) is at most that late; the others drop it a removal wait, a
+# settle time and a tick after that.
 hosts 4
 timeout 10
 

@@ -6,8 +6,8 @@
 # Timing: T = 20; `hbctl timeouts -T 20` prints the derived figures and
 # bounds (docs/timing.md). A bound B measured on host clocks is allowed
 # B x (1 + 4e-4) + 1 s here.
-# Second phase: host 2 is down within 46 + 2 s, the others drop it within
-# 85.012 s (see sf-hang-one.sc).
+# Second phase: as in sf-hang-one.sc (same T), with up to one more I/O
+# deadline before host 2 counts its slow I/O as overdue.
 hosts 3
 timeout 20
 paths 2   # hbpool: two heartbeat paths

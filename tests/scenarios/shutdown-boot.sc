@@ -7,9 +7,9 @@
 # B x (1 + 4e-4) + 1 s here.
 # Forming the first liveset takes a few statefile cycles; 30 s is allowed
 # (EnableJoinTimeout is 70 s).
-# The stop is seen by the next heartbeat (t1 = 2 s) or statefile read
-# (t2 + I/O deadline = 4.666 s), then a tick; the agent exits once its
-# last slot write is done (at most an I/O deadline): 11 s is allowed.
+# The stop is seen by the next heartbeat (t1) or statefile read (t2 + the
+# I/O deadline), then a tick; the agent exits once its last slot write is
+# done (at most an I/O deadline): 11 s is allowed.
 # Joining: its slot must be seen advancing and every member must
 # acknowledge it: a few cycles; 30 s allowed (BootJoinTimeout 70 s).
 hosts 4

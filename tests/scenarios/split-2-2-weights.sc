@@ -18,7 +18,7 @@ at 20s set-weight 2 2
 at 20s set-weight 3 2
 
 at 40s partition 0,1 | 2,3
-expect 40s liveset 2,3 within 53s         # isolation bound + 1 s
+expect 40s liveset 2,3 within 62s         # isolation bound + 1 s
 expect 40s down 0,1 within 53s
 expect 100s liveset 2,3
 expect 100s fenced 0,1

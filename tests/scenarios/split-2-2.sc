@@ -15,7 +15,7 @@ at 0s start all
 expect 0s liveset 0,1,2,3 within 30s
 
 at 30s partition 0,1 | 2,3
-expect 30s liveset 0,1 within 53s         # isolation bound + 1 s
+expect 30s liveset 0,1 within 62s         # isolation bound + 1 s
 expect 30s down 2,3 within 53s
 expect 90s liveset 0,1
 expect 90s fenced 2,3

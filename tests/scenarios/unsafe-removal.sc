@@ -19,5 +19,5 @@ sector 4096   # hbpool: 4 KiB logical sectors
 at 0s start all
 expect 0s liveset 0,1,2 within 30s
 at 30s isolate 2
-expect 30s liveset 0,1 within 53s         # isolation bound + 1 s
+expect 30s liveset 0,1 within 62s         # isolation bound + 1 s
 expect 30s down 2 within 53s
