@@ -33,9 +33,12 @@ enum hb_fence_reason {
 	HB_FENCE_NONE = 0,
 	HB_FENCE_LOST_PARTITION = 1, /* survival rules failed */
 	HB_FENCE_PROOF_EXPIRED = 2,  /* could not renew proof of membership */
+	/* 3..5: reserved, never written (docs/formats.md): pool Invalid stops
+	 * the agent (exit 11), there is no fence on request, and a broken
+	 * invariant aborts it (the armed watchdog fences) */
 	HB_FENCE_POOL_INVALID = 3,
-	HB_FENCE_REQUESTED = 4,      /* operator or toolstack asked */
-	HB_FENCE_INTERNAL = 5,       /* invariant broken */
+	HB_FENCE_REQUESTED = 4,
+	HB_FENCE_INTERNAL = 5,
 	HB_FENCE_SLOT_OVERWRITTEN = 6, /* my slot was written by someone else */
 	HB_FENCE_DROPPED = 7,        /* a member dropped me from its liveset */
 	HB_FENCE_XAPI_FAILED = 8,    /* xapi supervision: still failing after its restarts */
