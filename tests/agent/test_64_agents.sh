@@ -13,14 +13,13 @@
 # reply sizes are printed. About a minute on 2 cores; root, jq and python3
 # only (skips otherwise).
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 here=$(cd "$(dirname "$0")" && pwd)
 scripts=$here/../../packaging/xapi/cluster-stack
 N=${HB_POOL_SIZE:-64}
 
 source "$here/../lib/lib.sh"
-need_root
-need jq python3
+agent_args "$@"
+need python3
 agent_test .hb64 0
 
 hosts=()

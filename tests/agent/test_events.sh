@@ -18,16 +18,12 @@
 #     message, and host 1 records that host 0 left cleanly.
 # Needs root (binds 127.0.0.x, /run); exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq
+agent_args "$@"
 agent_test .hbagent-events 7
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 read_timing
-failover=$(jq -r .bounds.failover_bound_ms <<<"$tj")
 form_pool "pool formed: 3 agents online, liveset 0,1,2, armed"
 hbctl_on() { local i=$1; shift; "$hbctl" -c "$tmp/conf.$i" "$@"; }
 

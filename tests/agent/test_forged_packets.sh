@@ -15,12 +15,8 @@
 # (heartbeat age < 2 s); nobody fenced.
 # Needs root and raw sockets; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-inject=${5:?udp_inject}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq
+agent_args "$@"
 agent_test .hbagent-forge 4243
 N=20
 

@@ -17,9 +17,8 @@
 #     last words, reports them in its status and joins again.
 # Needs root and network namespaces; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
+agent_args "$@"
 need_root
 need jq
 ns=hbt$$

@@ -18,12 +18,8 @@
 #   4. a heartbeat made with the old secret is then refused (bad_mac).
 # About 60 s. Needs root and raw sockets; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-inject=${5:?udp_inject}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq
+agent_args "$@"
 agent_test .hbagent-secret 7919
 N=20
 # write_secret FILE TEXT: a new file, mode 600, as xapi creates the pool secret

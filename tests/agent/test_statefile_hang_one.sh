@@ -18,9 +18,8 @@
 # and unmounts bindfs. Needs root, losetup, /dev/fuse and bindfs; exits 77
 # (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
+agent_args "$@"
 need_root
 for c in jq losetup bindfs; do need $c; done
 [ -c /dev/fuse ] || skip "needs /dev/fuse"

@@ -14,11 +14,9 @@
 #     the liveset is still 0,1,2 with nobody fenced.
 # Needs root and loop devices; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq losetup
+agent_args "$@"
+need losetup
 agent_test .hbagent-sfloss 7919
 loop=""
 at_exit '[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null'

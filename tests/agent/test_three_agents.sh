@@ -23,11 +23,8 @@
 #   - SIGTERM of host 0: exit 0 without disarming (logged), its watchdog fires.
 # Needs root (binds 127.0.0.x, /run); exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq
+agent_args "$@"
 agent_test .hbagent-test 0
 
 # Host 0 publishes to a stand-in xenstored when python3 is there.
@@ -61,13 +58,7 @@ start_host() { # INDEX: host 0 with the xenstored, host 1 with systemd
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
 
 # --- the configuration is accepted and its bounds ---------------------------
-if ! tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json); then
-	fail "hbctl timeouts refused the test timing"
-	exit 1
-fi
-W=$(jq -r .configured.watchdog_timeout_ms <<<"$tj")
-failover=$(jq -r .bounds.failover_bound_ms <<<"$tj")
-join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
+read_timing
 pass "timing accepted: W=${W} ms, failover bound ${failover} ms"
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
 

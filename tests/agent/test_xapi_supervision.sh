@@ -18,11 +18,8 @@
 #     log and its last words.
 # Needs root and jq; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 source "$(dirname "$0")/../lib/lib.sh"
-need_root
-need jq
+agent_args "$@"
 agent_test .hbagent-xapi-test 0
 
 # The fake health check: passes while $tmp/healthy exists, hangs while

@@ -25,8 +25,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +34,8 @@
 #include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_key.h"
-#include "hb_key_file.h"
 #include "hb_wire.h"
+#include "raw_udp.h"
 
 static int usage(const char *argv0)
 {
@@ -82,27 +80,16 @@ int main(int argc, char **argv)
 		return usage(argv[0]);
 
 	/* the pool key, as the agents have it, or a wrong one */
-	static struct hb_key key;
-	if (hb_key_resolve(&cfg, &key, NULL, &err) != 0) {
-		fprintf(stderr, "udp_inject: %s\n", err.msg);
+	static struct raw_udp_pool pool;
+	if (raw_udp_pool_load(&pool, &cfg, "udp_inject") != 0)
 		return 1;
-	}
 	if (genkey)
-		hb_key_derive_from_generation(&cfg.generation, &key);
+		hb_key_derive_from_generation(&cfg.generation, &pool.key);
 	if (forge) {
 		hb_uuid other = cfg.generation;
 		other.b[0] ^= 0x5a;
-		hb_key_derive_from_generation(&other, &key);
+		hb_key_derive_from_generation(&other, &pool.key);
 	}
-	hb_uuid uuids[HB_MAX_HOSTS];
-	for (unsigned i = 0; i < cfg.n_hosts; i++)
-		uuids[i] = cfg.hosts[i].uuid;
-	struct hb_wire_pool pool = {
-		.key = &key,
-		.generation_tag = hb_key_generation_tag(&cfg.generation),
-		.n_hosts = cfg.n_hosts,
-		.host_uuids = uuids,
-	};
 
 	/* a harmful view: "I alone am the liveset, I am fencing, give me the lock" */
 	struct hb_packet pkt = {0};
@@ -141,43 +128,16 @@ int main(int argc, char **argv)
 	v->hb_timeout_ms = 6000;
 	v->sf_timeout_ms = 6000;
 
-	struct {
-		struct iphdr ip;
-		struct udphdr udp;
-		uint8_t payload[HB_PACKET_SIZE];
-	} __attribute__((packed)) dgram;
-	memset(&dgram, 0, sizeof dgram);
-	size_t n = hb_packet_encode(&pkt, &pool, dgram.payload);
 	uint16_t sport = cfg.udp_port;
 	if (foreign)
 		sport = (uint16_t)(cfg.udp_port == 65535 ? 1024 : cfg.udp_port + 1);
-	size_t total = sizeof dgram.ip + sizeof dgram.udp + n;
-	dgram.ip.version = 4;
-	dgram.ip.ihl = 5;
-	dgram.ip.tot_len = htons((uint16_t)total);
-	dgram.ip.frag_off = htons(IP_DF);
-	dgram.ip.ttl = 64;
-	dgram.ip.protocol = IPPROTO_UDP;
-	dgram.ip.saddr = src_addr->u.v4.s_addr;
-	dgram.ip.daddr = dst.s_addr;
-	/* ip.check: filled in by the kernel for raw IPPROTO_RAW sockets */
-	dgram.udp.source = htons(sport);
-	dgram.udp.dest = htons((uint16_t)dport);
-	dgram.udp.len = htons((uint16_t)(sizeof dgram.udp + n));
-	dgram.udp.check = 0; /* no checksum: allowed for IPv4 */
 
-	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0) {
-		fprintf(stderr, "udp_inject: raw socket: %s\n", strerror(errno));
+	int fd = raw_udp_open("udp_inject");
+	if (fd < 0)
 		return 3;
-	}
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = dst};
-	ssize_t w = sendto(fd, &dgram, total, 0, (struct sockaddr *)&to, sizeof to);
-	if (w != (ssize_t)total) {
-		fprintf(stderr, "udp_inject: sendto: %s\n", w < 0 ? strerror(errno) : "short");
-		close(fd);
-		return errno == EPERM ? 3 : 2;
-	}
+	int rc = 0;
+	if (raw_udp_send(fd, "udp_inject", &pkt, &pool.wire, src_addr->u.v4, sport, dst, (uint16_t)dport) != 0)
+		rc = errno == EPERM ? 3 : 2;
 	close(fd);
-	return 0;
+	return rc;
 }

@@ -12,12 +12,11 @@
 # figures are printed). Also checks the socket's mode and group, and that the agent still
 # answers while disarmed. Root and python3 only (skips otherwise).
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
 here=$(dirname "$0")
 
 source "$here/../lib/lib.sh"
-need_root
-need python3 jq
+agent_args "$@"
+need python3
 agent_test .hbctl-socket-test 0
 chmod 0755 "$tmp" # the uid-65534 client must reach the socket's directory
 

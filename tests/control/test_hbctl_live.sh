@@ -46,10 +46,9 @@
 # UPDATE_GOLDEN=1 rewrites the golden files from this run.
 # Needs root (binds 127.0.0.x) and jq; exits 77 (skip) otherwise.
 set -uo pipefail
-hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
-
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/lib.sh"
+agent_args "$@"
 need_root
 need jq
 

@@ -23,6 +23,16 @@ trap 'exit 130' INT TERM
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 at() { awk -v d=$(($(now_ms) - t0)) -v m="$*" 'BEGIN { printf "%7.1fs  %s\n", d / 1000, m }'; }
 
+# propose INDEX: xapi's propose-master to host INDEX, once a second until
+# it answers TRUE (60 tries); $r, its last answer
+propose() {
+	for _ in $(seq 1 60); do
+		r=$(ctl "$1" '{"cmd":"propose-master"}' | jq -r .result)
+		[ "$r" = TRUE ] && break
+		sleep 1
+	done
+}
+
 table() {
 	local i s phase live armed master sf
 	printf '  %-5s %-9s %-9s %-6s %-7s %s\n' host phase liveset armed master statefile
@@ -59,11 +69,7 @@ at "all three Online and armed"
 table
 
 bold "xapi asks host 0 to become master (propose-master)"
-for _ in $(seq 1 60); do
-	r=$(ctl 0 '{"cmd":"propose-master"}' | jq -r .result)
-	[ "$r" = TRUE ] && break
-	sleep 1
-done
+propose 0
 at "host 0: propose-master -> $r"
 sleep 2
 table
@@ -85,11 +91,7 @@ done
 table
 
 bold "xapi on host 1 sees no live master and proposes itself"
-for _ in $(seq 1 60); do
-	r=$(ctl 1 '{"cmd":"propose-master"}' | jq -r .result)
-	[ "$r" = TRUE ] && break
-	sleep 1
-done
+propose 1
 t_master=$(now_ms)
 at "host 1: propose-master -> $r"
 sleep 2

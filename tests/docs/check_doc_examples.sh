@@ -55,32 +55,32 @@ hbctl=$(cd "$(dirname "$hbctl")" && pwd)/$(basename "$hbctl")
 [ -n "$root" ] || root=${HB_SOURCE_ROOT:-$(cd "$here/../.." && pwd)}
 root=$(cd "$root" && pwd)
 
-tmp=$(mktemp -d --tmpdir="${TMPDIR:-/var/tmp}" --suffix=.doc-examples) || exit 2
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/lib.sh
+source "$here/../lib/lib.sh"
+make_tmp .doc-examples "${TMPDIR:-/var/tmp}" || exit 2
 
 if [ "$self_test" = 1 ]; then
-	fails=0
 	copy=$tmp/tree
 	mkdir -p "$copy/tests/control" && cp -r "$root/docs" "$copy/" && cp -r "$root/tests/control/golden" "$copy/tests/control/"
 	if "$0" --root "$copy" "$hbctl" >"$tmp/clean.log" 2>&1; then
-		echo "ok: the unchanged copy passes"
+		pass "the unchanged copy passes"
 	else
-		echo "FAIL: the unchanged copy does not pass:"; sed 's/^/    /' "$tmp/clean.log"; fails=$((fails + 1))
+		fail "the unchanged copy does not pass:"; sed 's/^/    /' "$tmp/clean.log"
 	fi
 	# a value in a checked output block: the T = 30 fence bound, 37.000 s -> 36.000 s
 	sed -i '/^  fence bound F  *37\.000 s/s/37\.000 s/36.000 s/' "$copy/docs/operations.md"
 	# a line of a golden block: the status summary's "armed: yes" -> "armed: no"
 	sed -i 's/^armed:            yes$/armed:            no/' "$copy/docs/operations.md"
 	if "$0" --root "$copy" "$hbctl" >"$tmp/stale.log" 2>&1; then
-		echo "FAIL: the checker passed stale blocks"; fails=$((fails + 1))
+		fail "the checker passed stale blocks"
 	else
 		# (the checker indents its diffs by 4 spaces)
 		for want in '^    -  fence bound F  *36\.000 s' '^    \+  fence bound F  *37\.000 s' \
 			'^    -armed:  *no$' '^    \+armed:  *yes$'; do
 			if grep -Eq -- "$want" "$tmp/stale.log"; then
-				echo "ok: a stale block is reported: /$want/"
+				pass "a stale block is reported: /$want/"
 			else
-				echo "FAIL: not reported: /$want/"; fails=$((fails + 1))
+				fail "not reported: /$want/"
 			fi
 		done
 	fi
@@ -90,8 +90,6 @@ if [ "$self_test" = 1 ]; then
 fi
 
 cd "$root" || exit 2
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # run_block OUT: run the "$ " commands of the block in $tmp/block (one command
 # per "$ " line) and write the commands and their output to OUT
@@ -162,7 +160,7 @@ check_file() {
 				fi
 			fi
 			if cmp -s "$tmp/block" "$tmp/real"; then
-				echo "ok: $kind ($marker${ref:+ $ref})"
+				pass "$kind ($marker${ref:+ $ref})"
 			elif [ "$update" = 1 ]; then
 				echo "updated: $kind ($marker${ref:+ $ref})"
 				changed=1
@@ -211,7 +209,7 @@ done
 # 3: the example configurations
 for f in docs/examples/*.conf; do
 	if (cd "$tmp" && "$hbctl" -c "$root/$f" timeouts >"$tmp/out" 2>&1); then
-		echo "ok: $f is a valid configuration"
+		pass "$f is a valid configuration"
 	else
 		fail "$f: hbctl timeouts refuses it: $(cat "$tmp/out")"
 	fi
@@ -237,7 +235,7 @@ else
 			missing=$((missing + 1))
 		fi
 	done < <(jq -r '[paths | map(select(type == "string")) | last // empty] | unique | .[]' "$status_json")
-	[ "$missing" -eq 0 ] && echo "ok: all $n status fields of $status_json are documented"
+	[ "$missing" -eq 0 ] && pass "all $n status fields of $status_json are documented"
 fi
 
 # 5: every hbctl command
@@ -258,7 +256,7 @@ for c in "${cmds[@]}"; do
 		undocumented=$((undocumented + 1))
 	fi
 done
-[ "$undocumented" -eq 0 ] && echo "ok: all ${#cmds[@]} hbctl commands are documented (${cmds[*]})"
+[ "$undocumented" -eq 0 ] && pass "all ${#cmds[@]} hbctl commands are documented (${cmds[*]})"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)"

@@ -14,20 +14,18 @@ dir=${1:?build dir}
 seconds=${2:-15}
 sim_seconds=${HB_FUZZ_SIM_SECONDS:-60}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/lib.sh
+source "$src/tests/lib/lib.sh"
 
-if ! command -v clang >/dev/null; then
-	echo "fuzz: SKIP: clang not installed"
-	exit 77
-fi
+command -v clang >/dev/null || skip "fuzz: clang not installed"
 if [ ! -f "$dir/build.ninja" ]; then
 	CC=clang meson setup "$dir" "$src" -Dfuzz=true -Dtests=disabled -Db_lundef=false \
 		-Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link >/dev/null || exit 1
 fi
 ninja -C "$dir" >/dev/null || { ninja -C "$dir"; exit 1; }
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-rc=0
+make_tmp .fuzz "${TMPDIR:-/tmp}"
+scratch=$tmp
 for name in packet slot global config control sim; do
 	mkdir -p "$scratch/$name"
 	[ -d "$src/tests/fuzz/corpus/$name" ] && cp -r "$src/tests/fuzz/corpus/$name/." "$scratch/$name/"
@@ -37,12 +35,11 @@ for name in packet slot global config control sim; do
 		-print_final_stats=1 -artifact_prefix="$scratch/$name-" "$scratch/$name" >"$scratch/$name.log" 2>&1; then
 		runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$name.log" | grep -o '[0-9]*$')
 		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$scratch/$name.log" | tail -n1)
-		echo "fuzz: $name: ok, ${runs:-?} inputs in ${t}s${cov:+ ($cov)}"
+		pass "fuzz: $name: ${runs:-?} inputs in ${t}s${cov:+ ($cov)}"
 	else
-		echo "fuzz: $name: FAILED"
+		fail "fuzz: $name"
 		tail -40 "$scratch/$name.log"
 		mkdir -p "$dir/artifacts" && cp "$scratch/$name-"* "$dir/artifacts/" 2>/dev/null
-		rc=1
 	fi
 done
 # The search finds a core broken on purpose, from its seeds alone.
@@ -53,14 +50,12 @@ HBSIM_FUZZ_UNSAFE=skip-removal-wait HBSIM_FUZZ_SAVE_DIR="$scratch/catch-found" "
 found=$(ls "$scratch/catch-found"/fuzz-*.sc 2>/dev/null | head -n1)
 [ -n "$found" ] && "$dir/tests/sim/hbsim" --scenario "$found" --unsafe skip-removal-wait >"$scratch/replay.log" 2>&1
 if [ -z "$found" ]; then
-	echo "fuzz: sim: FAILED: a core that skips the removal wait went unnoticed for ${sim_seconds}s"
+	fail "fuzz: sim: a core that skips the removal wait went unnoticed for ${sim_seconds}s"
 	tail -20 "$scratch/catch.log"
-	rc=1
 elif ! grep -q '^VIOLATION removal-means-fenced' "$scratch/replay.log"; then
-	echo "fuzz: sim: FAILED: the scenario saved from the broken core does not replay its violation"
+	fail "fuzz: sim: the scenario saved from the broken core does not replay its violation"
 	tail -20 "$scratch/replay.log"
-	rc=1
 else
-	echo "fuzz: sim: catches a core that skips the removal wait ($(grep -m1 -o 'VIOLATION [a-z-]*' "$scratch/catch.log")), saved as a scenario that replays it"
+	pass "fuzz: sim: catches a core that skips the removal wait ($(grep -m1 -o 'VIOLATION [a-z-]*' "$scratch/catch.log")), saved as a scenario that replays it"
 fi
-exit $rc
+exit $((fails > 0))

@@ -5,22 +5,30 @@
 # then exit 1), finish (exit 1 with the count if anything failed, else "all
 # passed"). need_root and need CMD... skip when root or a command is missing.
 #
-# Temporary directory and cleanup: make_tmp SUFFIX makes $tmp (in /var/tmp,
-# which allows O_DIRECT, unlike tmpfs) and removes it on exit; at_exit CMD
-# adds a command to run on exit, in the order added, before $tmp goes
-# ($keep_tmp or KEEP_TMP non-empty keeps it, and says so).
+# Temporary directory and cleanup: make_tmp SUFFIX [DIR] makes $tmp (in DIR,
+# default /var/tmp, which allows O_DIRECT, unlike tmpfs) and removes it on
+# exit; at_exit CMD adds a command to run on exit, in the order added, before
+# $tmp goes ($keep_tmp or KEEP_TMP non-empty keeps it, and says so).
 #
 # Configurations: mkconf OPTION... (tests/lib/mkconf, the one generator);
 # write_conf INDEX ADDR0 ADDR1 ADDR2 writes $tmp/conf.INDEX for the agent
 # tests.
 #
-# Agents (the end-to-end tests): agent_test SUFFIX PORT_SALT sets up $tmp,
-# $port, the arrays pids and helpers and a cleanup that kills every agent and
-# helper and shows the logs on failure (or with KEEP_TMP set). The caller sets
-# hbagent, helper (hbwatchdog-test) and client (hbagent-ctl-client); optionally
-# statefile (default $tmp/statefile) and agent_env (an array of VAR=VALUE for
-# start_agent). $HBAGENT_ARGS adds agent options (e.g. --no-mlock for a
-# sanitizer build).
+# Agents (the end-to-end tests): agent_args "$@" reads the test's arguments
+# (HBAGENT HBCTL HBWATCHDOG_TEST CTL_CLIENT [UDP_INJECT]); agent_test SUFFIX
+# PORT_SALT skips without root or jq, and sets up $tmp, $port, the arrays
+# pids and helpers and a cleanup that kills every agent and helper and shows
+# the logs on failure (or with KEEP_TMP set). The caller sets hbagent, helper
+# (hbwatchdog-test) and client (hbagent-ctl-client), or agent_args does;
+# optionally statefile (default $tmp/statefile) and agent_env (an array of
+# VAR=VALUE for start_agent). $HBAGENT_ARGS adds agent options (e.g.
+# --no-mlock for a sanitizer build). read_timing reads conf.0's timing ($tj,
+# $W, $failover, $join); form_pool starts three agents and waits for the
+# pool.
+#
+# The xapi scripts' tests: expect_rc RUN WANT N SCRIPT ARGS... runs one
+# script of host N through the test's runner RUN (which sets $rc, $out and
+# $err) and passes when it exits WANT.
 
 lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fails=${fails:-0}
@@ -88,9 +96,21 @@ write_conf() {
 }
 
 # --- agents ------------------------------------------------------------------
-# agent_test SUFFIX PORT_SALT: $tmp, $port (from the pid and PORT_SALT), the
-# pids and helpers arrays, and a cleanup that kills them all
+# agent_args HBAGENT HBCTL HBWATCHDOG_TEST CTL_CLIENT [UDP_INJECT]: the agent
+# tests' arguments: $hbagent, $hbctl, $helper, $client and $inject
+# (hbagent-udp-inject, for the tests that forge heartbeats; "" without)
+agent_args() {
+	hbagent=${1:?hbagent} hbctl=${2:?hbctl} helper=${3:?hbwatchdog-test} client=${4:?ctl client}
+	inject=${5:-}
+}
+
+# agent_test SUFFIX PORT_SALT: skip without root or jq (the agents' tests
+# need both: status and field read the control socket's JSON with jq); $tmp,
+# $port (from the pid and PORT_SALT), the pids and helpers arrays, and a
+# cleanup that kills them all
 agent_test() {
+	need_root
+	need jq
 	make_tmp "$1"
 	declare -ga pids=() helpers=()
 	port=$((20000 + ($$ + ${2:-0}) % 20000))
@@ -118,10 +138,14 @@ pid_running() {
 	[ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
 }
 
-# read_timing: $tj, conf.0's `hbctl timeouts --json`, and $join, its
-# enable join timeout in s (how long a forming pool may take)
+# read_timing: $tj, conf.0's `hbctl timeouts --json`; $W, its watchdog
+# timeout, and $failover, its failover bound, in ms; and $join, its enable
+# join timeout in s (how long a forming pool may take). Dies when hbctl
+# refuses the timing.
 read_timing() {
-	tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || die "timing refused"
+	tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json) || die "hbctl timeouts refused the test timing"
+	W=$(jq -r .configured.watchdog_timeout_ms <<<"$tj")
+	failover=$(jq -r .bounds.failover_bound_ms <<<"$tj")
 	join=$(($(jq -r .configured.enable_join_timeout_ms <<<"$tj") / 1000))
 }
 
@@ -143,10 +167,27 @@ form_pool() {
 # listens on
 need_raw_sockets() {
 	local rc
+	[ -n "${inject:-}" ] || die "no hbagent-udp-inject (the fifth argument)"
 	"$inject" "$tmp/conf.2" "$1" 2 127.0.0.2 $((port == 65535 ? 1024 : port + 1)) 2>"$tmp/probe.err"
 	rc=$?
 	[ $rc -eq 3 ] && skip "raw sockets not permitted: $(cat "$tmp/probe.err")"
 	[ $rc -eq 0 ] || die "udp_inject probe: exit $rc: $(cat "$tmp/probe.err")"
+}
+
+# expect_rc RUN WANT N SCRIPT ARGS...: RUN N SCRIPT ARGS... (the test's
+# runner of host N's xapi script SCRIPT, which sets $rc, $out and $err),
+# then pass when it exited WANT, else fail with its output; returns 0 on a
+# pass
+expect_rc() {
+	local expect_run=$1 expect_want=$2
+	shift 2
+	"$expect_run" "$@"
+	if [ "$rc" -eq "$expect_want" ]; then
+		pass "host $1: $2 ${*:3} -> $rc"
+		return 0
+	fi
+	fail "host $1: $2 ${*:3} -> $rc, expected $expect_want (stderr: $err; stdout: $out)"
+	return 1
 }
 
 # ctl INDEX JSON: one request to host INDEX's control socket (the whole

@@ -38,20 +38,15 @@ exit_h=$src/libhb/core/hb_exit.h
 status_json=$src/tests/control/golden/status.json
 control_md=$src/docs/control.md
 
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+make_tmp .check-man "${TMPDIR:-/tmp}"
 
 for f in "$conf5" "$agent8" "$ctl8" "$parser" "$exit_h" "$status_json" "$control_md"; do
-	[ -f "$f" ] || { echo "FAIL: $f is missing" >&2; exit 1; }
+	[ -f "$f" ] || die "$f is missing"
 done
 for b in "$hbagent" "$hbctl"; do
-	[ -x "$b" ] || { echo "FAIL: $b is not an executable" >&2; exit 1; }
+	[ -x "$b" ] || die "$b is not an executable"
 done
 
 # Each page without its comment lines (.\" and \"), so that nothing counts
@@ -243,12 +238,11 @@ echo "status document: $(wc -l <"$tmp/status-keys") keys covered"
 # ---- 2. rendering ----------------------------------------------------------------
 
 if ! command -v man >/dev/null 2>&1; then
-	if [ "$failures" -gt 0 ]; then
-		echo "check_man: $failures failure(s)" >&2
+	if [ "$fails" -gt 0 ]; then
+		echo "check_man: $fails failure(s)"
 		exit 1
 	fi
-	echo "SKIP: man (man-db) is not installed, so the pages were not rendered; packaging/install-deps installs man-db and groff-base"
-	exit 77
+	skip "man (man-db) is not installed, so the pages were not rendered; packaging/install-deps installs man-db and groff-base"
 fi
 for page in "$conf5" "$agent8" "$ctl8"; do
 	name=$(basename "$page")
@@ -258,7 +252,7 @@ for page in "$conf5" "$agent8" "$ctl8"; do
 	rc=$?
 	if [ $rc -ne 0 ] || [ -s "$tmp/$name.err" ]; then
 		fail "$name: man -l reports (exit $rc):"
-		sed 's/^/    /' "$tmp/$name.err" >&2
+		sed 's/^/    /' "$tmp/$name.err"
 	elif ! grep -q '^NAME' "$tmp/$name.txt" || ! grep -q '^DESCRIPTION' "$tmp/$name.txt"; then
 		fail "$name: the rendered page has no NAME or DESCRIPTION section"
 	else
@@ -269,7 +263,7 @@ for page in "$conf5" "$agent8" "$ctl8"; do
 		rc=$?
 		if [ $rc -ne 0 ] || [ -s "$tmp/$name.lint" ]; then
 			fail "$name: mandoc -Tlint -W warning reports (exit $rc):"
-			sed 's/^/    /' "$tmp/$name.lint" >&2
+			sed 's/^/    /' "$tmp/$name.lint"
 		else
 			echo "$name: mandoc -Tlint -W warning is clean"
 		fi
@@ -277,8 +271,8 @@ for page in "$conf5" "$agent8" "$ctl8"; do
 done
 command -v mandoc >/dev/null 2>&1 || echo "note: mandoc is not installed: no mandoc lint"
 
-if [ "$failures" -gt 0 ]; then
-	echo "check_man: $failures failure(s)" >&2
+if [ "$fails" -gt 0 ]; then
+	echo "check_man: $fails failure(s)"
 	exit 1
 fi
 echo "check_man: all man pages pass"

@@ -25,38 +25,34 @@ set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$src/build/rpm}
 expected=$src/tests/packaging/rpm-files.txt
-rc=0
 t0=$SECONDS
+# shellcheck source=../lib/lib.sh
+source "$src/tests/lib/lib.sh"
 
+# lib.sh's results, with this test's prefix: "rpm: STEP", "FAIL: rpm: ..."
 step() { echo "rpm: $*"; }
-fail() { echo "rpm: FAIL: $*" >&2; rc=1; }
+rpm_fail() { fail "rpm: $*"; }
 
-if ! command -v rpmbuild >/dev/null; then
-	echo "rpm: skipped: rpmbuild is not installed (Debian: apt-get install rpm rpmlint; RHEL: dnf install rpm-build rpmlint)"
-	exit 77
-fi
+command -v rpmbuild >/dev/null ||
+	skip "rpm: rpmbuild is not installed (Debian: apt-get install rpm rpmlint; RHEL: dnf install rpm-build rpmlint)"
 for tool in rpmlint busybox pkg-config cc; do
-	command -v "$tool" >/dev/null || { echo "rpm: FAIL: $tool is not installed (packaging/install-deps)" >&2; exit 1; }
+	command -v "$tool" >/dev/null || die "rpm: $tool is not installed (packaging/install-deps)"
 done
-if [ "$(id -u)" -ne 0 ]; then
-	echo "rpm: FAIL: needs root (rpm --root runs the scriptlets in a chroot)" >&2
-	exit 1
-fi
+[ "$(id -u)" -eq 0 ] || die "rpm: needs root (rpm --root runs the scriptlets in a chroot)"
 
-work=$(mktemp -d /tmp/rpm-build-test-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+make_tmp .rpm-build-test /tmp
+work=$tmp
 
 # 1. build
 step "packaging/build-rpm $out"
 if ! "$src/packaging/build-rpm" "$out"; then
-	echo "rpm: FAIL: packaging/build-rpm" >&2
-	exit 1
+	die "rpm: packaging/build-rpm"
 fi
 version=$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$src/meson.build")
 shopt -s nullglob
 rpms=("$out"/hbagent-*.rpm)
 bin_rpms=("$out"/hbagent-*.x86_64.rpm)
-[ ${#bin_rpms[@]} -gt 0 ] || { echo "rpm: FAIL: no binary RPM in $out" >&2; exit 1; }
+[ ${#bin_rpms[@]} -gt 0 ] || die "rpm: no binary RPM in $out"
 
 # 2. contents: one line per file, "package mode owner:group path flags";
 #    the version becomes @VERSION@, the build-id links (a hash per build)
@@ -68,7 +64,7 @@ for r in "${rpms[@]}"; do
 	rpm -qp --qf "[$label %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES} %{FILEFLAGS:fflags}\\n]" "$r"
 done | grep -v ' /usr/lib/\.build-id' | sed -e 's/ $//' -e "s/$version/@VERSION@/g" | LC_ALL=C sort -k1,1 -k4 >"$work/files.txt"
 if ! diff -u "$expected" "$work/files.txt"; then
-	fail "the RPMs' contents differ from ${expected#"$src"/} (- expected, + built)"
+	rpm_fail "the RPMs' contents differ from ${expected#"$src"/} (- expected, + built)"
 fi
 
 # 3. scriptlets: systemctl only to reload or disable (no start, stop,
@@ -79,10 +75,10 @@ rpm -qp --scripts "$main_rpm" >"$work/scripts.txt"
 if grep -E '^[[:space:]]*(/usr)?(/bin/)?systemctl[[:space:]]' "$work/scripts.txt" |
 	grep -vE 'systemctl (daemon-reload|--no-reload disable hbagent\.service) ' >"$work/bad.txt"; then
 	cat "$work/bad.txt" >&2
-	fail "a scriptlet runs systemctl for more than reload or disable"
+	rpm_fail "a scriptlet runs systemctl for more than reload or disable"
 fi
 if grep -nE '(^|[^-])\<(kill|pkill|killall)[[:space:]]' "$work/scripts.txt" >&2; then
-	fail "a scriptlet sends signals"
+	rpm_fail "a scriptlet sends signals"
 fi
 
 # 4. rpmlint
@@ -92,7 +88,7 @@ lint_rc=$?
 if [ $lint_rc -ne 0 ] || ! grep -q ' 0 errors, 0 warnings' "$work/rpmlint.txt"; then
 	grep -E ': [EW]: ' "$work/rpmlint.txt" >&2
 	tail -n 1 "$work/rpmlint.txt" >&2
-	fail "rpmlint: findings not justified in packaging/hbagent.rpmlintrc (exit $lint_rc)"
+	rpm_fail "rpmlint: findings not justified in packaging/hbagent.rpmlintrc (exit $lint_rc)"
 fi
 
 # 5. install into a scratch root, scriptlets run by busybox sh
@@ -105,28 +101,28 @@ step "rpm --root (scratch) --nodeps -i ${bin_rpms[*]##*/}"
 # --nodeps: the root's database knows none of glibc, libxenctrl, ...
 if ! rpm --root "$root" --nodeps -i "${bin_rpms[@]}" >"$work/install.txt" 2>&1; then
 	cat "$work/install.txt" >&2
-	fail "rpm -i into the scratch root"
+	rpm_fail "rpm -i into the scratch root"
 else
-	rpm --root "$root" --nodeps -V hbagent hbagent-devel hbagent-test-watchdog || fail "rpm -V after install"
+	rpm --root "$root" --nodeps -V hbagent hbagent-devel hbagent-test-watchdog || rpm_fail "rpm -V after install"
 	libdir=$root/usr/lib64
 	hbctl=$root/usr/sbin/hbctl
 	# captured first: grep -q in a pipe under pipefail would SIGPIPE ldd
 	libs=$(LD_LIBRARY_PATH=$libdir ldd "$hbctl")
 	if ! grep -q "libhb.so.0 => $libdir/libhb.so.0 " <<<"$libs"; then
 		echo "$libs" >&2
-		fail "hbctl does not load libhb.so.0 from the package"
+		rpm_fail "hbctl does not load libhb.so.0 from the package"
 	fi
 	v=$(LD_LIBRARY_PATH=$libdir "$hbctl" --version 2>&1)
-	[ "$v" = "hbctl $version" ] || fail "hbctl --version: '$v', expected 'hbctl $version'"
+	[ "$v" = "hbctl $version" ] || rpm_fail "hbctl --version: '$v', expected 'hbctl $version'"
 	v=$(LD_LIBRARY_PATH=$libdir "$root/usr/sbin/hbagent" --version 2>&1)
-	[ "$v" = "hbagent $version" ] || fail "hbagent --version: '$v', expected 'hbagent $version'"
+	[ "$v" = "hbagent $version" ] || rpm_fail "hbagent --version: '$v', expected 'hbagent $version'"
 	conf=$root/usr/share/doc/hbagent/examples/xhad.conf
 	if ! LD_LIBRARY_PATH=$libdir "$hbctl" -c "$conf" timeouts >"$work/timeouts.txt" 2>&1; then
 		cat "$work/timeouts.txt" >&2
-		fail "hbctl -c <example config> timeouts"
+		rpm_fail "hbctl -c <example config> timeouts"
 	elif ! grep -q '^  fence bound F  *37.000 s' "$work/timeouts.txt"; then
 		cat "$work/timeouts.txt" >&2
-		fail "hbctl timeouts on the example config: no fence bound of 37 s"
+		rpm_fail "hbctl timeouts on the example config: no fence bound of 37 s"
 	else
 		echo "rpm: hbctl timeouts on the packaged example: $(grep '^  fence bound F' "$work/timeouts.txt" | tr -s ' ')"
 	fi
@@ -139,7 +135,7 @@ else
 		if ! systemd-analyze verify --man=no "$work/unit/hbagent.service" >"$work/verify.txt" 2>&1 ||
 			[ -s "$work/verify.txt" ]; then
 			cat "$work/verify.txt" >&2
-			fail "systemd-analyze verify hbagent.service"
+			rpm_fail "systemd-analyze verify hbagent.service"
 		fi
 	else
 		echo "rpm: no systemd-analyze: the unit file is not verified"
@@ -157,13 +153,13 @@ else
 		}
 	EOF
 	if ! flags=$(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --define-prefix --cflags --libs libhb 2>&1); then
-		fail "pkg-config libhb: $flags"
+		rpm_fail "pkg-config libhb: $flags"
 	# shellcheck disable=SC2086 # flags are words
 	elif ! cc -o "$work/use_libhb" "$work/use_libhb.c" $flags 2>"$work/cc.txt"; then
 		cat "$work/cc.txt" >&2
-		fail "a program against hbagent-devel does not build (flags: $flags)"
+		rpm_fail "a program against hbagent-devel does not build (flags: $flags)"
 	elif ! LD_LIBRARY_PATH=$libdir "$work/use_libhb" >/dev/null; then
-		fail "a program against hbagent-devel: hb_exit_name(15) is not DAEMON_IS_PRESENT"
+		rpm_fail "a program against hbagent-devel: hb_exit_name(15) is not DAEMON_IS_PRESENT"
 	fi
 
 	# 6. %preun: refuses to erase while an hbagent runs; upgrades go through
@@ -171,31 +167,31 @@ else
 	echo hbagent >"$root/proc/4242/comm"
 	step "erase with an hbagent running (pid 4242 in the root's /proc): refused"
 	if rpm --root "$root" -e hbagent-test-watchdog hbagent-devel hbagent >"$work/erase.txt" 2>&1; then
-		fail "rpm -e went through while an hbagent runs"
+		rpm_fail "rpm -e went through while an hbagent runs"
 	elif ! grep -q 'refusing to erase the package while hbagent runs (pid 4242)' "$work/erase.txt" ||
 		! grep -q 'hbctl disarm' "$work/erase.txt"; then
 		cat "$work/erase.txt" >&2
-		fail "rpm -e refused without the expected message"
+		rpm_fail "rpm -e refused without the expected message"
 	elif ! rpm --root "$root" -q hbagent >/dev/null || [ ! -x "$root/usr/sbin/hbagent" ]; then
-		fail "hbagent was removed although %preun refused"
+		rpm_fail "hbagent was removed although %preun refused"
 	else
 		grep -v 'use Alien instead\|assuming you know what' "$work/erase.txt" | sed 's/^/  /'
 	fi
 	step "upgrade (same version, --replacepkgs) with an hbagent running: goes through"
 	if ! rpm --root "$root" --nodeps -U --replacepkgs "${bin_rpms[@]}" >"$work/upgrade.txt" 2>&1; then
 		cat "$work/upgrade.txt" >&2
-		fail "rpm -U refused while an hbagent runs"
+		rpm_fail "rpm -U refused while an hbagent runs"
 	fi
 	rm -rf "$root/proc"
 	step "erase with no hbagent running"
 	if ! rpm --root "$root" -e hbagent-test-watchdog hbagent-devel hbagent >"$work/erase.txt" 2>&1; then
 		cat "$work/erase.txt" >&2
-		fail "rpm -e with no agent running"
+		rpm_fail "rpm -e with no agent running"
 	elif left=$(cd "$root" && find usr etc -mindepth 1 ! -type d 2>/dev/null) && [ -n "$left" ]; then
 		echo "$left" >&2
-		fail "files left in the root after rpm -e"
+		rpm_fail "files left in the root after rpm -e"
 	fi
 fi
 
-echo "rpm: $([ $rc -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - t0)) s"
-exit $rc
+echo "rpm: $([ "$fails" -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - t0)) s"
+exit $((fails > 0))

@@ -55,10 +55,10 @@
 #include "hb_clock.h"
 #include "hb_config.h"
 #include "hb_key.h"
-#include "hb_key_file.h"
 #include "hb_slot.h"
 #include "hb_types.h"
 #include "hb_wire.h"
+#include "raw_udp.h"
 
 #define HUGE_SEQUENCE (UINT64_C(1) << 62)
 #define BURST_GAP_MS 100
@@ -259,38 +259,6 @@ static int capture(const struct hb_config *cfg, const struct hb_wire_pool *pool,
 	return have ? 0 : -1;
 }
 
-static int send_one(int fd, const struct hb_packet *pkt, const struct hb_wire_pool *pool, const struct hb_addr *src,
-                    const struct hb_addr *dst, uint16_t port)
-{
-	struct {
-		struct iphdr ip;
-		struct udphdr udp;
-		uint8_t payload[HB_PACKET_SIZE];
-	} __attribute__((packed)) dgram;
-	memset(&dgram, 0, sizeof dgram);
-	size_t n = hb_packet_encode(pkt, pool, dgram.payload);
-	size_t total = sizeof dgram.ip + sizeof dgram.udp + n;
-	dgram.ip.version = 4;
-	dgram.ip.ihl = 5;
-	dgram.ip.tot_len = htons((uint16_t)total);
-	dgram.ip.frag_off = htons(IP_DF);
-	dgram.ip.ttl = 64;
-	dgram.ip.protocol = IPPROTO_UDP;
-	dgram.ip.saddr = src->u.v4.s_addr;
-	dgram.ip.daddr = dst->u.v4.s_addr;
-	dgram.udp.source = htons(port);
-	dgram.udp.dest = htons(port);
-	dgram.udp.len = htons((uint16_t)(sizeof dgram.udp + n));
-	dgram.udp.check = 0; /* none: allowed for IPv4 */
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = dst->u.v4};
-	ssize_t w = sendto(fd, &dgram, total, 0, (struct sockaddr *)&to, sizeof to);
-	if (w != (ssize_t)total) {
-		fprintf(stderr, "hbforge: sendto %s: %s\n", dst->text, w < 0 ? strerror(errno) : "short");
-		return -1;
-	}
-	return 0;
-}
-
 static int cmd_heartbeat(int argc, char **argv)
 {
 	int wait_ms = 5000;
@@ -326,23 +294,11 @@ static int cmd_heartbeat(int argc, char **argv)
 			fprintf(stderr, "hbforge: host %u's address %s is not IPv4\n", h, cfg.hosts[h].addrs[p].text);
 			return 1;
 		}
-	static struct hb_key key;
-	struct hb_err err = {{0}};
-	if (hb_key_resolve(&cfg, &key, NULL, &err) != 0) { /* the agents' key */
-		fprintf(stderr, "hbforge: %s\n", err.msg);
+	static struct raw_udp_pool pool; /* the agents' key */
+	if (raw_udp_pool_load(&pool, &cfg, "hbforge") != 0)
 		return 1;
-	}
-	hb_uuid uuids[HB_MAX_HOSTS];
-	for (unsigned i = 0; i < cfg.n_hosts; i++)
-		uuids[i] = cfg.hosts[i].uuid;
-	struct hb_wire_pool pool = {
-		.key = &key,
-		.generation_tag = hb_key_generation_tag(&cfg.generation),
-		.n_hosts = cfg.n_hosts,
-		.host_uuids = uuids,
-	};
 	struct hb_packet pkt;
-	int c = capture(&cfg, &pool, h, wait_ms, &pkt);
+	int c = capture(&cfg, &pool.wire, h, wait_ms, &pkt);
 	if (c == -2)
 		return errno == EPERM ? 3 : 2;
 	if (c < 0) {
@@ -353,11 +309,9 @@ static int cmd_heartbeat(int argc, char **argv)
 	uint8_t phase0 = pkt.view.phase;
 	forge_ids(&pkt.boot_id, &pkt.sequence, f);
 	forge_view(&pkt.view, f);
-	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0) {
-		fprintf(stderr, "hbforge: raw socket: %s\n", strerror(errno));
+	int fd = raw_udp_open("hbforge");
+	if (fd < 0)
 		return errno == EPERM ? 3 : 2;
-	}
 	unsigned sent = 0, failed = 0;
 	for (unsigned d = 0; d < cfg.n_hosts; d++) {
 		if (d == h || (one && d != k))
@@ -366,7 +320,8 @@ static int cmd_heartbeat(int argc, char **argv)
 			if (cfg.hosts[d].addrs[p].family != AF_INET)
 				continue;
 			pkt.path = (uint8_t)p;
-			if (send_one(fd, &pkt, &pool, &cfg.hosts[h].addrs[p], &cfg.hosts[d].addrs[p], cfg.udp_port) < 0)
+			if (raw_udp_send(fd, "hbforge", &pkt, &pool.wire, cfg.hosts[h].addrs[p].u.v4, cfg.udp_port,
+			                 cfg.hosts[d].addrs[p].u.v4, cfg.udp_port) < 0)
 				failed++;
 			else
 				sent++;

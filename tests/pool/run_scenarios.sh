@@ -16,14 +16,16 @@ scale=${3:-0.5}
 shift $(($# < 3 ? $# : 3))
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+# shellcheck source=../lib/lib.sh
+source "$here/../lib/lib.sh"
+need_root
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=("$src"/tests/scenarios/*.sc "$src"/tests/pool/scenarios/big-16.sc
 	"$src"/tests/pool/scenarios/restart-agent-3.sc)
 
 start=$(date +%s)
-out=$(mktemp -d --tmpdir=/var/tmp --suffix=.pool-scenarios)
-trap 'rm -rf "$out"' EXIT
+make_tmp .pool-scenarios
+out=$tmp
 hbsim=$build/tests/sim/hbsim
 
 run_one() {

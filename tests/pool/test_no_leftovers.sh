@@ -9,12 +9,10 @@
 set -uo pipefail
 build=${1:?build dir}
 here=$(cd "$(dirname "$0")" && pwd)
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-fails=0
-pass() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-tmp=$(mktemp -d --tmpdir=/var/tmp --suffix=.leftovers)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/lib.sh
+source "$here/../lib/lib.sh"
+need_root
+make_tmp .leftovers
 
 # A short pool whose host 1's storage hangs from 6 s on (scaled x 0.5).
 cat >"$tmp/hang.sc" <<'SC'
@@ -90,5 +88,4 @@ wait "$pid" 2>/dev/null
 	{ fail "hbpool --cleanup failed"; cat "$tmp/cleanup.log"; }
 check_clean "SIGKILL, then hbpool --cleanup"
 
-[ "$fails" = 0 ] && echo "all passed"
-exit $((fails > 0))
+finish

@@ -156,6 +156,22 @@ static void pkt_free(struct sim_world *w, uint32_t slot)
 	w->pkt_free = slot;
 }
 
+/* A slot holding pkt as sent on path p (encoded when the world checks the
+ * wire), or UINT32_MAX when the pool is exhausted (pkt_alloc). */
+static uint32_t pkt_on_path(struct sim_world *w, const struct hb_packet *pkt, unsigned p)
+{
+	uint32_t slot = pkt_alloc(w);
+	if (slot == UINT32_MAX)
+		return slot;
+	struct sim_pkt *sp = &w->pkts[slot];
+	sp->pkt = *pkt;
+	sp->pkt.path = (uint8_t)p;
+	sp->path = (uint8_t)p;
+	if (w->cfg.wire)
+		hb_packet_encode(&sp->pkt, &w->wire_pool, sp->wire);
+	return slot;
+}
+
 const struct hb_packet *sim_pkt_get(struct sim_world *w, uint32_t slot, unsigned *path, struct hb_packet *tmp)
 {
 	assert(slot < SIM_PKTCAP && w->pkts[slot].refs > 0);
@@ -197,15 +213,10 @@ void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packe
 	h->last_pkt = *pkt;
 	h->sent_any = true;
 	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
-		uint32_t slot = pkt_alloc(w);
+		uint32_t slot = pkt_on_path(w, pkt, p);
 		if (slot == UINT32_MAX)
 			return;
 		struct sim_pkt *sp = &w->pkts[slot];
-		sp->pkt = *pkt;
-		sp->pkt.path = (uint8_t)p;
-		sp->path = (uint8_t)p;
-		if (w->cfg.wire)
-			hb_packet_encode(&sp->pkt, &w->wire_pool, sp->wire);
 		for (unsigned d = 0; d < w->cfg.n_hosts; d++) {
 			if (d == h->idx || !sim_net_up(w, p, h->idx, d))
 				continue;
@@ -235,15 +246,10 @@ void sim_net_send(struct sim_world *w, struct sim_host *h, const struct hb_packe
 void sim_net_inject(struct sim_world *w, const struct hb_packet *pkt, int to)
 {
 	for (unsigned p = 0; p < w->cfg.n_paths; p++) {
-		uint32_t slot = pkt_alloc(w);
+		uint32_t slot = pkt_on_path(w, pkt, p);
 		if (slot == UINT32_MAX)
 			return;
 		struct sim_pkt *sp = &w->pkts[slot];
-		sp->pkt = *pkt;
-		sp->pkt.path = (uint8_t)p;
-		sp->path = (uint8_t)p;
-		if (w->cfg.wire)
-			hb_packet_encode(&sp->pkt, &w->wire_pool, sp->wire);
 		for (unsigned d = 0; d < w->cfg.n_hosts; d++) {
 			if (d == pkt->sender_index || (to >= 0 && (unsigned)to != d) || w->hosts[d].state != HS_RUNNING)
 				continue;

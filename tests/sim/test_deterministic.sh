@@ -4,8 +4,9 @@
 # (the throughput line, which measures wall time, aside).
 set -uo pipefail
 hbsim=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+make_tmp .deterministic "${TMPDIR:-/tmp}"
 run() { # name jobs
 	"$hbsim" --random --runs 60 --seed 77 --verbose --jobs "$2" >"$tmp/$1.raw" 2>&1
 	echo "exit $?" >>"$tmp/$1.raw"
@@ -14,13 +15,12 @@ run() { # name jobs
 run a 2
 run b 2
 run c 1
-fail=0
-cmp "$tmp/a" "$tmp/b" || fail=1
-cmp "$tmp/a" "$tmp/c" || fail=1
-grep -q '^hbsim: runs=60 ' "$tmp/a" || { echo "no summary line"; fail=1; }
-grep -q '^hbsim: throughput ' "$tmp/a.raw" || { echo "no throughput line"; fail=1; }
-if [ $fail -ne 0 ]; then
+cmp "$tmp/a" "$tmp/b" || fail "two runs with --jobs 2 differ"
+cmp "$tmp/a" "$tmp/c" || fail "--jobs 2 and --jobs 1 differ"
+grep -q '^hbsim: runs=60 ' "$tmp/a" || fail "no summary line"
+grep -q '^hbsim: throughput ' "$tmp/a.raw" || fail "no throughput line"
+if [ "$fails" -ne 0 ]; then
 	diff "$tmp/a" "$tmp/c" | head -20
 	exit 1
 fi
-echo "deterministic: $(wc -l <"$tmp/a") identical lines ($(tail -1 "$tmp/a"))"
+pass "deterministic: $(wc -l <"$tmp/a") identical lines ($(tail -1 "$tmp/a"))"

@@ -17,9 +17,9 @@
 set -uo pipefail
 hbsim=${1:?hbsim}
 hbctl=${2:?hbctl}
-tmp=$(mktemp -d --tmpdir hbstalls.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+# shellcheck source=../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+make_tmp .hbstalls "${TMPDIR:-/tmp}"
 
 # figure T KEY: a value (ms) of `hbctl timeouts -T T --json`
 figure() {
@@ -58,10 +58,9 @@ sweep() {
 	done
 	local what="T=$T: $kind of $(secs "$dur") s at $n phases over $(secs "$span") s: fenced $fenced/$n"
 	if { [ "$want" = survives ] && [ $fenced -ne 0 ]; } || { [ "$want" = fences ] && [ $fenced -ne "$n" ]; }; then
-		echo "FAIL: $what (expected: $want)"
-		failed=1
+		fail "$what (expected: $want)"
 	else
-		echo "ok: $what ($want)"
+		pass "$what ($want)"
 	fi
 }
 
@@ -73,10 +72,10 @@ for T in 10 30; do
 	w=$(figure "$T" watchdog_timeout_ms)
 	slack=$(figure "$T" watchdog_slack_ms)
 	[ -n "$host_max" ] && [ -n "$sf_max" ] && [ -n "$pet" ] && [ -n "$t2" ] && [ -n "$w" ] ||
-		{ echo "FAIL: hbctl timeouts -T $T --json lacks a figure"; exit 1; }
+		die "hbctl timeouts -T $T --json lacks a figure"
 	echo "T=$T: hbctl timeouts says: dom0 stall survived up to $(secs "$host_max") s, statefile stall up to $(secs "$sf_max") s"
 	sweep survives freeze "$T" $((host_max - 100)) "$pet" 20
 	sweep survives hang "$T" $((sf_max - 100)) "$t2" 20
 	sweep fences freeze "$T" $((w + slack + 100)) "$pet" 5
 done
-exit $failed
+finish

@@ -11,12 +11,13 @@
 #  3. The built core (CORE_ARCHIVE, libhb_core.a) needs no symbol that
 #     neither the C library, libcrypto nor the compiler's runtime defines:
 #     its link line is libcrypto and nothing else.
-# Exit 0, or 1 with one line per breach.
+# Exit 0, or 1 with one line per breach ("FAIL: layers: ...").
 set -uo pipefail
 src=${1:?usage: check_layers.sh SRC CORE_ARCHIVE}
 core_archive=${2:?usage: check_layers.sh SRC CORE_ARCHIVE}
-bad=0
-breach() { echo "layers: $*"; bad=1; }
+# shellcheck source=../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+breach() { fail "layers: $*"; }
 
 # the layers each layer may include from
 declare -A allowed=(
@@ -54,8 +55,7 @@ crypto=$(ls "$libdir"/libcrypto.so* 2>/dev/null | head -1)
 if [ ! -f "$core_archive" ] || [ -z "$libc" ] || [ -z "$crypto" ]; then
 	breach "cannot read the core archive ($core_archive), libc ($libc) or libcrypto ($crypto)"
 else
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	make_tmp .layers "${TMPDIR:-/tmp}"
 	nm -u "$core_archive" | awk 'NF == 2 {print $2}' | sort -u >"$tmp/needed"
 	nm -g --defined-only "$core_archive" | awk 'NF == 3 {print $3}' | sort -u >"$tmp/own"
 	{ nm -D --defined-only "$libc"; nm -D --defined-only "$crypto"; } |
@@ -71,5 +71,5 @@ else
 		esac
 	done <"$tmp/missing"
 fi
-[ $bad -eq 0 ] && echo "layers: libhb's layers hold; the core needs libc and libcrypto only"
-exit $bad
+[ "$fails" -eq 0 ] || exit 1
+pass "layers: libhb's layers hold; the core needs libc and libcrypto only"

@@ -154,17 +154,7 @@ xapi() {
 	err=$(cat "$tmp/stderr.$n")
 }
 # expect WANT N SCRIPT ARGS...: xapi, then pass or fail on the exit code
-expect() {
-	local want=$1
-	shift
-	xapi "$@"
-	if [ "$rc" -eq "$want" ]; then
-		pass "host $1: $2 ${*:3} -> $rc"
-		return 0
-	fi
-	fail "host $1: $2 ${*:3} -> $rc, expected $want (stderr: $err; stdout: $out)"
-	return 1
-}
+expect() { expect_rc xapi "$@"; }
 # join_all: Client.Host.ha_join_liveset on every host at once
 # (Xapi_stdext_threads.Threadext.thread_iter_all_exns): ha_start_daemon in
 # parallel; every one must give 0.

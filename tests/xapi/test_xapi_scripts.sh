@@ -58,17 +58,7 @@ ha() {
 	err=$(cat "$tmp/stderr.$n")
 }
 # expect WANT NAME SCRIPT ARGS...: ha, then pass or fail on the exit code
-expect() {
-	local want=$1
-	shift
-	ha "$@"
-	if [ "$rc" -eq "$want" ]; then
-		pass "host $1: $2 ${*:3} -> $rc"
-		return 0
-	fi
-	fail "host $1: $2 ${*:3} -> $rc, expected $want (stderr: $err; stdout: $out)"
-	return 1
-}
+expect() { expect_rc ha "$@"; }
 # st NAME JQ: one value of host NAME's status ("" when no agent answers)
 st() { "$hbctl" -c "$tmp/conf.$1" --json status 2>/dev/null | jq -c "$2" 2>/dev/null; }
 # agent_pid NAME: the pid in host NAME's lock file when it is a live hbagent
@@ -88,12 +78,7 @@ alive() { pid_running "$1"; }
 fence_lines() { [ -f "$tmp/fence.$1.log" ] && wc -l <"$tmp/fence.$1.log" || echo 0; }
 
 for i in 0 1 2; do write_conf $i 127.0.0.1 127.0.0.2 127.0.0.3; done
-if ! tj=$("$hbctl" -c "$tmp/conf.0" timeouts --json); then
-	fail "hbctl timeouts refused the test timing"
-	exit 1
-fi
-W=$(jq -r .configured.watchdog_timeout_ms <<<"$tj")
-failover=$(jq -r .bounds.failover_bound_ms <<<"$tj")
+read_timing
 "$hbctl" -c "$tmp/conf.0" statefile init >/dev/null || { fail "statefile init"; exit 1; }
 
 # ============================================================================
