@@ -28,12 +28,15 @@ hb_mono_ms sim_local_ms(const struct sim_host *h, int64_t t_us)
 	return local_us / SIM_US_PER_MS;
 }
 
-/* The first global time >= not_before_us at which h's clock reads local. */
+/* The first global time >= not_before_us at which h's clock reads local.
+ * The drift counts both ways: a clock running slow (ppm < 0) reaches local
+ * later than local - off_us, by ppm x the time run so far (200 ppm over
+ * 1000 s: 200 ms, a whole I/O deadline at a 900 ms T2). */
 int64_t sim_global_at(const struct sim_host *h, hb_mono_ms local, int64_t not_before_us)
 {
-	int64_t target = local * SIM_US_PER_MS - h->off_us;
-	if (target <= not_before_us || sim_local_ms(h, not_before_us) >= local)
+	if (sim_local_ms(h, not_before_us) >= local)
 		return not_before_us;
+	int64_t target = local * SIM_US_PER_MS - h->off_us;
 	int64_t t = target * 1000000 / (1000000 + h->ppm) - 4;
 	if (t < not_before_us)
 		t = not_before_us;
