@@ -11,9 +11,9 @@
  * Statefile: block 0 and one 4 KiB slot per host, as `hbctl statefile init`
  * leaves them, encoded and decoded with the real hb_slot.c codecs so a torn
  * write (only the first 512 bytes of the new block land) is caught by the
- * real CRC. I/O per host: latency 1..5 ms, or fails with -EIO, hangs until
- * storage-heal, or is slowed; completions after the I/O deadline are
- * preceded by hb_core_on_sf_overdue (sim_host.c).
+ * real CRC. I/O per host: latency 1..5 ms plus the scheduling delay, or
+ * fails with -EIO, hangs until storage-heal, or is slowed; completions after
+ * the I/O deadline are preceded by hb_core_on_sf_overdue (sim_host.c).
  */
 #include <assert.h>
 #include <errno.h>
@@ -326,11 +326,19 @@ static const struct hb_global *store_global(struct sim_world *w, enum hb_reject 
 	return &w->store->global_dec;
 }
 
+/* The completion lands latency_us from now plus the agent's scheduling
+ * delay (rarely up to 200 ms, the whole I/O deadline when T2 is under a
+ * second). An I/O that ends up taking over half its deadline, whatever the
+ * cause, may cost its host the statefile as slow storage would: the host
+ * is touched (minimal-fencing oracle), as storage_maybe does for a slow
+ * fault. */
 static void io_schedule(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, int64_t latency_us)
 {
 	int64_t t = w->now_us + latency_us + sim_sched_delay(w);
 	h->io[kind].done_us = t;
 	sim_q_push(w, t, EV_IO_DONE, (int)h->idx, kind, h->io[kind].token);
+	if (2 * (t - h->io[kind].submit_us) > (int64_t)w->cfg.timing.sf_io_timeout_ms * SIM_US_PER_MS)
+		sim_check_touch(w, h->idx);
 }
 
 void sim_io_submit(struct sim_world *w, struct sim_host *h, enum sim_io_kind kind, const void *rec)
