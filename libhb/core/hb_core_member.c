@@ -24,15 +24,33 @@
 #include <stdio.h>
 #include <string.h>
 
+/* k's latest view: from its heartbeats while fresh, else from its slot.
+ * A heartbeat counts as fresh for T1 from when I took it, but it may have
+ * waited in a queue (mine, while I was frozen or suspended) for most of T1:
+ * its view can be older than the slot record I read since. Within one
+ * incarnation the phase only moves forward (starting, joining, Online,
+ * fencing or stopped), so a fresh slot record of the same incarnation in a
+ * later phase is the newer view, and it is the one used. (Otherwise a
+ * host starting after a thaw could take a peer that has formed a liveset
+ * alone for a starting candidate, and form one of its own beside it.) */
+static bool slot_view_newer(const struct hb_peer *p)
+{
+	const struct hb_view *n = &p->net, *s = &p->slot.view;
+	if (p->slot.boot_id != p->net_boot)
+		return false;
+	return s->phase > n->phase;
+}
+
 const struct hb_view *core_peer_view(const struct hb_core *c, unsigned k, hb_mono_ms now, uint64_t *boot)
 {
 	const struct hb_peer *p = &c->peers[k];
 	const struct hb_timing_params *tp = &c->t->p;
-	if (p->net_valid && fresh(now, p->rx_at, tp->hb_timeout_ms)) {
+	bool slot_fresh = p->slot_valid && fresh(now, p->slot_adv_at, tp->sf_timeout_ms);
+	if (p->net_valid && fresh(now, p->rx_at, tp->hb_timeout_ms) && !(slot_fresh && slot_view_newer(p))) {
 		*boot = p->net_boot;
 		return &p->net;
 	}
-	if (p->slot_valid && fresh(now, p->slot_adv_at, tp->sf_timeout_ms)) {
+	if (slot_fresh) {
 		*boot = p->slot.boot_id;
 		return &p->slot.view;
 	}
