@@ -84,10 +84,9 @@ static bool finished(const struct hb_core *c) { return c->fencing || c->exit; }
  * clock + 1 (0 means "never heard"). */
 #define ECHO_TAG_SHIFT 48u
 
-static uint64_t echo_tag(const struct hb_core *c)
-{
-	return (c->cfg.boot_id * UINT64_C(0x9E3779B97F4A7C15)) >> ECHO_TAG_SHIFT;
-}
+static uint64_t boot_echo_tag(uint64_t boot_id) { return (boot_id * UINT64_C(0x9E3779B97F4A7C15)) >> ECHO_TAG_SHIFT; }
+
+static uint64_t echo_tag(const struct hb_core *c) { return boot_echo_tag(c->cfg.boot_id); }
 
 static uint64_t make_echo_token(const struct hb_core *c, hb_mono_ms now)
 {
@@ -244,7 +243,17 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 	if (copy)
 		return; /* the same packet already came in on another path */
 	p->key = key;
-	p->echo_token = pkt->sent_at_ms;
+	/* k's member incarnation may renew its rule-2 proof on my echo of its
+	 * send time, while my removal wait runs from my last sign of it: I
+	 * echo a token of the member (tagged with its boot id) only from a
+	 * packet of the member, one that counts as its sign of life. A key
+	 * holder's copy of its heartbeat under the next boot id still carries
+	 * the member's token: echoing it would let the member renew up to T1
+	 * past my last sign of it, and run on when I remove it. Tokens with
+	 * another tag (a real new incarnation's) are echoed as before. */
+	if (p->member_boot == 0 || pkt->boot_id == p->member_boot ||
+	    (pkt->sent_at_ms >> ECHO_TAG_SHIFT) != boot_echo_tag(p->member_boot))
+		p->echo_token = pkt->sent_at_ms;
 	if (!adopt) {
 		/* a sign of life of its member incarnation all the same: its
 		 * rule-2 proof may rest on my echo of it */
