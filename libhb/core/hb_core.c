@@ -205,6 +205,27 @@ static bool key_newer(const struct hb_rx_key *a, const struct hb_rx_key *b)
 	return a->sequence > b->sequence;
 }
 
+/* A packet the key order did not take (struct hb_rx_key) may still
+ * contradict a claim in k's heartbeats. A forger holding the pool key can
+ * send a Stopped copy of k's last heartbeat under the next sequence: when
+ * k's own next heartbeat echoes the same send of mine (I sent nothing in
+ * between that it heard), it has the forgery's key and is dropped as a
+ * copy, and the claim stands past the stop confirmation wait with nothing
+ * to contradict it. A host that stopped sends no Online heartbeat at or
+ * after the sequence of its first Stopped one, so a proven Online packet
+ * of the member incarnation at or after that sequence shows the claim
+ * forged, whatever the key order made of it. Replays and late copies of
+ * its earlier Online packets carry lower sequences: a real stop stands. */
+static void note_untaken_packet(struct hb_core *c, struct hb_peer *p, hb_mono_ms now, const struct hb_packet *pkt,
+                                hb_mono_ms echo)
+{
+	if (!(p->claims & CLAIM_NET) || p->member_boot == 0 || pkt->boot_id != p->member_boot ||
+	    pkt->view.phase != HB_PHASE_ONLINE || pkt->sequence < p->net_claim_seq || echo == HB_NEVER ||
+	    now - echo > (hb_mono_ms)c->t->p.hb_timeout_ms)
+		return;
+	note_claim(c, p, now, &pkt->view, false, true);
+}
+
 void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet *pkt, unsigned path)
 {
 	advance(c, now);
@@ -228,6 +249,7 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 	struct hb_rx_key key = {.echo = echo, .boot_id = pkt->boot_id, .sequence = pkt->sequence};
 	if (!key_newer(&key, &p->key_path[path])) {
 		c->dropped[pkt->boot_id < p->key_path[path].boot_id ? HB_REJECT_STALE_BOOT : HB_REJECT_REPLAY]++;
+		note_untaken_packet(c, p, now, pkt, echo);
 		return;
 	}
 	p->key_path[path] = key;
@@ -240,8 +262,10 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 	bool adopt = proven && (p->member_boot == 0 || pkt->boot_id == p->member_boot);
 	if (adopt)
 		p->rx_path_at[path] = now;
-	if (copy)
+	if (copy) {
+		note_untaken_packet(c, p, now, pkt, echo);
 		return; /* the same packet already came in on another path */
+	}
 	p->key = key;
 	/* k's member incarnation may renew its rule-2 proof on my echo of its
 	 * send time, while my removal wait runs from my last sign of it: I
@@ -271,7 +295,10 @@ void hb_core_on_packet(struct hb_core *c, hb_mono_ms now, const struct hb_packet
 	p->net = pkt->view;
 	p->net_valid = true;
 	p->net_boot = pkt->boot_id;
+	bool net_claim = p->claims & CLAIM_NET;
 	note_member_view(c, p, now, pkt->boot_id, &pkt->view, true, false);
+	if (!net_claim && (p->claims & CLAIM_NET))
+		p->net_claim_seq = pkt->sequence;
 }
 
 /* My own slot as read back holds something I did not write: a stray tool,

@@ -69,6 +69,7 @@ struct hb_peer {
 	unsigned slot_online_after_claim;  /* Online slot records read since its heartbeats claimed */
 	hb_mono_ms slot_claim_at;          /* first claim seen in its slot, HB_NEVER none */
 	hb_mono_ms net_claim_at;           /* ... in its heartbeats */
+	uint64_t net_claim_seq;            /* the sequence of that first claiming heartbeat */
 	bool slot_claim_on_time;           /* its slot's claim came as a new record at most
 	                                    * 2 (t2 + tick) after the record before it */
 	unsigned stop_packets;             /* distinct heartbeats claiming a clean stop */
