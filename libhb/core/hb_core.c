@@ -774,6 +774,12 @@ hb_mono_ms hb_core_peer_heard_at(const struct hb_core *c, unsigned k)
 	return c->peers[k].rx_at;
 }
 
+hb_mono_ms hb_core_peer_net_sign_at(const struct hb_core *c, unsigned k)
+{
+	assert(k < c->cfg.n_hosts);
+	return c->peers[k].net_sign_at;
+}
+
 hb_mono_ms hb_core_peer_seen_at(const struct hb_core *c, unsigned k)
 {
 	assert(k < c->cfg.n_hosts);

@@ -200,10 +200,13 @@ const struct hb_slot *hb_core_peer_slot(const struct hb_core *c, unsigned k, enu
 /* Why k's slot did not decode at the latest read (HB_REJECT_NONE otherwise). */
 enum hb_reject hb_core_peer_slot_reject(const struct hb_core *c, unsigned k);
 /* Cheap accessors (no status copy), for executors and the simulator's
- * checks: when I last took a heartbeat of k, when I last saw k's slot
+ * checks: when I last took a heartbeat of k, when I last took a packet of
+ * k's member incarnation as its sign of life (adopted or not: my removal
+ * wait runs from it, and I echo its token), when I last saw k's slot
  * advance, and the submission time of my last write seen in a read (-1
  * never). */
 hb_mono_ms hb_core_peer_heard_at(const struct hb_core *c, unsigned k);
+hb_mono_ms hb_core_peer_net_sign_at(const struct hb_core *c, unsigned k);
 hb_mono_ms hb_core_peer_seen_at(const struct hb_core *c, unsigned k);
 hb_mono_ms hb_core_confirmed_at(const struct hb_core *c);
 

@@ -413,11 +413,18 @@ static void on_packet(struct sim_world *w, struct sim_host *h, uint32_t slot)
 	unsigned from = pkt->sender_index;
 	uint64_t from_boot = pkt->boot_id;
 	hb_mono_ms before = hb_core_peer_heard_at(h->core, from);
+	hb_mono_ms sign_before = hb_core_peer_net_sign_at(h->core, from);
 	hb_core_on_packet(h->core, now, pkt, path);
 	sim_pkt_put(w, slot);
-	/* (e): the sender's incarnation was heard, if the core took the packet */
+	/* (e): the sender's incarnation was heard, if the core took the packet:
+	 * adopted, or (its view not echoing me recently) taken all the same as
+	 * a sign of life of its member incarnation. The core echoes the token
+	 * of such a packet too, and its removal wait runs from it: it is heard
+	 * in the sense of the fence-bound argument (docs/design.md). */
 	struct sim_host *sender = &w->hosts[from];
-	if (hb_core_peer_heard_at(h->core, from) != before && sender->boot_id == from_boot && sim_host_alive(sender))
+	hb_mono_ms sign = hb_core_peer_net_sign_at(h->core, from);
+	bool took = hb_core_peer_heard_at(h->core, from) != before || (sign != sign_before && sign >= 0);
+	if (took && sender->boot_id == from_boot && sim_host_alive(sender))
 		sender->heard_us = w->now_us;
 	sim_host_after(w, h, now);
 }
